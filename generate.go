@@ -1,0 +1,13 @@
+// Package lobstr is the Go SDK for lobstr.io's Tasks API.
+//
+// The hand-written OpenAPI 3 document in openapi/ is the single source of truth: go generate
+// turns it into the models, the client and the server interfaces of package gen; package api
+// is the client people import; package api/apitest is a fake lobstr.io server for tests; and
+// cmd/lobstr is the command-line tool.
+//
+// Regenerate after changing the document:
+//
+//	go generate ./...
+package lobstr
+
+//go:generate go tool oapi-codegen -config openapi/oapi-codegen.yaml openapi/openapi.yaml
