@@ -1,0 +1,372 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Version is the version of this SDK, sent in the default User-Agent.
+const Version = "0.1.0"
+
+// DefaultBaseURL is the public lobstr.io API.
+const DefaultBaseURL = "https://api.lobstr.io/v1"
+
+// Defaults of the options of NewClient.
+const (
+	DefaultTimeout      = 30 * time.Second // per request, as lobstr's official SDK
+	DefaultMaxRetries   = 2
+	DefaultMaxBodySize  = 8 << 20 // bytes of a response body
+	DefaultAddBatchSize = 500     // tasks per Add Tasks request
+)
+
+// Client talks to lobstr.io's Tasks API. Make one with NewClient and share it: it is safe
+// for concurrent use, and sharing it lets it pace all requests under one rate limit.
+type Client struct {
+	base      string // base URL with a trailing slash, as the generated request builders want
+	cred      *credential
+	hc        *http.Client
+	userAgent string
+	timeout   time.Duration
+	retry     retryPolicy
+	maxBody   int64
+	batchSize int
+	pacer     *pacer
+
+	mu   sync.Mutex
+	rate RateLimit // of the last response
+}
+
+// credential holds the token behind a pointer, so that printing a Client with %v or %+v
+// shows an address and never the token.
+type credential struct{ header string }
+
+// String hides the token.
+func (*credential) String() string { return "Token [redacted]" }
+
+// GoString hides the token.
+func (*credential) GoString() string { return "Token [redacted]" }
+
+// String describes the client without its token.
+func (c *Client) String() string { return "api.Client(" + c.base + ")" }
+
+// GoString describes the client without its token.
+func (c *Client) GoString() string { return c.String() }
+
+// Option configures a Client.
+type Option func(*config) error
+
+type config struct {
+	token        string
+	baseURL      string
+	hc           *http.Client
+	userAgent    string
+	maxRetries   int
+	timeout      time.Duration
+	maxBody      int64
+	batchSize    int
+	insecure     bool
+	retryBase    time.Duration
+	retryMax     time.Duration
+	maxRetryWait time.Duration
+	rateLimit    int
+	rateWindow   time.Duration
+	noPacing     bool
+}
+
+// WithToken sets the API key. Without it the client uses LOBSTR_TOKEN, else the token of
+// the official CLI's config file ($XDG_CONFIG_HOME/lobstr/config.toml, else
+// ~/.config/lobstr/config.toml, table [auth], key token).
+func WithToken(token string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(token) == "" {
+			return errors.New("api: WithToken: the token is empty")
+		}
+		c.token = strings.TrimSpace(token)
+		return nil
+	}
+}
+
+// WithBaseURL sets the API's base URL, DefaultBaseURL unless set; use it to point the client
+// at a fake (apitest.NewServer's URL) or a proxy. Plain http is refused for any host but
+// loopback unless WithInsecureHTTP is given too, so the token never crosses a network in
+// clear.
+func WithBaseURL(u string) Option {
+	return func(c *config) error {
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows a plain-http base URL on a host other than loopback. The token then
+// travels unencrypted: use it only on a network you trust.
+func WithInsecureHTTP() Option {
+	return func(c *config) error {
+		c.insecure = true
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client the requests go through; http.DefaultClient unless set.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("api: WithHTTPClient: the client is nil")
+		}
+		c.hc = hc
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header; "lobstr-go/<Version>" unless set.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(ua, "\r\n") {
+			return errors.New("api: WithUserAgent: the user agent contains a line break")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a failed request is retried (DefaultMaxRetries unless
+// set); 0 disables retries. See Client for what is retried.
+func WithMaxRetries(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("api: WithMaxRetries: %d is negative", n)
+		}
+		c.maxRetries = n
+		return nil
+	}
+}
+
+// WithRetryBackoff sets the backoff between retries: the first wait is drawn from [0, base),
+// each next one from a range twice as wide, never wider than max (full jitter). The
+// defaults are 500ms and 30s.
+func WithRetryBackoff(base, max time.Duration) Option {
+	return func(c *config) error {
+		if base <= 0 || max < base {
+			return fmt.Errorf("api: WithRetryBackoff: want 0 < base <= max, got %v and %v", base, max)
+		}
+		c.retryBase, c.retryMax = base, max
+		return nil
+	}
+}
+
+// WithMaxRetryWait caps how long the client waits on a Retry-After before retrying (60s
+// unless set). A 429 or 503 that asks for a longer wait is returned at once as an *Error
+// with RetryAfter set, so the caller can decide.
+func WithMaxRetryWait(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("api: WithMaxRetryWait: %v is negative", d)
+		}
+		c.maxRetryWait = d
+		return nil
+	}
+}
+
+// WithTimeout sets the time limit of one request, body included (DefaultTimeout unless set);
+// 0 means no limit but the context's.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("api: WithTimeout: %v is negative", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithMaxBodySize caps the size of a response body in bytes (DefaultMaxBodySize unless
+// set). A larger body is an error, not an out-of-memory.
+func WithMaxBodySize(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("api: WithMaxBodySize: %d is not positive", n)
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithAddBatchSize sets how many tasks AddTasks sends in one request (DefaultAddBatchSize
+// unless set); larger lists are split and the results merged.
+func WithAddBatchSize(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("api: WithAddBatchSize: %d is not positive", n)
+		}
+		c.batchSize = n
+		return nil
+	}
+}
+
+// WithRateLimit sets the pace the client keeps on the /v1/tasks endpoint family: at most
+// limit requests per window. The default is the documented 90 requests a minute. The client
+// also follows the X-RateLimit headers the server sends.
+func WithRateLimit(limit int, window time.Duration) Option {
+	return func(c *config) error {
+		if limit <= 0 || window <= 0 {
+			return fmt.Errorf("api: WithRateLimit: want a positive limit and window, got %d per %v", limit, window)
+		}
+		c.rateLimit, c.rateWindow = limit, window
+		return nil
+	}
+}
+
+// WithoutPacing turns client-side pacing off: requests go out as fast as the caller makes
+// them, and a rate limit is met only through 429 answers (which are still retried).
+func WithoutPacing() Option {
+	return func(c *config) error {
+		c.noPacing = true
+		return nil
+	}
+}
+
+// NewClient returns a client configured by opts. It fails when no token can be found, or
+// when an option is invalid; the error says which.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := config{
+		baseURL:      DefaultBaseURL,
+		userAgent:    "lobstr-go/" + Version,
+		maxRetries:   DefaultMaxRetries,
+		timeout:      DefaultTimeout,
+		maxBody:      DefaultMaxBodySize,
+		batchSize:    DefaultAddBatchSize,
+		retryBase:    500 * time.Millisecond,
+		retryMax:     30 * time.Second,
+		maxRetryWait: time.Minute,
+		rateLimit:    90,
+		rateWindow:   time.Minute,
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	base, err := checkBaseURL(cfg.baseURL, cfg.insecure)
+	if err != nil {
+		return nil, err
+	}
+	token := cfg.token
+	if token == "" {
+		if token, err = tokenFromEnvironment(); err != nil {
+			return nil, err
+		}
+	}
+	if strings.ContainsAny(token, "\r\n\t ") {
+		return nil, errors.New("api: the token contains white space; check LOBSTR_TOKEN or the config file")
+	}
+	hc := cfg.hc
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	c := &Client{
+		base:      base,
+		cred:      &credential{header: "Token " + token},
+		hc:        hc,
+		userAgent: cfg.userAgent,
+		timeout:   cfg.timeout,
+		retry: retryPolicy{
+			max: cfg.maxRetries, base: cfg.retryBase, cap: cfg.retryMax, maxWait: cfg.maxRetryWait,
+		},
+		maxBody:   cfg.maxBody,
+		batchSize: cfg.batchSize,
+	}
+	if !cfg.noPacing {
+		c.pacer = newPacer(cfg.rateLimit, cfg.rateWindow)
+	}
+	return c, nil
+}
+
+// checkBaseURL validates a base URL and returns it with one trailing slash.
+func checkBaseURL(raw string, insecure bool) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("api: base URL %q: %w", raw, err)
+	}
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", fmt.Errorf("api: base URL %q: want an absolute http or https URL", raw)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("api: base URL %q: must not hold credentials", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("api: base URL %q: must not have a query or fragment", raw)
+	}
+	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
+		return "", fmt.Errorf("api: base URL %q: plain http to a host other than loopback would send the token in clear; use https, or WithInsecureHTTP to opt in", raw)
+	}
+	return strings.TrimRight(u.String(), "/") + "/", nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// RateLimit is what the server said of the rate limit in its last response.
+type RateLimit struct {
+	Limit     int       // requests allowed per window (X-RateLimit-Limit)
+	Remaining int       // requests left in the window (X-RateLimit-Remaining)
+	Reset     time.Time // when the window resets (X-RateLimit-Reset); zero when not sent
+}
+
+// RateLimit returns the rate-limit information of the last response that carried any;
+// the zero value before that.
+func (c *Client) RateLimit() RateLimit {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rate
+}
+
+// tokenFromEnvironment finds the token as the official SDK does: LOBSTR_TOKEN, then the
+// official CLI's config file.
+func tokenFromEnvironment() (string, error) {
+	if t := strings.TrimSpace(os.Getenv("LOBSTR_TOKEN")); t != "" {
+		return t, nil
+	}
+	path, err := ConfigPath()
+	if err != nil {
+		return "", fmt.Errorf("api: no API token: pass api.WithToken or set LOBSTR_TOKEN (%v)", err)
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", errors.New("api: no API token: pass api.WithToken, set LOBSTR_TOKEN, or save one with the official CLI (`lobstr config set-token`)")
+	}
+	if err != nil {
+		return "", fmt.Errorf("api: no API token: reading the config file: %w", err)
+	}
+	tok, err := parseConfigToken(data)
+	if err != nil {
+		return "", fmt.Errorf("api: no API token: config file %s: %w", path, err)
+	}
+	return tok, nil
+}
+
+// ConfigPath returns where the official CLI keeps its config file:
+// $XDG_CONFIG_HOME/lobstr/config.toml, else ~/.config/lobstr/config.toml.
+func ConfigPath() (string, error) {
+	if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
+		return x + string(os.PathSeparator) + "lobstr" + string(os.PathSeparator) + "config.toml", nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the home directory: %w", err)
+	}
+	return home + string(os.PathSeparator) + ".config" + string(os.PathSeparator) + "lobstr" + string(os.PathSeparator) + "config.toml", nil
+}

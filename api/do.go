@@ -1,0 +1,163 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// request is one API call: how to build its HTTP request (again for each attempt) and
+// whether it may be retried.
+type request struct {
+	op        string // the operation, for error messages: "GetTask"
+	build     func(base string) (*http.Request, error)
+	retryable bool // the request can be sent again safely (idempotent, or de-duplicated by the server)
+}
+
+// response is a successful answer: status, headers and the whole (capped) body.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends r with pacing and retries and returns the 2xx answer, or an error: *Error for
+// any other status, or a transport error wrapped with the operation's name.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("api: %s: nil context", r.op)
+	}
+	for attempt := 0; ; attempt++ {
+		if err := c.pacer.wait(ctx, c.retry.maxWait); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				return nil, e
+			}
+			return nil, fmt.Errorf("api: %s: %w", r.op, err)
+		}
+		resp, err := c.attempt(ctx, r)
+		if err == nil {
+			return resp, nil
+		}
+		if !r.retryable || attempt >= c.retry.max || ctx.Err() != nil {
+			return nil, err
+		}
+		wait, retry := c.retry.decide(err, attempt)
+		if !retry {
+			return nil, err
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return nil, err // the context would end before the retry: give the caller the answer now
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+// attempt sends r once.
+func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
+	req, err := r.build(c.base)
+	if err != nil {
+		return nil, fmt.Errorf("api: %s: building the request: %w", r.op, err)
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	req = req.WithContext(ctx)
+	req.Header.Set("Authorization", c.cred.header)
+	req.Header.Set("Accept", "application/json")
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: err}
+	}
+	defer res.Body.Close()
+	c.noteRate(res.Header)
+	body, err := readCapped(res.Body, c.maxBody)
+	if err != nil {
+		if errors.Is(err, errBodyTooLarge) {
+			return nil, fmt.Errorf("api: %s: %s %s: %d response body exceeds %d bytes (WithMaxBodySize)", r.op, req.Method, req.URL.Path, res.StatusCode, c.maxBody)
+		}
+		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: fmt.Errorf("reading the %d response body: %w", res.StatusCode, err)}
+	}
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		e := ParseError(res.StatusCode, res.Header, body)
+		e.Method, e.Path = req.Method, req.URL.Path
+		if res.StatusCode == http.StatusTooManyRequests {
+			c.pacer.backOff(e)
+		}
+		return nil, e
+	}
+	return &response{status: res.StatusCode, header: res.Header, body: body}, nil
+}
+
+var errBodyTooLarge = errors.New("body too large")
+
+// readCapped reads all of r, failing when it holds more than max bytes.
+func readCapped(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, errBodyTooLarge
+	}
+	return b, nil
+}
+
+// transportError is a request that got no HTTP answer, or an answer that broke off.
+type transportError struct {
+	op, method, path string
+	err              error
+}
+
+func (e *transportError) Error() string {
+	return fmt.Sprintf("api: %s: %s %s: %v", e.op, e.method, e.path, e.err)
+}
+
+func (e *transportError) Unwrap() error { return e.err }
+
+// noteRate records the rate-limit headers of a response and hands them to the pacer.
+func (c *Client) noteRate(h http.Header) {
+	lim, err1 := strconv.Atoi(h.Get("X-RateLimit-Limit"))
+	rem, err2 := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
+	if err1 != nil && err2 != nil {
+		return
+	}
+	rl := RateLimit{Limit: lim, Remaining: rem}
+	if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && reset > 0 {
+		rl.Reset = time.Unix(reset, 0)
+	}
+	c.mu.Lock()
+	c.rate = rl
+	c.mu.Unlock()
+	if err2 == nil {
+		c.pacer.observe(rl)
+	}
+}
+
+// decode unmarshals a success body into v, naming the operation on failure: a malformed or
+// truncated body is an error, never a zero value.
+func decode(op string, resp *response, v any) error {
+	if len(resp.body) == 0 {
+		return fmt.Errorf("api: %s: the %d response has an empty body", op, resp.status)
+	}
+	if err := json.Unmarshal(resp.body, v); err != nil {
+		return fmt.Errorf("api: %s: the %d response is not the documented JSON: %w", op, resp.status, err)
+	}
+	return nil
+}

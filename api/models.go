@@ -1,0 +1,56 @@
+package api
+
+import (
+	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/types"
+)
+
+// The models are the generated ones, so the OpenAPI document stays their only definition.
+type (
+	// Task is one input of a squid with its execution status, as Get Task returns it.
+	Task = gen.Task
+	// TaskStatus is the execution status of a Task.
+	TaskStatus = gen.TaskStatus
+	// TaskState is where a task is in its life: pending, running, completed, aborted, failed.
+	TaskState = gen.TaskState
+	// TaskSummary is a task as List Tasks shows it.
+	TaskSummary = gen.TaskSummary
+	// TaskPage is one page of List Tasks, in the API's pagination envelope.
+	TaskPage = gen.TaskPage
+	// AddTasksResult is what Add Tasks did: the tasks added and how many were duplicates.
+	AddTasksResult = gen.AddTasksResult
+	// AddedTask is one task as Add Tasks returns it.
+	AddedTask = gen.AddedTask
+	// DeletedTask is what Delete Task did.
+	DeletedTask = gen.DeletedTask
+	// Upload is a task upload: Upload Tasks returns its id, Check Upload Status its state
+	// and, once known, its row counts.
+	Upload = gen.Upload
+	// UploadState is where the processing of an upload is: PENDING, PROGRESS, SUCCESS, FAILURE.
+	UploadState = gen.UploadState
+	// UploadMeta holds the row counts of a finished upload.
+	UploadMeta = gen.UploadMeta
+	// Params are a task's parameters; their keys depend on the squid's crawler.
+	Params = gen.Params
+	// Timestamp is a moment in either of the API's two timestamp forms.
+	Timestamp = types.Timestamp
+	// Module is a crawler module id, an integer or a string.
+	Module = types.Module
+)
+
+// The task states, re-exported from gen.
+const (
+	TaskPending   = gen.Pending
+	TaskRunning   = gen.Running
+	TaskCompleted = gen.Completed
+	TaskAborted   = gen.Aborted
+	TaskFailed    = gen.Failed
+)
+
+// The upload states, re-exported from gen.
+const (
+	UploadPending  = gen.PENDING
+	UploadProgress = gen.PROGRESS
+	UploadSuccess  = gen.SUCCESS
+	UploadFailure  = gen.FAILURE
+)

@@ -1,0 +1,258 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+
+	"github.com/lobstr-go/lobstr/gen"
+)
+
+// ValidHash reports whether s can be a task or upload hash: 32 lowercase hexadecimal
+// characters. The official CLI refuses partial hashes too.
+func ValidHash(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkHash(op, arg, s string) error {
+	if !ValidHash(s) {
+		if s == "" {
+			return argError(op, arg, "empty; want 32 lowercase hexadecimal characters")
+		}
+		return argError(op, arg, "%q is not 32 lowercase hexadecimal characters", clip(s, 40))
+	}
+	return nil
+}
+
+// GetTask returns the task with the given hash (Get Task). A hash that cannot be a task
+// hash is refused before any request; an unknown one is an *Error for which IsNotFound is
+// true. Retried on network errors, 429 and 5xx.
+func (c *Client) GetTask(ctx context.Context, hash string) (*Task, error) {
+	const op = "GetTask"
+	if err := checkHash(op, "hash", hash); err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		return gen.NewGetTaskRequest(base, hash)
+	}})
+	if err != nil {
+		return nil, err
+	}
+	var t Task
+	if err := decode(op, resp, &t); err != nil {
+		return nil, err
+	}
+	if t.HashValue == "" {
+		return nil, fmt.Errorf("api: %s: the response has no hash_value: not a task", op)
+	}
+	return &t, nil
+}
+
+// ListTasksOptions selects a page of a squid's tasks.
+type ListTasksOptions struct {
+	Squid string // required
+	Type  string // "url" (server default) or "params"
+	Page  int    // 1-based; 0 means the first page
+	Limit int    // 1..100; 0 means the server's default (50)
+}
+
+// MaxPageSize is the largest page List Tasks serves.
+const MaxPageSize = 100
+
+func (o ListTasksOptions) params(op string) (*gen.ListTasksParams, error) {
+	if o.Squid == "" {
+		return nil, argError(op, "Squid", "empty; a squid id is required")
+	}
+	p := &gen.ListTasksParams{Squid: o.Squid}
+	switch o.Type {
+	case "":
+	case "url", "params":
+		t := gen.ListTasksParamsType(o.Type)
+		p.Type = &t
+	default:
+		return nil, argError(op, "Type", "%q; want \"url\" or \"params\"", clip(o.Type, 40))
+	}
+	if o.Page < 0 {
+		return nil, argError(op, "Page", "%d; want 1 or more (0 for the first page)", o.Page)
+	}
+	if o.Page > 0 {
+		p.Page = &o.Page
+	}
+	if o.Limit < 0 || o.Limit > MaxPageSize {
+		return nil, argError(op, "Limit", "%d; want 1 to %d (0 for the server's default)", o.Limit, MaxPageSize)
+	}
+	if o.Limit > 0 {
+		p.Limit = &o.Limit
+	}
+	return p, nil
+}
+
+// ListTasks returns one page of a squid's tasks (List Tasks). Use AllTasks to walk every page.
+func (c *Client) ListTasks(ctx context.Context, opts ListTasksOptions) (*TaskPage, error) {
+	const op = "ListTasks"
+	params, err := opts.params(op)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		return gen.NewListTasksRequest(base, params)
+	}})
+	if err != nil {
+		return nil, err
+	}
+	var p TaskPage
+	if err := decode(op, resp, &p); err != nil {
+		return nil, err
+	}
+	if p.Data == nil {
+		return nil, fmt.Errorf("api: %s: the response has no data: not a page of tasks", op)
+	}
+	return &p, nil
+}
+
+// AllTasks walks every task of a squid, page after page from opts.Page (the first page when
+// 0), fetching each page only when the consumer reaches it. It stops when the consumer
+// stops: no request is made after a break. On failure it yields the error once, with a zero
+// TaskSummary, and ends. Pages are followed by number; the walk ends on the page whose
+// `next` is null (or on an empty page).
+//
+//	for task, err := range c.AllTasks(ctx, api.ListTasksOptions{Squid: squid, Limit: 100}) {
+//		if err != nil { return err }
+//		fmt.Println(task.Id)
+//	}
+func (c *Client) AllTasks(ctx context.Context, opts ListTasksOptions) iter.Seq2[TaskSummary, error] {
+	return func(yield func(TaskSummary, error) bool) {
+		if opts.Page == 0 {
+			opts.Page = 1
+		}
+		for {
+			page, err := c.ListTasks(ctx, opts)
+			if err != nil {
+				yield(TaskSummary{}, err)
+				return
+			}
+			for _, t := range page.Data {
+				if !yield(t, nil) {
+					return
+				}
+			}
+			if page.Next == nil || len(page.Data) == 0 {
+				return
+			}
+			opts.Page++
+		}
+	}
+}
+
+// AddTasks adds tasks to a squid (Add Tasks). Each task is a map of the crawler's task keys,
+// e.g. {"url": "https://..."}. Lists longer than the batch size (WithAddBatchSize) are sent
+// in several requests and the results merged: Tasks concatenated, DuplicatedCount summed.
+//
+// The server de-duplicates tasks (same parameters in the same squid), so AddTasks is
+// retried like a read, and sending the same list again after a failure is safe: tasks
+// already added come back counted as duplicates. If a batch fails after earlier ones
+// succeeded, AddTasks returns what was added so far together with an *AddTasksError.
+//
+// An empty squid, an empty list, an empty task or a task that cannot be encoded as JSON is
+// refused before any request.
+func (c *Client) AddTasks(ctx context.Context, squid string, tasks []map[string]any) (*AddTasksResult, error) {
+	const op = "AddTasks"
+	if squid == "" {
+		return nil, argError(op, "squid", "empty; a squid id is required")
+	}
+	if len(tasks) == 0 {
+		return nil, argError(op, "tasks", "empty; give at least one task")
+	}
+	bodies := make([][]byte, 0, (len(tasks)+c.batchSize-1)/c.batchSize)
+	for start := 0; start < len(tasks); start += c.batchSize {
+		end := min(start+c.batchSize, len(tasks))
+		batch := make([]gen.Params, end-start)
+		for i, t := range tasks[start:end] {
+			if len(t) == 0 {
+				return nil, argError(op, fmt.Sprintf("tasks[%d]", start+i), "empty; a task needs at least one key, e.g. url")
+			}
+			if _, err := json.Marshal(t); err != nil {
+				return nil, argError(op, fmt.Sprintf("tasks[%d]", start+i), "cannot be encoded as JSON: %v", err)
+			}
+			batch[i] = gen.Params(t)
+		}
+		b, err := json.Marshal(gen.AddTasksRequest{Squid: squid, Tasks: batch})
+		if err != nil {
+			return nil, fmt.Errorf("api: %s: encoding the request: %w", op, err)
+		}
+		bodies = append(bodies, b)
+	}
+	total := &AddTasksResult{Tasks: make([]AddedTask, 0, len(tasks))}
+	sent := 0
+	for i, body := range bodies {
+		resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+			return gen.NewAddTasksRequestWithBody(base, "application/json", bytes.NewReader(body))
+		}})
+		if err == nil {
+			var r AddTasksResult
+			if err = decode(op, resp, &r); err == nil {
+				total.Tasks = append(total.Tasks, r.Tasks...)
+				total.DuplicatedCount += r.DuplicatedCount
+				sent += min(c.batchSize, len(tasks)-i*c.batchSize)
+				continue
+			}
+		}
+		if i == 0 {
+			return nil, err
+		}
+		return total, &AddTasksError{Sent: sent, Total: len(tasks), Err: err}
+	}
+	return total, nil
+}
+
+// AddTasksError is the failure of a batch of AddTasks after earlier batches succeeded:
+// the first Sent of Total tasks were taken by the server (added or counted as duplicates).
+// Sending the whole list again is safe, since the server de-duplicates.
+type AddTasksError struct {
+	Sent, Total int
+	Err         error
+}
+
+// Error says how far AddTasks got and why it stopped.
+func (e *AddTasksError) Error() string {
+	return fmt.Sprintf("api: AddTasks: stopped after %d of %d tasks: %v", e.Sent, e.Total, e.Err)
+}
+
+// Unwrap returns the failure of the batch.
+func (e *AddTasksError) Unwrap() error { return e.Err }
+
+// DeleteTask deletes a task permanently (Delete Task). An unknown hash is an *Error for
+// which IsNotFound is true; a retried delete whose first attempt went through therefore
+// also ends in IsNotFound.
+func (c *Client) DeleteTask(ctx context.Context, hash string) (*DeletedTask, error) {
+	const op = "DeleteTask"
+	if err := checkHash(op, "hash", hash); err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		return gen.NewDeleteTaskRequest(base, hash)
+	}})
+	if err != nil {
+		return nil, err
+	}
+	var d DeletedTask
+	if err := decode(op, resp, &d); err != nil {
+		return nil, err
+	}
+	if d.Id == "" {
+		return nil, errors.New("api: DeleteTask: the response has no id")
+	}
+	return &d, nil
+}

@@ -1,0 +1,171 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/lobstr-go/lobstr/gen"
+)
+
+// uploadContentType returns the content type of an upload's file part, from its name.
+func uploadContentType(filename string) (string, error) {
+	switch strings.ToLower(filepath.Ext(filename)) {
+	case ".csv":
+		return "text/csv", nil
+	case ".tsv":
+		return "text/tab-separated-values", nil
+	}
+	return "", fmt.Errorf("%q: want a name ending in .csv or .tsv (lobstr reads CSV and TSV files)", filename)
+}
+
+// UploadTasks uploads a CSV or TSV file of tasks into a squid (Upload Tasks). The header
+// row names the task keys. filename decides the content type (.csv or .tsv); the contents
+// are read from r and streamed as multipart, never held whole in memory. The file is
+// processed asynchronously: follow it with GetUpload or WaitUpload.
+//
+// An upload is never retried, since its body cannot be sent twice; a failure to read r
+// ends the request with an error that says so.
+func (c *Client) UploadTasks(ctx context.Context, squid, filename string, r io.Reader) (*Upload, error) {
+	const op = "UploadTasks"
+	if squid == "" {
+		return nil, argError(op, "squid", "empty; a squid id is required")
+	}
+	if filename == "" {
+		return nil, argError(op, "filename", "empty; give the file's name, ending in .csv or .tsv")
+	}
+	ctype, err := uploadContentType(filename)
+	if err != nil {
+		return nil, argError(op, "filename", "%v", err)
+	}
+	if r == nil {
+		return nil, argError(op, "r", "nil reader")
+	}
+	var readErr atomic.Pointer[uploadReadError] // set by the writer goroutine when r fails
+	resp, err := c.do(ctx, request{op: op, build: func(base string) (*http.Request, error) {
+		pr, pw := io.Pipe()
+		mw := multipart.NewWriter(pw)
+		req, err := gen.NewUploadTasksRequestWithBody(base, mw.FormDataContentType(), pr)
+		if err != nil {
+			return nil, err
+		}
+		go func() {
+			err := writeUploadForm(mw, squid, filename, ctype, r)
+			var re *uploadReadError
+			if errors.As(err, &re) {
+				re.name = filepath.Base(filename)
+				readErr.Store(re)
+			}
+			pw.CloseWithError(err)
+		}()
+		// The transport closes pr when it is done with the body, which ends the goroutine.
+		return req, nil
+	}})
+	if err != nil {
+		if re := readErr.Load(); re != nil && !errors.As(err, new(*Error)) {
+			return nil, fmt.Errorf("api: %s: %w", op, re)
+		}
+		return nil, err
+	}
+	var u Upload
+	if err := decode(op, resp, &u); err != nil {
+		return nil, err
+	}
+	if u.Id == "" {
+		return nil, fmt.Errorf("api: %s: the response has no id: not an upload", op)
+	}
+	return &u, nil
+}
+
+type uploadReadError struct {
+	name string
+	err  error
+}
+
+func (e *uploadReadError) Error() string { return fmt.Sprintf("reading %s: %v", e.name, e.err) }
+func (e *uploadReadError) Unwrap() error { return e.err }
+
+func writeUploadForm(mw *multipart.Writer, squid, filename, ctype string, r io.Reader) error {
+	if err := mw.WriteField("squid", squid); err != nil {
+		return err
+	}
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filepath.Base(filename)))
+	h.Set("Content-Type", ctype)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(part, readerOnly{r}); err != nil {
+		var re *uploadReadError
+		if errors.As(err, &re) {
+			return re
+		}
+		return err
+	}
+	return mw.Close()
+}
+
+// readerOnly hides any WriterTo of the source, so that its read errors are told apart
+// from the pipe's write errors.
+type readerOnly struct{ r io.Reader }
+
+func (r readerOnly) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &uploadReadError{name: "the file", err: err}
+	}
+	return n, err
+}
+
+// UploadTasksFile uploads the CSV or TSV file at path into a squid: UploadTasks with the
+// file opened for you. A missing or unreadable file is an error that names it.
+func (c *Client) UploadTasksFile(ctx context.Context, squid, path string) (*Upload, error) {
+	const op = "UploadTasksFile"
+	if _, err := uploadContentType(path); err != nil {
+		return nil, argError(op, "path", "%v", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("api: %s: %w", op, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("api: %s: %w", op, err)
+	} else if st.IsDir() {
+		return nil, argError(op, "path", "%q is a directory", path)
+	}
+	return c.UploadTasks(ctx, squid, path, f)
+}
+
+// GetUpload reports how far the processing of an upload has got (Check Upload Status):
+// State is PENDING or PROGRESS while it works (the server answers 202), SUCCESS or FAILURE
+// once it has finished; Meta holds the row counts once known.
+func (c *Client) GetUpload(ctx context.Context, id string) (*Upload, error) {
+	const op = "GetUpload"
+	if err := checkHash(op, "id", id); err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		return gen.NewGetUploadRequest(base, id)
+	}})
+	if err != nil {
+		return nil, err
+	}
+	var u Upload
+	if err := decode(op, resp, &u); err != nil {
+		return nil, err
+	}
+	if u.Id == "" {
+		return nil, fmt.Errorf("api: %s: the response has no id: not an upload", op)
+	}
+	return &u, nil
+}
