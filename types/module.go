@@ -51,8 +51,9 @@ func (m Module) MarshalJSON() ([]byte, error) {
 	return strconv.AppendInt(nil, m.num, 10), nil
 }
 
-// UnmarshalJSON decodes a JSON integer or string; null leaves m unchanged, and anything
-// else is an error.
+// UnmarshalJSON decodes a JSON integer (one that fits in an int64) or a JSON string; null
+// leaves m unchanged, and anything else is an error, including a number with a fraction or
+// an exponent (5.5, 5.0, 5e0) and a boolean, array or object.
 func (m *Module) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
@@ -69,10 +70,30 @@ func (m *Module) UnmarshalJSON(b []byte) error {
 		*m = ModuleString(s)
 		return nil
 	}
+	if !isJSONInteger(b) {
+		return fmt.Errorf("module: want an integer or a string, got %.40s", b)
+	}
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil {
-		return fmt.Errorf("module: want an integer or a string, got %.40s", b)
+		return fmt.Errorf("module: integer %.40s out of range for int64", b)
 	}
 	*m = ModuleInt(n)
 	return nil
+}
+
+// isJSONInteger reports whether b is a JSON number without fraction or exponent:
+// -?(0|[1-9][0-9]*). strconv.ParseInt alone would also take "+5" and "007".
+func isJSONInteger(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 || (b[0] == '0' && len(b) > 1) {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

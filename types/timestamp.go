@@ -1,9 +1,10 @@
 package types
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 )
 
@@ -40,18 +41,39 @@ func ParseTimestamp(s string) (Timestamp, error) {
 // String returns the timestamp's text: the text it was parsed from while unchanged,
 // else RFC 3339 with nanoseconds.
 func (t Timestamp) String() string {
-	if t.text != "" && t.Time.Equal(t.at) {
+	if t.unchanged() {
 		return t.text
 	}
 	return t.Time.Format(time.RFC3339Nano)
 }
 
-// MarshalJSON encodes the timestamp as a JSON string (see String).
+// unchanged reports whether t holds parsed text that still stands for its Time.
+func (t Timestamp) unchanged() bool { return t.text != "" && t.Time.Equal(t.at) }
+
+// AppendText appends the timestamp's text (see String) to b. Like time.Time, it fails
+// when a changed Time cannot be written as RFC 3339 (a year outside 0..9999, or a zone
+// offset of 24 hours or more), rather than write text that no parser reads back.
+// It implements encoding.TextAppender, which would otherwise be promoted from time.Time
+// and lose the original text.
+func (t Timestamp) AppendText(b []byte) ([]byte, error) {
+	if t.unchanged() {
+		return append(b, t.text...), nil
+	}
+	out, err := t.Time.AppendText(b)
+	if err != nil {
+		return b, fmt.Errorf("timestamp: %w", err)
+	}
+	return out, nil
+}
+
+// MarshalJSON encodes the timestamp as a JSON string (see AppendText).
 func (t Timestamp) MarshalJSON() ([]byte, error) {
-	s := t.String()
-	b := make([]byte, 0, len(s)+2)
+	b := make([]byte, 0, len(t.text)+2)
 	b = append(b, '"')
-	b = append(b, s...)
+	b, err := t.AppendText(b)
+	if err != nil {
+		return nil, err
+	}
 	return append(b, '"'), nil
 }
 
@@ -65,14 +87,9 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("timestamp: want a JSON string, got %.40s", b)
 	}
 	s := string(b[1 : len(b)-1])
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' { // escapes never occur in a valid timestamp; let strconv decide
-			u, err := strconv.Unquote(string(b))
-			if err != nil {
-				return fmt.Errorf("timestamp: %w", err)
-			}
-			s = u
-			break
+	if strings.IndexByte(s, '\\') >= 0 { // escaped text: let encoding/json read the string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("timestamp: %w", err)
 		}
 	}
 	v, err := ParseTimestamp(s)
@@ -83,8 +100,8 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalText encodes the timestamp as text (see String).
-func (t Timestamp) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+// MarshalText encodes the timestamp as text (see AppendText).
+func (t Timestamp) MarshalText() ([]byte, error) { return t.AppendText(nil) }
 
 // UnmarshalText decodes text in either documented form.
 func (t *Timestamp) UnmarshalText(b []byte) error {
