@@ -169,7 +169,7 @@ func FuzzModuleJSON(f *testing.F) {
 			}
 			return
 		}
-		if string(bytes.TrimSpace(in)) == "null" {
+		if string(bytes.Trim(in, " \t\r\n")) == "null" {
 			if m != types.ModuleInt(-123456789) {
 				t.Fatalf("null changed the value to %v", m)
 			}

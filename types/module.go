@@ -55,7 +55,7 @@ func (m Module) MarshalJSON() ([]byte, error) {
 // leaves m unchanged, and anything else is an error, including a number with a fraction or
 // an exponent (5.5, 5.0, 5e0) and a boolean, array or object.
 func (m *Module) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
+	b = bytes.Trim(b, " \t\r\n") // JSON's whitespace; bytes.TrimSpace would also take \v, \f, U+0085, …
 	if len(b) == 0 {
 		return fmt.Errorf("module: empty value")
 	}

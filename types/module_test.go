@@ -107,6 +107,13 @@ func TestModuleUnmarshalJSONInvalid(t *testing.T) {
 		`nul`,
 		`Null`,
 		`"a" "b"`,
+		// Not JSON whitespace (found by FuzzModuleJSON: bytes.TrimSpace took these).
+		"\v0",
+		"5\f",
+		"\u00a05",
+		"\u0085null",
+		"\vnull",
+		"\x00",
 	}
 	for _, in := range bad {
 		t.Run(fmt.Sprintf("%q", in), func(t *testing.T) {
@@ -141,7 +148,7 @@ func TestModuleUnmarshalJSONInvalid(t *testing.T) {
 
 func TestModuleNull(t *testing.T) {
 	m := types.ModuleString("abc")
-	for _, in := range []string{`null`, ` null `} {
+	for _, in := range []string{`null`, ` null `, "\t\r\nnull\n"} {
 		if err := m.UnmarshalJSON([]byte(in)); err != nil {
 			t.Fatalf("UnmarshalJSON(%q): %v", in, err)
 		}
