@@ -88,9 +88,11 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	}
 	s := string(b[1 : len(b)-1])
 	if strings.IndexByte(s, '\\') >= 0 { // escaped text: let encoding/json read the string
-		if err := json.Unmarshal(b, &s); err != nil {
+		var u string // only here, so that s stays off the heap on the common path
+		if err := json.Unmarshal(b, &u); err != nil {
 			return fmt.Errorf("timestamp: %w", err)
 		}
+		s = u
 	}
 	v, err := ParseTimestamp(s)
 	if err != nil {
