@@ -32,7 +32,7 @@ type Client struct {
 	base      string // base URL with a trailing slash, as the generated request builders want
 	cred      *credential
 	hc        *http.Client
-	userAgent string
+	userAgent []string // the User-Agent header's value; nil for none
 	timeout   time.Duration
 	retry     retryPolicy
 	maxBody   int64
@@ -45,7 +45,7 @@ type Client struct {
 
 // credential holds the token behind a pointer, so that printing a Client with %v or %+v
 // shows an address and never the token.
-type credential struct{ header string }
+type credential struct{ values []string }
 
 // String hides the token.
 func (*credential) String() string { return "Token [redacted]" }
@@ -274,15 +274,17 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		base:      base,
-		cred:      &credential{header: "Token " + token},
+		cred:      &credential{values: []string{"Token " + token}},
 		hc:        hc,
-		userAgent: cfg.userAgent,
 		timeout:   cfg.timeout,
 		retry: retryPolicy{
 			max: cfg.maxRetries, base: cfg.retryBase, cap: cfg.retryMax, maxWait: cfg.maxRetryWait,
 		},
 		maxBody:   cfg.maxBody,
 		batchSize: cfg.batchSize,
+	}
+	if cfg.userAgent != "" {
+		c.userAgent = []string{cfg.userAgent}
 	}
 	if !cfg.noPacing {
 		c.pacer = newPacer(cfg.rateLimit, cfg.rateWindow)

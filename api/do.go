@@ -70,16 +70,17 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: %s: building the request: %w", r.op, err)
 	}
-	if c.timeout > 0 {
+	if dl, ok := ctx.Deadline(); c.timeout > 0 && (!ok || time.Until(dl) > c.timeout) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
 	req = req.WithContext(ctx)
-	req.Header.Set("Authorization", c.cred.header)
-	req.Header.Set("Accept", "application/json")
-	if c.userAgent != "" {
-		req.Header.Set("User-Agent", c.userAgent)
+	// The header values are shared read-only slices: no allocation per request.
+	req.Header["Authorization"] = c.cred.values
+	req.Header["Accept"] = acceptJSON
+	if c.userAgent != nil {
+		req.Header["User-Agent"] = c.userAgent
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {
@@ -87,7 +88,7 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 	}
 	defer res.Body.Close()
 	c.noteRate(res.Header)
-	body, err := readCapped(res.Body, c.maxBody)
+	body, err := readCapped(res.Body, res.ContentLength, c.maxBody)
 	if err != nil {
 		if errors.Is(err, errBodyTooLarge) {
 			return nil, fmt.Errorf("api: %s: %s %s: %d response body exceeds %d bytes (WithMaxBodySize)", r.op, req.Method, req.URL.Path, res.StatusCode, c.maxBody)
@@ -105,10 +106,26 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 	return &response{status: res.StatusCode, header: res.Header, body: body}, nil
 }
 
+var acceptJSON = []string{"application/json"}
+
 var errBodyTooLarge = errors.New("body too large")
 
-// readCapped reads all of r, failing when it holds more than max bytes.
-func readCapped(r io.Reader, max int64) ([]byte, error) {
+// readCapped reads all of r, failing when it holds more than max bytes. size is the
+// announced length (-1 when unknown): a body that ends before it is an error.
+func readCapped(r io.Reader, size, max int64) ([]byte, error) {
+	if size > max {
+		return nil, errBodyTooLarge
+	}
+	if size >= 0 {
+		b := make([]byte, size)
+		if _, err := io.ReadFull(r, b); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		return b, nil
+	}
 	b, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err
