@@ -1,0 +1,203 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingClient is a client on a server that counts requests and answers 500.
+func countingClient(t *testing.T) (*Client, *atomic.Int32) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(500)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithToken("t"), WithBaseURL(srv.URL), WithMaxRetries(0), WithoutPacing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &n
+}
+
+func TestBadInputRefusedBeforeAnyRequest(t *testing.T) {
+	c, n := countingClient(t)
+	ctx := t.Context()
+	task := []map[string]any{{"url": "https://a"}}
+	cases := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"GetTask empty", func() error { _, err := c.GetTask(ctx, ""); return err }, "hash: empty"},
+		{"GetTask partial", func() error { _, err := c.GetTask(ctx, "c5e29d2a"); return err }, `hash: "c5e29d2a" is not 32`},
+		{"GetTask upper", func() error { _, err := c.GetTask(ctx, "C5E29D2ABA8B77CDC56391E7405302DE"); return err }, "lowercase"},
+		{"GetTask path", func() error { _, err := c.GetTask(ctx, "../../../etc/passwd/aaaaaaaaaaaaa"); return err }, "hash"},
+		{"DeleteTask", func() error { _, err := c.DeleteTask(ctx, "zz"); return err }, "DeleteTask: hash"},
+		{"GetUpload", func() error { _, err := c.GetUpload(ctx, "x"); return err }, "GetUpload: id"},
+		{"WaitTask", func() error { _, err := c.WaitTask(ctx, "x"); return err }, "WaitTask: hash"},
+		{"WaitUpload", func() error { _, err := c.WaitUpload(ctx, ""); return err }, "WaitUpload: id"},
+		{"List no squid", func() error { _, err := c.ListTasks(ctx, ListTasksOptions{}); return err }, "Squid: empty"},
+		{"List type", func() error { _, err := c.ListTasks(ctx, ListTasksOptions{Squid: "s", Type: "all"}); return err }, `Type: "all"`},
+		{"List page", func() error { _, err := c.ListTasks(ctx, ListTasksOptions{Squid: "s", Page: -1}); return err }, "Page: -1"},
+		{"List limit", func() error { _, err := c.ListTasks(ctx, ListTasksOptions{Squid: "s", Limit: 101}); return err }, "Limit: 101"},
+		{"All limit", func() error {
+			for _, err := range c.AllTasks(ctx, ListTasksOptions{Squid: "s", Limit: -5}) {
+				return err
+			}
+			return nil
+		}, "Limit: -5"},
+		{"Add no squid", func() error { _, err := c.AddTasks(ctx, "", task); return err }, "squid: empty"},
+		{"Add no tasks", func() error { _, err := c.AddTasks(ctx, "s", nil); return err }, "tasks: empty"},
+		{"Add empty task", func() error {
+			_, err := c.AddTasks(ctx, "s", []map[string]any{{"url": "a"}, {}})
+			return err
+		}, "tasks[1]: empty"},
+		{"Add bad value", func() error {
+			_, err := c.AddTasks(ctx, "s", []map[string]any{{"url": func() {}}})
+			return err
+		}, "tasks[0]: cannot be encoded"},
+		{"Upload no squid", func() error { _, err := c.UploadTasks(ctx, "", "a.csv", strings.NewReader("")); return err }, "squid: empty"},
+		{"Upload no name", func() error { _, err := c.UploadTasks(ctx, "s", "", strings.NewReader("")); return err }, "filename: empty"},
+		{"Upload ext", func() error { _, err := c.UploadTasks(ctx, "s", "a.xlsx", strings.NewReader("")); return err }, ".csv or .tsv"},
+		{"Upload nil", func() error { _, err := c.UploadTasks(ctx, "s", "a.csv", nil); return err }, "nil reader"},
+		{"UploadFile missing", func() error { _, err := c.UploadTasksFile(ctx, "s", "no-such-file.csv"); return err }, "no-such-file.csv"},
+		{"UploadFile dir", func() error {
+			dir := filepath.Join(t.TempDir(), "d.csv")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			_, err := c.UploadTasksFile(ctx, "s", dir)
+			return err
+		}, "is a directory"},
+	}
+	for _, tc := range cases {
+		err := tc.call()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v; want one saying %q", tc.name, err, tc.want)
+		}
+	}
+	if n.Load() != 0 {
+		t.Fatalf("%d requests were sent for bad input", n.Load())
+	}
+}
+
+func TestUploadStreamsMultipart(t *testing.T) {
+	var gotSquid, gotName, gotType, gotBody string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "multipart/form-data" || r.URL.Path != "/v1/tasks/upload" || r.Method != "POST" {
+			t.Errorf("request %s %s %s", r.Method, r.URL.Path, r.Header.Get("Content-Type"))
+		}
+		mr := multipart.NewReader(r.Body, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			b, _ := io.ReadAll(p)
+			switch p.FormName() {
+			case "squid":
+				gotSquid = string(b)
+			case "file":
+				gotName, gotType, gotBody = p.FileName(), p.Header.Get("Content-Type"), string(b)
+			}
+		}
+		io.WriteString(w, `{"id": "427a7bfc54cf4ce483d83ba23425164b", "object": "task_upload"}`)
+	}))
+	defer srv.Close()
+	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithoutPacing())
+	u, err := c.UploadTasks(t.Context(), "sq1", "dir/tasks.TSV", strings.NewReader("url\tcity\nhttps://a\tParis\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Id != "427a7bfc54cf4ce483d83ba23425164b" || gotSquid != "sq1" || gotName != "tasks.TSV" || gotType != "text/tab-separated-values" || gotBody != "url\tcity\nhttps://a\tParis\n" {
+		t.Fatalf("upload %+v; server saw squid %q name %q type %q body %q", u, gotSquid, gotName, gotType, gotBody)
+	}
+}
+
+type failingReader struct{ n int }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.n > 0 {
+		r.n--
+		return copy(p, "url\nhttps://a\n"), nil
+	}
+	return 0, errors.New("disk on fire")
+}
+
+func TestUploadReadErrorIsReported(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, `{"id": "427a7bfc54cf4ce483d83ba23425164b", "object": "task_upload"}`)
+	}))
+	defer srv.Close()
+	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL), WithoutPacing())
+	_, err := c.UploadTasks(t.Context(), "sq", "tasks.csv", &failingReader{n: 3})
+	if err == nil || !strings.Contains(err.Error(), "reading tasks.csv: disk on fire") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPacerSpacesRequests(t *testing.T) {
+	p := newPacer(10, time.Second) // one every 102ms
+	ctx := t.Context()
+	start := time.Now()
+	for range 4 {
+		if err := p.wait(ctx, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("4 requests at 10/s took %v; want at least 300ms", d)
+	}
+	// A held pacer returns the 429 at once when the hold is longer than the caller waits.
+	e := &Error{StatusCode: 429, Message: "slow", RetryAfter: time.Hour}
+	p.backOff(e)
+	start = time.Now()
+	err := p.wait(ctx, time.Minute)
+	var got *Error
+	if !errors.As(err, &got) || got.RetryAfter < 59*time.Minute || time.Since(start) > 100*time.Millisecond {
+		t.Fatalf("held pacer: %v after %v", err, time.Since(start))
+	}
+	// Remaining 0 holds until the reset.
+	q := newPacer(1000, time.Second)
+	q.observe(RateLimit{Limit: 90, Remaining: 0, Reset: time.Now().Add(300 * time.Millisecond)})
+	start = time.Now()
+	if err := q.wait(ctx, time.Minute); err != nil || time.Since(start) < 250*time.Millisecond {
+		t.Fatalf("remaining 0: %v after %v; want a wait until the reset", err, time.Since(start))
+	}
+	// A nil pacer (WithoutPacing) never waits.
+	var none *pacer
+	if err := none.wait(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRateLimitOfLastResponse(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-RateLimit-Limit", "90")
+		w.Header().Set("X-RateLimit-Remaining", "42")
+		w.Header().Set("X-RateLimit-Reset", "1739197200")
+		w.WriteHeader(404)
+	}))
+	defer srv.Close()
+	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL))
+	if (c.RateLimit() != RateLimit{}) {
+		t.Fatal("rate limit known before any response")
+	}
+	c.GetTask(t.Context(), seedHash)
+	if rl := c.RateLimit(); rl.Limit != 90 || rl.Remaining != 42 || !rl.Reset.Equal(time.Unix(1739197200, 0)) {
+		t.Fatalf("RateLimit() = %+v", rl)
+	}
+}
