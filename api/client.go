@@ -273,10 +273,10 @@ func NewClient(opts ...Option) (*Client, error) {
 		hc = http.DefaultClient
 	}
 	c := &Client{
-		base:      base,
-		cred:      &credential{values: []string{"Token " + token}},
-		hc:        hc,
-		timeout:   cfg.timeout,
+		base:    base,
+		cred:    &credential{values: []string{"Token " + token}},
+		hc:      hc,
+		timeout: cfg.timeout,
 		retry: retryPolicy{
 			max: cfg.maxRetries, base: cfg.retryBase, cap: cfg.retryMax, maxWait: cfg.maxRetryWait,
 		},
