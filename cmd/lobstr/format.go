@@ -1,0 +1,217 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lobstr-go/lobstr/api"
+)
+
+// defaultWidth is the width human output fits in, unless COLUMNS says otherwise.
+const defaultWidth = 80
+
+// width returns the number of columns human output may use: $COLUMNS when it is a sensible
+// number, else 80.
+func (c *cli) width() int {
+	if n, err := strconv.Atoi(strings.TrimSpace(c.env("COLUMNS"))); err == nil && n >= 40 && n <= 1000 {
+		return n
+	}
+	return defaultWidth
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || f == nil {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// colorFor reports whether output on w may use colour: w is a terminal, NO_COLOR is unset
+// (or empty) and TERM is not "dumb".
+func (c *cli) colorFor(w io.Writer) bool {
+	return isTerminal(w) && c.env("NO_COLOR") == "" && c.env("TERM") != "dumb"
+}
+
+// paint colours a task or upload state with ANSI escapes when color is true.
+func paint(state string, color bool) string {
+	if !color {
+		return state
+	}
+	code := ""
+	switch strings.ToLower(state) {
+	case "completed", "success":
+		code = "32" // green
+	case "failed", "aborted", "failure":
+		code = "31" // red
+	case "running", "progress":
+		code = "33" // yellow
+	case "pending":
+		code = "36" // cyan
+	default:
+		return state
+	}
+	return "\x1b[" + code + "m" + state + "\x1b[0m"
+}
+
+// clean makes a string from the API safe to print on one line: control characters (line
+// breaks, tabs, terminal escapes) become spaces.
+func clean(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// truncate shortens s to at most n runes, ending it with … when it was cut.
+func truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// truncateMiddle shortens s to at most n runes by cutting out its middle, where … goes:
+// the ends of a URL or a query tell tasks apart better than its start alone. A URL that
+// must be cut loses its scheme first.
+func truncateMiddle(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	for _, scheme := range []string{"https://", "http://"} {
+		if strings.HasPrefix(s, scheme) {
+			s = s[len(scheme):]
+			break
+		}
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	if n < 8 {
+		return truncate(s, n)
+	}
+	head := (n - 1) / 3
+	tail := n - 1 - head
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
+}
+
+// short abbreviates a hash for progress lines: its first 8 characters and ….
+func short(hash string) string {
+	if len(hash) <= 9 {
+		return hash
+	}
+	return hash[:8] + "…"
+}
+
+// formatTime prints a timestamp in UTC to the second, or "-" for none.
+func formatTime(ts *api.Timestamp) string {
+	if ts == nil || ts.IsZero() {
+		return "-"
+	}
+	return ts.UTC().Format("2006-01-02 15:04:05")
+}
+
+// shortTime prints a timestamp in UTC to the minute, for tables.
+func shortTime(ts api.Timestamp) string {
+	if ts.IsZero() {
+		return "-"
+	}
+	return ts.UTC().Format("2006-01-02 15:04")
+}
+
+// yesNo prints a boolean for people.
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// paramValue prints one parameter's value: a string as is, anything else as JSON.
+func paramValue(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// paramKeys returns the keys of p, sorted.
+func paramKeys(p api.Params) []string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// formatParams prints a task's parameters on one line: the value alone when there is one
+// key (the usual {"url": ...}), else key=value pairs in key order.
+func formatParams(p api.Params) string {
+	if len(p) == 0 {
+		return "-"
+	}
+	keys := paramKeys(p)
+	if len(keys) == 1 {
+		return clean(paramValue(p[keys[0]]))
+	}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = clean(k + "=" + paramValue(p[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// elapsed prints a duration rounded to the second.
+func elapsed(d time.Duration) string {
+	return d.Round(time.Second).String()
+}
+
+// writeJSON prints v as indented JSON, without escaping <, > and & (URLs keep their &).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// kv prints key/value views: keys in a column, values cut to the width.
+type kv struct {
+	w     io.Writer
+	width int
+}
+
+const kvKeyWidth = 12
+
+// line prints one key and its value; an empty key continues the previous key.
+func (v kv) line(key, value string) {
+	fmt.Fprintf(v.w, "%-*s %s\n", kvKeyWidth, key, truncate(clean(value), v.width-kvKeyWidth-1))
+}
+
+// colored prints one key and a value that may hold colour escapes (not cut).
+func (v kv) colored(key, value string) {
+	fmt.Fprintf(v.w, "%-*s %s\n", kvKeyWidth, key, value)
+}
