@@ -1,0 +1,82 @@
+# Developer and CI tasks. `make help` lists them.
+
+GO          ?= go
+# staticcheck runs through `go run pkg@version`: fetched through the module proxy and
+# cached, never added to go.mod.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 10s
+DEMO_PORT   ?= 18080
+# DEMO_WAIT_TASK is the hash of a task the mock completes over a few seconds, for
+# `lobstr task wait`; the demo skips the wait when it is empty.
+DEMO_WAIT_TASK ?=
+
+.PHONY: help generate check test bench fuzz demo
+
+help:
+	@echo 'make generate  regenerate gen/ from openapi/openapi.yaml (go generate ./...)'
+	@echo 'make check     regenerate and fail on drift in gen/, gofmt, go vet, staticcheck'
+	@echo 'make test      go test -race ./...'
+	@echo 'make bench     every benchmark, with allocations'
+	@echo 'make fuzz      every fuzz target for FUZZTIME (default $(FUZZTIME)) each'
+	@echo 'make demo      build bin/lobstr and run it against `lobstr mock` on DEMO_PORT ($(DEMO_PORT))'
+
+generate:
+	$(GO) generate ./...
+
+check: generate
+	@echo '== gen/ drift'
+	@git diff --exit-code --stat -- gen || { \
+		echo 'gen/ is stale: run `make generate` and commit the result'; git diff -- gen | head -n 100; exit 1; }
+	@untracked="$$(git ls-files --others --exclude-standard -- gen)"; \
+	if [ -n "$$untracked" ]; then \
+		echo 'generated files not in git (run `make generate` and commit them):'; echo "$$untracked"; exit 1; fi
+	@echo '== gofmt -l'
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then echo 'not gofmt-ed:'; echo "$$unformatted"; exit 1; fi
+	@echo '== go vet'
+	$(GO) vet ./...
+	@echo '== staticcheck'
+	$(STATICCHECK) ./...
+
+test:
+	$(GO) test -race ./...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# Every Fuzz target of every package, one after the other (go test fuzzes one target of
+# one package at a time). The corpus grows in the build cache, not in testdata/.
+fuzz:
+	@set -e; \
+	for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for target in $$($(GO) test -list '^Fuzz' "$$pkg" | grep '^Fuzz'); do \
+			echo "== $$pkg $$target"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+		done; \
+	done
+
+# The command-line tool against its own mock: build, serve the documented examples on a
+# loopback port, show a task, list a squid, wait for a task, and stop the mock however
+# the demo ends.
+demo:
+	$(GO) build -o bin/lobstr ./cmd/lobstr
+	@set -u; \
+	LOBSTR_TOKEN=demo; export LOBSTR_TOKEN; \
+	lobstr() { echo "+ lobstr $$*" >&2; ./bin/lobstr --base-url "http://127.0.0.1:$(DEMO_PORT)/v1" "$$@"; }; \
+	./bin/lobstr mock --addr "127.0.0.1:$(DEMO_PORT)" & mock=$$!; \
+	trap 'kill $$mock 2>/dev/null; wait $$mock 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	tries=0; \
+	until ./bin/lobstr --base-url "http://127.0.0.1:$(DEMO_PORT)/v1" task show c5e29d2aba8b77cdc56391e7405302de >/dev/null 2>&1; do \
+		if ! kill -0 $$mock 2>/dev/null; then echo 'demo: lobstr mock exited' >&2; exit 1; fi; \
+		tries=$$((tries + 1)); \
+		if [ $$tries -ge 100 ]; then echo 'demo: lobstr mock does not answer on 127.0.0.1:$(DEMO_PORT)' >&2; exit 1; fi; \
+		sleep 0.1; \
+	done; \
+	lobstr task show c5e29d2aba8b77cdc56391e7405302de || exit 1; \
+	lobstr task ls a1b2c3d4e5f6g7h8i9j0 || exit 1; \
+	if [ -n "$(DEMO_WAIT_TASK)" ]; then \
+		lobstr task wait "$(DEMO_WAIT_TASK)" || exit 1; \
+	else \
+		echo 'demo: DEMO_WAIT_TASK is empty; skipping `lobstr task wait`' >&2; \
+	fi
