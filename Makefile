@@ -4,6 +4,8 @@ GO          ?= go
 # staticcheck runs through `go run pkg@version`: fetched through the module proxy and
 # cached, never added to go.mod.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# gofmt ships with Go, beside the go command, which is not always on PATH.
+GOFMT       ?= $(shell $(GO) env GOROOT)/bin/gofmt
 FUZZTIME    ?= 10s
 DEMO_PORT   ?= 18080
 # DEMO_WAIT_TASK is the hash of a task the mock completes over a few seconds, for
@@ -31,7 +33,7 @@ check: generate
 	if [ -n "$$untracked" ]; then \
 		echo 'generated files not in git (run `make generate` and commit them):'; echo "$$untracked"; exit 1; fi
 	@echo '== gofmt -l'
-	@unformatted="$$(gofmt -l .)"; \
+	@unformatted="$$($(GOFMT) -l .)"; \
 	if [ -n "$$unformatted" ]; then echo 'not gofmt-ed:'; echo "$$unformatted"; exit 1; fi
 	@echo '== go vet'
 	$(GO) vet ./...
