@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,8 +17,6 @@ const seedHash = "c5e29d2aba8b77cdc56391e7405302de"
 // scripted is a server that answers the requests in turn with the given handlers; after the
 // last one it keeps using the last.
 type scripted struct {
-	t     testing.TB
-	mu    sync.Mutex
 	steps []http.HandlerFunc
 	n     atomic.Int32
 }
@@ -53,7 +50,7 @@ func hangUp(w http.ResponseWriter, r *http.Request) {
 
 func newScripted(t *testing.T, steps ...http.HandlerFunc) (*scripted, *Client) {
 	t.Helper()
-	s := &scripted{t: t, steps: steps}
+	s := &scripted{steps: steps}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	c, err := NewClient(WithToken("tok"), WithBaseURL(srv.URL+"/v1"), WithRetryBackoff(time.Millisecond, 5*time.Millisecond), WithoutPacing())

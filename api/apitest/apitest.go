@@ -1,0 +1,239 @@
+// Package apitest is a fake lobstr.io Tasks API for tests: for this module's and for its
+// users'. It keeps squids, tasks and uploads in memory, answers as the documentation says,
+// and checks every request and every response against the module's OpenAPI document.
+//
+// In a test, NewServer starts the fake on loopback and stops it when the test ends; a
+// request or response that breaks the document fails the test:
+//
+//	srv := apitest.NewServer(t)
+//	c, _ := api.NewClient(api.WithBaseURL(srv.URL), api.WithToken(srv.Token))
+//
+// New returns the same fake as a plain http.Handler, which is what `lobstr mock` serves.
+//
+// # What it does
+//
+// Every request needs `Authorization: Token <key>`: any non-empty key, or only the one given
+// to WithToken. Without it the answer is 401 {"detail": "Authentication credentials were not
+// provided."}; with another key, 401 {"detail": "Invalid token."}. Then, with validation on
+// (the default), a request that breaks the document is answered 400 {"detail": "..."}.
+//
+// The fake starts seeded with the documented examples: squid SeedSquid holds the two tasks
+// of List Tasks' example, in that order; Get Task of SeedTaskHash answers exactly the
+// documented Get Task body (List Tasks shows that task as its own example does); and upload
+// SeedUploadID has finished (SUCCESS, 8 rows inserted).
+//
+//   - List Tasks pages through a squid's tasks in the order they were added. limit is 1..100
+//     (default 50), page counts from 1 (default 1). result_from and result_to (1-based) are
+//     present when the page holds tasks and absent when it is empty. next and previous are
+//     absolute URLs on the request's host (squid, type when given, page and limit), or null.
+//     A page past the end is empty, with next null and previous pointing at the last page.
+//     type=params shows the same fields as type=url.
+//   - Add Tasks refuses an empty batch or an empty task object (400, the documented body),
+//     counts a task whose params are already in the squid, or earlier in the same batch, in
+//     duplicated_count without adding it, and gives each new task a random hash, created_at
+//     now (UTC, without zone, microseconds), and the squid's crawler hash as module. A new
+//     task is pending (see WithLifecycle and SetLifecycle to move it along).
+//   - Delete Task removes the task for good; a second delete is a 404.
+//   - Upload Tasks reads the multipart form as a stream (50 MB files are fine): the file is
+//     TSV when its name ends in .tsv, CSV when it ends in .csv, else TSV when its content type
+//     says so or when its header line holds a tab, else CSV. The header row names the task
+//     keys. Blank lines are skipped; a row whose column count differs from the header's, or
+//     whose fields are all empty, is invalid; a row whose params are already in the squid
+//     or earlier in the file is a duplicate; valid counts the rows that make a task,
+//     duplicates included. A file that is not UTF-8 or has no usable header row FAILS (state
+//     FAILURE, meta null), as the API reports a BadEncoding asynchronously.
+//   - Check Upload Status answers 202 PENDING, then 202 PROGRESS, then 200 SUCCESS (or
+//     FAILURE) with the counts, one step per check; the rows are inserted at the SUCCESS step.
+//   - An unknown task or upload is a 404 with the documented body; an unknown squid is 404
+//     {"error": {"message": "Squid not found", "type": "not_found_error", "param": "squid"}}.
+//   - Every response carries X-RateLimit-Limit (90), X-RateLimit-Remaining and
+//     X-RateLimit-Reset over a one-minute window; EnforceRateLimit makes the limit bite.
+//
+// Faults (Script, SetLatency, EnforceRateLimit) and task lifecycles (SetLifecycle) let
+// tests drive a client through errors, slowness, rate limits and long-running tasks.
+//
+// A Fake is safe for concurrent use.
+package apitest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/internal/specvalidate"
+)
+
+// The documented examples the fake starts with.
+const (
+	SeedSquid    = "a1b2c3d4e5f6g7h8i9j0"             // the squid of the documented examples
+	SeedTaskHash = "c5e29d2aba8b77cdc56391e7405302de" // the task of the documented Get Task body
+	SeedUploadID = "427a7bfc54cf4ce483d83ba23425164b" // the documented finished upload
+)
+
+// SeedModule is the crawler hash of SeedSquid, and the module of the tasks added to it.
+const SeedModule = "4734d096159ef05210e0e1677e8be823"
+
+// DefaultRateLimit is the documented rate limit of the /v1/tasks endpoints, per minute.
+const DefaultRateLimit = 90
+
+// basePath is where the fake serves the API: the path of the document's server URL.
+const basePath = "/v1"
+
+// Violation is a request or response that breaks the OpenAPI document.
+type Violation = specvalidate.Violation
+
+// ViolationKind tells a request violation from a response violation.
+type ViolationKind = specvalidate.Kind
+
+// The kinds of Violation.
+const (
+	RequestViolation  = specvalidate.Request  // the client sent something the document does not allow
+	ResponseViolation = specvalidate.Response // the fake answered something the document does not allow
+)
+
+// Option configures a Fake.
+type Option func(*Fake)
+
+// WithToken makes the fake accept only this API key. Without it, any non-empty key passes.
+func WithToken(token string) Option { return func(f *Fake) { f.token = token } }
+
+// WithValidation turns the checking of requests and responses against the OpenAPI document
+// on (the default) or off.
+func WithValidation(on bool) Option { return func(f *Fake) { f.validate = on } }
+
+// WithViolationHandler sets what happens to each violation of the document. New's default
+// drops them (invalid requests are still answered 400); NewServer's default fails the test.
+func WithViolationHandler(h func(Violation)) Option { return func(f *Fake) { f.onViolation = h } }
+
+// WithLogger logs one line per request: method, path, status and duration. Tokens are
+// never logged.
+func WithLogger(l *slog.Logger) Option { return func(f *Fake) { f.logger = l } }
+
+// WithLifecycle gives every task added through the API (Add Tasks, Upload Tasks) this
+// lifecycle, as SetLifecycle would. Without it they stay pending.
+func WithLifecycle(l Lifecycle) Option { return func(f *Fake) { f.defaultLife = &l } }
+
+// Fake is the fake lobstr.io API: an http.Handler serving /v1/..., with its state.
+type Fake struct {
+	token       string
+	validate    bool
+	onViolation func(Violation)
+	logger      *slog.Logger
+	defaultLife *Lifecycle
+	handler     http.Handler
+
+	// respHook, when set (by tests of this package), replaces the response of an operation.
+	respHook func(operationID string, response any) any
+
+	mu       sync.Mutex
+	squids   map[string]*squid
+	tasks    map[string]*taskRecord
+	uploads  map[string]*upload
+	requests []RecordedRequest
+	rate     rateWindow
+	latency  time.Duration
+	scripts  map[string][]Fault
+}
+
+// New returns a fake seeded with the documented examples.
+func New(opts ...Option) *Fake {
+	f := &Fake{validate: true}
+	for _, o := range opts {
+		o(f)
+	}
+	f.rate = rateWindow{limit: DefaultRateLimit, window: time.Minute}
+	f.seed()
+	f.handler = f.buildHandler()
+	return f
+}
+
+// ServeHTTP serves the API under /v1.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.handler.ServeHTTP(w, r) }
+
+func (f *Fake) buildHandler() http.Handler {
+	mux := http.NewServeMux()
+	strict := gen.NewStrictHandlerWithOptions(&server{f: f}, []gen.StrictMiddlewareFunc{f.hookMiddleware},
+		gen.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				writeJSON(w, http.StatusBadRequest, detail(err.Error()))
+			},
+			ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				writeJSON(w, http.StatusInternalServerError, detail("The fake failed: "+err.Error()))
+			},
+		})
+	gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{
+		BaseURL:    basePath,
+		BaseRouter: mux,
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeJSON(w, http.StatusBadRequest, detail(err.Error()))
+		},
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(mux, w, r) })
+
+	var api http.Handler = mux
+	if f.validate {
+		v, err := specvalidate.Default()
+		if err != nil {
+			// The document is embedded and tested: this is a broken build, not a runtime condition.
+			panic(fmt.Sprintf("apitest: the OpenAPI document does not load: %v", err))
+		}
+		api = v.Handler(mux, f.report)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, api) })
+}
+
+func (f *Fake) report(v Violation) {
+	if f.onViolation != nil {
+		f.onViolation(v)
+	}
+}
+
+// hookMiddleware lets tests of this package replace a response.
+func (f *Fake) hookMiddleware(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+		resp, err := next(ctx, w, r, request)
+		if hook := f.respHook; hook != nil && err == nil {
+			resp = hook(operationID, resp)
+		}
+		return resp, err
+	}
+}
+
+// Server is a Fake served on loopback for the length of a test.
+type Server struct {
+	*Fake
+	URL   string // the API's base URL, ending in /v1: http://127.0.0.1:PORT/v1
+	Token string // an API key the fake accepts
+
+	srv *httptest.Server
+}
+
+// NewServer starts a Fake on a loopback port and closes it when the test ends. Unless
+// WithViolationHandler says otherwise, every violation of the OpenAPI document, by a
+// request or by a response, fails t.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	all := append([]Option{WithViolationHandler(func(v Violation) { t.Errorf("apitest: %v", v) })}, opts...)
+	f := New(all...)
+	token := f.token
+	if token == "" {
+		token = "apitest-token"
+	}
+	s := &Server{Fake: f, Token: token, srv: httptest.NewServer(f)}
+	s.URL = s.srv.URL + basePath
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server, after the requests in flight have been answered. It may be
+// called more than once.
+func (s *Server) Close() { s.srv.Close() }
+
+// Client returns an http.Client for the server (its Transport is tuned for it).
+func (s *Server) Client() *http.Client { return s.srv.Client() }

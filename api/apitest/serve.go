@@ -1,0 +1,217 @@
+package apitest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RecordedRequest is one request the fake received.
+type RecordedRequest struct {
+	Method string
+	Path   string // without the query
+	Query  string // the raw query
+	Time   time.Time
+}
+
+// Requests counts the requests received for "METHOD /path" (the path without its query,
+// e.g. "GET /v1/tasks/c5e29d2aba8b77cdc56391e7405302de"), or all requests when
+// methodAndPath is empty. Every request counts: refused, faulted and rate-limited ones too.
+func (f *Fake) Requests(methodAndPath string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if methodAndPath == "" {
+		return len(f.requests)
+	}
+	n := 0
+	for _, r := range f.requests {
+		if r.Method+" "+r.Path == methodAndPath {
+			n++
+		}
+	}
+	return n
+}
+
+// RequestLog returns the requests received so far, oldest first.
+func (f *Fake) RequestLog() []RecordedRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]RecordedRequest(nil), f.requests...)
+}
+
+// exchange is what the outer layers learned about a request, for the handlers.
+type exchange struct {
+	base  string // scheme://host of the request, for absolute links
+	limit int
+	left  int
+	reset int64
+}
+
+type exchangeKey struct{}
+
+func exchangeFrom(ctx context.Context) *exchange {
+	if ex, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
+		return ex
+	}
+	return &exchange{base: "http://localhost", limit: DefaultRateLimit, left: DefaultRateLimit}
+}
+
+// serve runs the layers in front of the API: logging, recording, faults and latency, rate
+// limit, then the token check, then api (validation and the operations).
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request, api http.Handler) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	if f.logger != nil {
+		defer func() {
+			f.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+		}()
+	}
+
+	f.mu.Lock()
+	f.requests = append(f.requests, RecordedRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Time: start})
+	fault, faulted := f.nextFault(r.Method, r.URL.Path)
+	latency := f.latency
+	f.mu.Unlock()
+
+	if !sleep(r.Context(), latency) {
+		return
+	}
+	if faulted {
+		if !sleep(r.Context(), fault.Delay) {
+			return
+		}
+		if fault.takesOver() {
+			f.serveFault(sw, r, fault, api)
+			return
+		}
+	}
+	f.serveAPI(sw, r, api)
+}
+
+// serveAPI is the fake without faults: rate limit, token, then the API.
+func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler) {
+	ex := &exchange{base: "http://" + r.Host}
+	if r.TLS != nil {
+		ex.base = "https://" + r.Host
+	}
+	f.mu.Lock()
+	q := f.rate.take(time.Now())
+	f.mu.Unlock()
+	ex.limit, ex.left, ex.reset = q.limit, q.left, q.reset
+
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(ex.limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(ex.left))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(ex.reset, 10))
+	if q.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(q.retryAfter))
+		writeRaw(w, http.StatusTooManyRequests, fixtureRateLimit)
+		return
+	}
+	if msg := f.checkToken(r.Header.Get("Authorization")); msg != "" {
+		h.Set("WWW-Authenticate", "Token")
+		writeJSON(w, http.StatusUnauthorized, detail(msg))
+		return
+	}
+	api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+// checkToken returns why the Authorization header is refused, or "".
+func (f *Fake) checkToken(header string) string {
+	key, ok := strings.CutPrefix(header, "Token ")
+	if !ok || key == "" {
+		return "Authentication credentials were not provided."
+	}
+	if f.token != "" && key != f.token {
+		return "Invalid token."
+	}
+	return ""
+}
+
+// sleep waits d, or until ctx is done; it reports whether the whole wait passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// statusWriter remembers the status written, for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap gives http.ResponseController the underlying writer (to flush).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// detailBody is the general error shape: {"detail": "..."}.
+type detailBody struct {
+	Detail string `json:"detail"`
+}
+
+func detail(msg string) detailBody { return detailBody{Detail: msg} }
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"detail":"The fake could not encode its answer."}`)
+	}
+	writeRaw(w, status, append(b, '\n'))
+}
+
+// writeRaw answers with a JSON body as it is.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// notFound answers a request that no operation takes: 405 when the path has operations
+// with other methods, else 404.
+func notFound(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, detail(`Method "`+r.Method+`" not allowed.`))
+		return
+	}
+	writeJSON(w, http.StatusNotFound, detail("Not found."))
+}

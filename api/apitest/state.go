@@ -1,0 +1,256 @@
+package apitest
+
+import (
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/types"
+)
+
+// fixtures are copies of the documented bodies the fake answers with (../shared/fixtures
+// of the project; a test keeps them equal).
+//
+//go:embed fixtures/*.json
+var fixtures embed.FS
+
+func fixture(name string) []byte {
+	b, err := fixtures.ReadFile("fixtures/" + name)
+	if err != nil {
+		panic("apitest: missing embedded fixture " + name)
+	}
+	return b
+}
+
+var (
+	fixtureRateLimit = fixture("error.ratelimit.429.json")
+)
+
+// squid is a squid's tasks.
+type squid struct {
+	module string            // the crawler hash of its tasks
+	order  []string          // task hashes, in the order they were added
+	keys   map[string]string // params key (see paramsKey) → task hash, to find duplicates
+}
+
+// taskRecord is a task and how the fake shows it.
+type taskRecord struct {
+	squid   string
+	task    gen.Task
+	summary *gen.TaskSummary // what List Tasks shows, when it is not derived from task (a seed)
+	life    *lifeState
+}
+
+func (t *taskRecord) listed() gen.TaskSummary {
+	if t.summary != nil {
+		return *t.summary
+	}
+	return gen.TaskSummary{Id: t.task.HashValue, CreatedAt: t.task.CreatedAt, IsActive: t.task.IsActive, Params: t.task.Params}
+}
+
+// seed loads the documented examples.
+func (f *Fake) seed() {
+	f.squids = map[string]*squid{}
+	f.tasks = map[string]*taskRecord{}
+	f.uploads = map[string]*upload{}
+
+	var page gen.TaskPage
+	mustDecode("list-tasks.200.json", &page)
+	var seedTask gen.Task
+	mustDecode("get-task.200.json", &seedTask)
+
+	sq := f.addSquid(SeedSquid)
+	for _, s := range page.Data {
+		rec := &taskRecord{squid: SeedSquid}
+		if s.Id == seedTask.HashValue {
+			rec.task = seedTask
+			summary := s
+			rec.summary = &summary
+		} else {
+			rec.task = completedTask(s)
+		}
+		f.tasks[s.Id] = rec
+		sq.order = append(sq.order, s.Id)
+		sq.keys[paramsKey(s.Params)] = s.Id
+	}
+
+	var up gen.Upload
+	mustDecode("upload-status.200.json", &up)
+	meta, _ := up.Meta.Get()
+	f.uploads[up.Id] = &upload{id: up.Id, squid: SeedSquid, checks: finishedAt, meta: meta, inserted: true}
+}
+
+// completedTask makes a plausible finished task of a listed one: the other seed task.
+func completedTask(s gen.TaskSummary) gen.Task {
+	started, _ := types.ParseTimestamp("2025-03-05T09:31:12.204512")
+	ended, _ := types.ParseTimestamp("2025-03-05T09:32:40.918377")
+	reason := "completed"
+	return gen.Task{
+		HashValue: s.Id,
+		CreatedAt: s.CreatedAt,
+		IsActive:  s.IsActive,
+		Params:    s.Params,
+		Module:    types.ModuleInt(5),
+		Object:    "task",
+		Status: gen.TaskStatus{
+			Status:       "completed",
+			StartedAt:    &started,
+			EndedAt:      &ended,
+			IsDone:       true,
+			TotalResults: 42,
+			TotalPages:   2,
+			DoneReason:   &reason,
+			Errors:       json.RawMessage("null"),
+		},
+	}
+}
+
+func mustDecode(name string, v any) {
+	if err := json.Unmarshal(fixture(name), v); err != nil {
+		panic(fmt.Sprintf("apitest: embedded fixture %s: %v", name, err))
+	}
+}
+
+// addSquid returns the squid, made empty if it did not exist. f.mu is held.
+func (f *Fake) addSquid(id string) *squid {
+	if sq, ok := f.squids[id]; ok {
+		return sq
+	}
+	sq := &squid{module: SeedModule, keys: map[string]string{}}
+	f.squids[id] = sq
+	return sq
+}
+
+// AddSquid makes an empty squid (a no-op if it exists). Its tasks get SeedModule as module.
+func (f *Fake) AddSquid(squid string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.addSquid(squid)
+}
+
+// PutTask adds task to squid (made if needed), or replaces the task of the same hash,
+// wherever it was; a replaced task keeps its place in its squid's list. List Tasks shows it
+// as derived from task, and its lifecycle, if any, is dropped.
+func (f *Fake) PutTask(squidID string, task gen.Task) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	hash := task.HashValue
+	if old, ok := f.tasks[hash]; ok && old.squid != squidID {
+		f.removeTask(hash)
+	}
+	sq := f.addSquid(squidID)
+	if old, ok := f.tasks[hash]; ok {
+		delete(sq.keys, paramsKey(old.listed().Params))
+	} else {
+		sq.order = append(sq.order, hash)
+	}
+	f.tasks[hash] = &taskRecord{squid: squidID, task: task}
+	sq.keys[paramsKey(task.Params)] = hash
+}
+
+// Task returns the task of that hash as Get Task shows it now (without advancing its
+// lifecycle), and whether it exists.
+func (f *Fake) Task(hash string) (gen.Task, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rec, ok := f.tasks[hash]
+	if !ok {
+		return gen.Task{}, false
+	}
+	t := rec.task
+	t.Params = maps.Clone(t.Params)
+	return t, true
+}
+
+// Tasks returns the tasks of a squid as List Tasks shows them, in its order (nil for an
+// unknown squid).
+func (f *Fake) Tasks(squidID string) []gen.TaskSummary {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	sq, ok := f.squids[squidID]
+	if !ok {
+		return nil
+	}
+	out := make([]gen.TaskSummary, 0, len(sq.order))
+	for _, h := range sq.order {
+		s := f.tasks[h].listed()
+		s.Params = maps.Clone(s.Params)
+		out = append(out, s)
+	}
+	return out
+}
+
+// removeTask deletes a task from its squid and the store. f.mu is held.
+func (f *Fake) removeTask(hash string) bool {
+	rec, ok := f.tasks[hash]
+	if !ok {
+		return false
+	}
+	delete(f.tasks, hash)
+	if sq, ok := f.squids[rec.squid]; ok {
+		sq.order = slices.DeleteFunc(sq.order, func(h string) bool { return h == hash })
+		key := paramsKey(rec.listed().Params)
+		if sq.keys[key] == hash {
+			delete(sq.keys, key)
+		}
+	}
+	return true
+}
+
+// newTask adds a task made from params to a squid, as Add Tasks and uploads do. f.mu is held.
+func (f *Fake) newTask(squidID string, sq *squid, params gen.Params, key string) *taskRecord {
+	hash := newHash()
+	rec := &taskRecord{squid: squidID, task: gen.Task{
+		HashValue: hash,
+		CreatedAt: now(),
+		IsActive:  true,
+		Params:    params,
+		Module:    types.ModuleString(sq.module),
+		Object:    "task",
+		Status:    pendingStatus(),
+	}}
+	if f.defaultLife != nil {
+		rec.life = newLifeState(*f.defaultLife, time.Now())
+	}
+	f.tasks[hash] = rec
+	sq.order = append(sq.order, hash)
+	sq.keys[key] = hash
+	return rec
+}
+
+func pendingStatus() gen.TaskStatus {
+	return gen.TaskStatus{Status: "pending", Errors: json.RawMessage("null")}
+}
+
+// paramsKey is the identity of a task's params, for duplicates: JSON with sorted keys.
+func paramsKey(p gen.Params) string {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Sprint(p)
+	}
+	return string(b)
+}
+
+// newHash returns 32 random lowercase hexadecimal characters.
+func newHash() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// now returns the current time as lobstr.io writes it: UTC, no zone, microseconds.
+func now() types.Timestamp { return timestampOf(time.Now()) }
+
+func timestampOf(t time.Time) types.Timestamp {
+	ts, err := types.ParseTimestamp(t.UTC().Format("2006-01-02T15:04:05.000000"))
+	if err != nil {
+		panic(err) // the layout is one ParseTimestamp reads
+	}
+	return ts
+}

@@ -1,0 +1,203 @@
+package apitest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"mime"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/lobstr-go/lobstr/gen"
+)
+
+// finishedAt is the Check Upload Status call that finds an upload finished: the first
+// answers PENDING, the second PROGRESS, the third SUCCESS or FAILURE.
+const finishedAt = 3
+
+// upload is a task upload and its parsed rows.
+type upload struct {
+	id     string
+	squid  string
+	checks int // Check Upload Status calls so far
+
+	rows     []gen.Params // the valid rows not repeated within the file, in file order
+	keys     []string     // their paramsKey
+	invalid  int
+	repeated int  // valid rows repeating an earlier row of the file
+	failed   bool // the file could not be read (not UTF-8, no header)
+
+	inserted bool // rows were added to the squid, meta is final
+	meta     gen.UploadMeta
+}
+
+// state returns the state a check sees after checks checks.
+func (u *upload) state() gen.UploadState {
+	switch {
+	case u.checks < 2:
+		return "PENDING"
+	case u.checks < finishedAt:
+		return "PROGRESS"
+	case u.failed:
+		return "FAILURE"
+	}
+	return "SUCCESS"
+}
+
+// finish inserts the rows into the squid, once. f.mu is held.
+func (f *Fake) finish(u *upload) {
+	if u.inserted {
+		return
+	}
+	u.inserted = true
+	if u.failed {
+		return
+	}
+	sq := f.addSquid(u.squid)
+	m := gen.UploadMeta{Valid: len(u.rows) + u.repeated, Invalid: u.invalid, Duplicates: u.repeated}
+	for i, params := range u.rows {
+		if _, dup := sq.keys[u.keys[i]]; dup {
+			m.Duplicates++
+			continue
+		}
+		f.newTask(u.squid, sq, params, u.keys[i])
+		m.Inserted++
+	}
+	u.meta = m
+	u.rows, u.keys = nil, nil
+}
+
+// errBadEncoding stops reading a file that is not UTF-8.
+var errBadEncoding = errors.New("the file is not UTF-8")
+
+// parseTasks reads a CSV or TSV file of tasks as a stream into u. A file that cannot be
+// read as tasks marks u failed; the error is for failures to read r itself.
+func parseTasks(u *upload, r io.Reader, filename, contentType string) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	comma := delimiter(br, filename, contentType)
+	cr := csv.NewReader(br)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1 // column counts are checked here, row by row
+	cr.ReuseRecord = true
+	if comma == '\t' {
+		cr.LazyQuotes = true // TSV has no quoting; a quote is a character like any other
+	}
+
+	var header []string
+	seen := map[string]bool{}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		var perr *csv.ParseError
+		if errors.As(err, &perr) {
+			if header == nil {
+				u.failed = true
+				break
+			}
+			u.invalid++
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !validUTF8(rec) {
+			u.failed = true
+			break
+		}
+		if header == nil {
+			header = slicesClone(rec)
+			header[0] = strings.TrimPrefix(header[0], "\ufeff")
+			if !usableHeader(header) {
+				u.failed = true
+				break
+			}
+			continue
+		}
+		if len(rec) != len(header) || allEmpty(rec) {
+			u.invalid++
+			continue
+		}
+		params := make(gen.Params, len(header))
+		for i, k := range header {
+			params[k] = rec[i]
+		}
+		key := paramsKey(params)
+		if seen[key] {
+			u.repeated++
+			continue
+		}
+		seen[key] = true
+		u.rows = append(u.rows, params)
+		u.keys = append(u.keys, key)
+	}
+	if header == nil {
+		u.failed = true
+	}
+	if u.failed {
+		u.rows, u.keys, u.invalid, u.repeated = nil, nil, 0, 0
+	}
+	// Read what is left, so the client's upload completes and the next part can be read.
+	_, err := io.Copy(io.Discard, br)
+	return err
+}
+
+// delimiter picks the field separator: by file name, by content type, else by the header.
+func delimiter(br *bufio.Reader, filename, contentType string) rune {
+	switch strings.ToLower(path.Ext(filename)) {
+	case ".tsv", ".tab":
+		return '\t'
+	case ".csv":
+		return ','
+	}
+	switch mt, _, _ := mime.ParseMediaType(contentType); mt {
+	case "text/tab-separated-values":
+		return '\t'
+	case "text/csv":
+		return ','
+	}
+	head, _ := br.Peek(br.Size())
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	if bytes.IndexByte(head, '\t') >= 0 {
+		return '\t'
+	}
+	return ','
+}
+
+func validUTF8(rec []string) bool {
+	for _, s := range rec {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
+}
+
+func usableHeader(h []string) bool {
+	seen := map[string]bool{}
+	for _, k := range h {
+		k = strings.TrimSpace(k)
+		if k == "" || seen[k] {
+			return false
+		}
+		seen[k] = true
+	}
+	return true
+}
+
+func allEmpty(rec []string) bool {
+	for _, s := range rec {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func slicesClone(s []string) []string { return append([]string(nil), s...) }
