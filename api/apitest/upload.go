@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -70,9 +71,6 @@ func (f *Fake) finish(u *upload) {
 	u.rows, u.keys = nil, nil
 }
 
-// errBadEncoding stops reading a file that is not UTF-8.
-var errBadEncoding = errors.New("the file is not UTF-8")
-
 // parseTasks reads a CSV or TSV file of tasks as a stream into u. A file that cannot be
 // read as tasks marks u failed; the error is for failures to read r itself.
 func parseTasks(u *upload, r io.Reader, filename, contentType string) error {
@@ -110,8 +108,11 @@ func parseTasks(u *upload, r io.Reader, filename, contentType string) error {
 			break
 		}
 		if header == nil {
-			header = slicesClone(rec)
+			header = slices.Clone(rec)
 			header[0] = strings.TrimPrefix(header[0], "\ufeff")
+			for i := range header {
+				header[i] = strings.TrimSpace(header[i])
+			}
 			if !usableHeader(header) {
 				u.failed = true
 				break
@@ -182,7 +183,6 @@ func validUTF8(rec []string) bool {
 func usableHeader(h []string) bool {
 	seen := map[string]bool{}
 	for _, k := range h {
-		k = strings.TrimSpace(k)
 		if k == "" || seen[k] {
 			return false
 		}
@@ -199,5 +199,3 @@ func allEmpty(rec []string) bool {
 	}
 	return true
 }
-
-func slicesClone(s []string) []string { return append([]string(nil), s...) }

@@ -1,0 +1,281 @@
+package apitest
+
+import (
+	"context"
+	"io"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/lobstr-go/lobstr/gen"
+)
+
+// server implements the operations of the document on a Fake's state.
+type server struct{ f *Fake }
+
+var _ gen.StrictServerInterface = (*server)(nil)
+
+// Documented error bodies.
+var (
+	errTaskNotFound   = errorBody(fixture("get-task.404.json"))
+	errDeleteNotFound = errorBody(fixture("delete-task.404.json"))
+	errUploadNotFound = errorBody(fixture("upload-status.404.json"))
+	errInvalidTasks   = errorBody(fixture("add-tasks.400.json"))
+	errSquidNotFound  = errorBody([]byte(`{"error":{"message":"Squid not found","type":"not_found_error","param":"squid"}}`))
+)
+
+func errorBody(raw []byte) gen.Error {
+	var e gen.Error
+	if err := e.UnmarshalJSON(raw); err != nil {
+		panic("apitest: bad error body: " + err.Error())
+	}
+	return e
+}
+
+func detailError(msg string) gen.Error {
+	var e gen.Error
+	if err := e.FromDetailError(gen.DetailError{Detail: msg}); err != nil {
+		panic(err)
+	}
+	return e
+}
+
+// The rate-limit headers of 2xx answers, from what the outer layer counted.
+func rateHeaders(ctx context.Context) (limit, left *int, reset *int64) {
+	ex := exchangeFrom(ctx)
+	return &ex.limit, &ex.left, &ex.reset
+}
+
+const (
+	defaultLimit = 50
+	maxLimit     = 100
+)
+
+// ListTasks pages through a squid's tasks.
+func (s *server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) (gen.ListTasksResponseObject, error) {
+	p := req.Params
+	limit, page := defaultLimit, 1
+	if p.Limit != nil {
+		limit = *p.Limit
+	}
+	if p.Page != nil {
+		page = *p.Page
+	}
+	if limit < 1 || limit > maxLimit {
+		return gen.ListTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(detailError("limit must be between 1 and 100."))}, nil
+	}
+	if page < 1 {
+		return gen.ListTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(detailError("page must be 1 or more."))}, nil
+	}
+
+	f := s.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	sq, ok := f.squids[p.Squid]
+	if !ok {
+		return gen.ListTasks404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errSquidNotFound)}, nil
+	}
+	total := len(sq.order)
+	body := gen.TaskPage{
+		TotalResults: total,
+		Limit:        limit,
+		Page:         page,
+		TotalPages:   (total + limit - 1) / limit,
+		Data:         []gen.TaskSummary{},
+	}
+	first := (page - 1) * limit
+	if first < total {
+		last := min(first+limit, total)
+		for _, h := range sq.order[first:last] {
+			body.Data = append(body.Data, f.tasks[h].listed())
+		}
+		from, to := first+1, last
+		body.ResultFrom, body.ResultTo = &from, &to
+	}
+	link := func(n int) *string {
+		q := "squid=" + url.QueryEscape(p.Squid)
+		if p.Type != nil {
+			q += "&type=" + url.QueryEscape(string(*p.Type))
+		}
+		u := exchangeFrom(ctx).base + basePath + "/tasks?" + q + "&page=" + strconv.Itoa(n) + "&limit=" + strconv.Itoa(limit)
+		return &u
+	}
+	if page < body.TotalPages {
+		body.Next = link(page + 1)
+	}
+	if page > 1 && body.TotalPages > 0 {
+		body.Previous = link(min(page-1, body.TotalPages))
+	}
+	resp := gen.ListTasks200JSONResponse{Body: body}
+	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
+	return resp, nil
+}
+
+// AddTasks adds a batch of tasks to a squid, skipping duplicates.
+func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (gen.AddTasksResponseObject, error) {
+	body := req.Body
+	if body == nil || body.Squid == "" {
+		return gen.AddTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(detailError("A required parameter squid is missing."))}, nil
+	}
+	if len(body.Tasks) == 0 {
+		return gen.AddTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errInvalidTasks)}, nil
+	}
+	for _, t := range body.Tasks {
+		if len(t) == 0 {
+			return gen.AddTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errInvalidTasks)}, nil
+		}
+	}
+
+	f := s.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	sq, ok := f.squids[body.Squid]
+	if !ok {
+		return gen.AddTasks404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errSquidNotFound)}, nil
+	}
+	result := gen.AddTasksResult{Tasks: []gen.AddedTask{}}
+	for _, params := range body.Tasks {
+		key := paramsKey(params)
+		if _, dup := sq.keys[key]; dup {
+			result.DuplicatedCount++
+			continue
+		}
+		t := f.newTask(body.Squid, sq, params, key).task
+		result.Tasks = append(result.Tasks, gen.AddedTask{
+			Id: t.HashValue, Object: "task", CreatedAt: t.CreatedAt, IsActive: t.IsActive, Params: t.Params, Module: t.Module,
+		})
+	}
+	resp := gen.AddTasks200JSONResponse{Body: result}
+	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
+	return resp, nil
+}
+
+// GetTask shows a task, advancing its lifecycle by one poll.
+func (s *server) GetTask(ctx context.Context, req gen.GetTaskRequestObject) (gen.GetTaskResponseObject, error) {
+	f := s.f
+	f.mu.Lock()
+	rec, ok := f.tasks[req.TaskHash]
+	var task gen.Task
+	if ok {
+		if rec.life != nil {
+			rec.life.poll(&rec.task, time.Now())
+		}
+		task = rec.task
+	}
+	f.mu.Unlock()
+	if !ok {
+		return gen.GetTask404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errTaskNotFound)}, nil
+	}
+	resp := gen.GetTask200JSONResponse{Body: task}
+	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
+	return resp, nil
+}
+
+// DeleteTask removes a task.
+func (s *server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject) (gen.DeleteTaskResponseObject, error) {
+	f := s.f
+	f.mu.Lock()
+	ok := f.removeTask(req.TaskHash)
+	f.mu.Unlock()
+	if !ok {
+		return gen.DeleteTask404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errDeleteNotFound)}, nil
+	}
+	resp := gen.DeleteTask200JSONResponse{Body: gen.DeletedTask{Id: req.TaskHash, Object: "task", Deleted: true}}
+	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
+	return resp, nil
+}
+
+// maxSquidField bounds the squid field of an upload form.
+const maxSquidField = 4 << 10
+
+// UploadTasks reads an upload form as a stream and registers the upload.
+func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObject) (gen.UploadTasksResponseObject, error) {
+	badRequest := func(msg string) (gen.UploadTasksResponseObject, error) {
+		return gen.UploadTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(detailError(msg))}, nil
+	}
+	u := &upload{id: newHash()}
+	var squidID string
+	var haveSquid, haveFile bool
+	for {
+		part, err := req.Body.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return badRequest("The multipart body could not be read: " + err.Error())
+		}
+		switch part.FormName() {
+		case "squid":
+			b, err := io.ReadAll(io.LimitReader(part, maxSquidField))
+			if err != nil {
+				return badRequest("The squid field could not be read: " + err.Error())
+			}
+			squidID, haveSquid = string(b), true
+		case "file":
+			if haveFile {
+				return badRequest("Send one file.")
+			}
+			haveFile = true
+			if err := parseTasks(u, part, part.FileName(), part.Header.Get("Content-Type")); err != nil {
+				return badRequest("The file could not be read: " + err.Error())
+			}
+		default:
+			_, _ = io.Copy(io.Discard, part)
+		}
+		part.Close()
+	}
+	if !haveFile {
+		return badRequest("A required parameter file is missing.")
+	}
+	if !haveSquid || squidID == "" {
+		return badRequest("A required parameter squid is missing.")
+	}
+
+	f := s.f
+	f.mu.Lock()
+	_, ok := f.squids[squidID]
+	if ok {
+		u.squid = squidID
+		f.uploads[u.id] = u
+	}
+	f.mu.Unlock()
+	if !ok {
+		return gen.UploadTasks404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errSquidNotFound)}, nil
+	}
+	resp := gen.UploadTasks200JSONResponse{Body: gen.Upload{Id: u.id, Object: "task_upload"}}
+	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
+	return resp, nil
+}
+
+// GetUpload reports an upload's progress, one step further per check.
+func (s *server) GetUpload(ctx context.Context, req gen.GetUploadRequestObject) (gen.GetUploadResponseObject, error) {
+	f := s.f
+	f.mu.Lock()
+	u, ok := f.uploads[req.UploadTaskId]
+	var body gen.Upload
+	finished := false
+	if ok {
+		u.checks = min(u.checks+1, finishedAt)
+		state := u.state()
+		body = gen.Upload{Id: u.id, Object: "task_upload", State: &state, Meta: nullable.NewNullNullable[gen.UploadMeta]()}
+		if finished = u.checks >= finishedAt; finished {
+			f.finish(u)
+			if !u.failed {
+				body.Meta = nullable.NewNullableWithValue(u.meta)
+			}
+		}
+	}
+	f.mu.Unlock()
+	if !ok {
+		return gen.GetUpload404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errUploadNotFound)}, nil
+	}
+	limit, left, reset := rateHeaders(ctx)
+	if !finished {
+		return gen.GetUpload202JSONResponse{Body: body, Headers: gen.GetUpload202ResponseHeaders{
+			XRateLimitLimit: limit, XRateLimitRemaining: left, XRateLimitReset: reset}}, nil
+	}
+	return gen.GetUpload200JSONResponse{Body: body, Headers: gen.GetUpload200ResponseHeaders{
+		XRateLimitLimit: limit, XRateLimitRemaining: left, XRateLimitReset: reset}}, nil
+}
