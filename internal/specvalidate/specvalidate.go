@@ -11,6 +11,10 @@
 // path of the document's first server (/v1 for https://api.lobstr.io/v1). Security
 // requirements are not checked: the handler checks tokens itself, before this middleware.
 //
+// A response body found valid is remembered (by a hash of its bytes, with the operation,
+// status and content type), so an answer repeated, as when a client polls a task, is not
+// decoded and checked again; its status and headers still are.
+//
 // Multipart bodies are not handed to kin-openapi, whose decoder would hold the whole body
 // (file parts included) in memory at least twice. The middleware reads them itself, as a
 // stream: it checks each field that is not a file against its schema and the form against
@@ -24,6 +28,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -84,7 +89,25 @@ type Validator struct {
 	// checks tokens itself; kin-openapi would read the whole request body into memory to
 	// hand it to an authentication function, even one that accepts everything.
 	unsecured map[*openapi3.Operation]*openapi3.Operation
+
+	// valid remembers response bodies found valid, so that the same answer (a task polled
+	// again and again, the same page) is not decoded and checked again.
+	seed  maphash.Seed
+	mu    sync.Mutex
+	valid map[bodyKey]struct{}
 }
+
+// bodyKey identifies a response body checked against an operation's answer for a status.
+type bodyKey struct {
+	op     *openapi3.Operation
+	status int
+	ctype  string
+	size   int
+	sum    uint64
+}
+
+// maxRemembered bounds Validator.valid; it is emptied when full.
+const maxRemembered = 4096
 
 // New returns a Validator for doc, which must be valid (see openapi.Load) and must not be
 // modified afterwards.
@@ -93,7 +116,12 @@ func New(doc *openapi3.T) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("specvalidate: %w", err)
 	}
-	v := &Validator{router: router, unsecured: map[*openapi3.Operation]*openapi3.Operation{}}
+	v := &Validator{
+		router:    router,
+		unsecured: map[*openapi3.Operation]*openapi3.Operation{},
+		seed:      maphash.MakeSeed(),
+		valid:     map[bodyKey]struct{}{},
+	}
 	noSecurity := openapi3.NewSecurityRequirements()
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
@@ -166,6 +194,11 @@ var (
 		IncludeResponseStatus:   true,
 		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
 	}
+	knownBodyOptions = &openapi3filter.Options{ // status and headers only
+		IncludeResponseStatus:   true,
+		ExcludeResponseBody:     true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
+	}
 )
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -205,17 +238,41 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rec := &recorder{header: w.Header(), status: http.StatusOK}
 	m.next.ServeHTTP(rec, r)
+	body := rec.body.Bytes()
+	key := bodyKey{op: route.Operation, status: rec.status, ctype: rec.header.Get("Content-Type"), size: len(body), sum: maphash.Bytes(m.v.seed, body)}
+	opts := responseOptions
+	if m.v.knownValid(key) {
+		opts = knownBodyOptions
+	}
 	if err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: input,
 		Status:                 rec.status,
 		Header:                 rec.header,
-		Body:                   io.NopCloser(bytes.NewReader(rec.body.Bytes())),
-		Options:                responseOptions,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                opts,
 	}); err != nil {
 		m.report(Violation{Kind: Response, Method: r.Method, Path: r.URL.Path, Status: rec.status, Err: err})
+	} else if opts == responseOptions {
+		m.v.rememberValid(key)
 	}
 	w.WriteHeader(rec.status)
-	_, _ = w.Write(rec.body.Bytes())
+	_, _ = w.Write(body)
+}
+
+func (v *Validator) knownValid(k bodyKey) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, ok := v.valid[k]
+	return ok
+}
+
+func (v *Validator) rememberValid(k bodyKey) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.valid) >= maxRemembered {
+		clear(v.valid)
+	}
+	v.valid[k] = struct{}{}
 }
 
 // findRoute matches r to an operation. The router matches the document's server URL, so the

@@ -530,3 +530,34 @@ func BenchmarkGetTask(b *testing.B) {
 		})
 	}
 }
+
+// TestRememberedBodies checks that a body found valid once is not trusted beyond what was
+// checked: headers are still checked, and the status and operation are part of the memory.
+func TestRememberedBodies(t *testing.T) {
+	good := okTask()
+	badHeader := okTask()
+	badHeader.header = map[string]string{"X-RateLimit-Limit": "many"}
+	as404 := okTask()
+	as404.status = 404
+	broken := &answer{status: 200, ctype: "application/json", body: strings.Replace(task, `"module":5`, `"module":true`, 1)}
+
+	for _, step := range []struct {
+		next       *answer
+		method     string
+		violations int
+	}{
+		{good, "GET", 0},
+		{good, "GET", 0},      // remembered
+		{badHeader, "GET", 1}, // same body, headers still checked
+		{as404, "GET", 1},     // same body, another status: a Task is no error body
+		{good, "DELETE", 1},   // same body, another operation: a Task is no DeletedTask
+		{broken, "GET", 1},
+		{broken, "GET", 1}, // an invalid body is not remembered
+	} {
+		h, c := wrap(t, step.next)
+		serve(h, httptest.NewRequest(step.method, "/v1/tasks/c5e29d2aba8b77cdc56391e7405302de", nil))
+		if v := c.all(); len(v) != step.violations {
+			t.Errorf("%s answered %d: violations %v, want %d", step.method, step.next.status, v, step.violations)
+		}
+	}
+}
