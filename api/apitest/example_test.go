@@ -110,3 +110,44 @@ func ExampleFake_Tasks() {
 	// 6b9d3afdf4e76df374915a50d7a495c4 https://www.linkedin.com/in/johndoe
 	// c5e29d2aba8b77cdc56391e7405302de https://www.linkedin.com/in/janedoe
 }
+
+// Script makes the next requests to an operation fail, to test a client's retries.
+func ExampleFake_Script() {
+	t := &exampleT{}
+	defer t.done()
+	srv := apitest.NewServer(t)
+
+	srv.Script("GET", "/v1/tasks/"+apitest.SeedTaskHash,
+		apitest.Fault{Status: 503, Body: []byte(`{"detail":"Service unavailable."}`), Header: http.Header{"Retry-After": {"1"}}},
+		apitest.Fault{Status: 429, Body: []byte(`{"detail":"Request was throttled. Expected available in 1 second."}`)},
+	)
+	for range 3 {
+		var body map[string]any
+		fmt.Println(get(srv.URL+"/tasks/"+apitest.SeedTaskHash, srv.Token, &body))
+	}
+	fmt.Println(srv.Requests("GET /v1/tasks/"+apitest.SeedTaskHash), "requests")
+	// Output:
+	// 503
+	// 429
+	// 200
+	// 3 requests
+}
+
+// SetLifecycle moves a task along as it is polled, to test waiting for it.
+func ExampleFake_SetLifecycle() {
+	t := &exampleT{}
+	defer t.done()
+	srv := apitest.NewServer(t)
+
+	srv.SetLifecycle(apitest.SeedTaskHash, apitest.Lifecycle{Polls: 3, Results: 156})
+	for range 4 {
+		var got task
+		get(srv.URL+"/tasks/"+apitest.SeedTaskHash, srv.Token, &got)
+		fmt.Println(got.Status.Status, got.Status.TotalResults, got.Status.IsDone)
+	}
+	// Output:
+	// pending 0 false
+	// running 78 false
+	// completed 156 true
+	// completed 156 true
+}

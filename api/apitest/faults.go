@@ -24,8 +24,11 @@ func (ft Fault) takesOver() bool { return ft.Status != 0 || ft.CutBody || ft.Dro
 // query): the first such request gets faults[0], the next faults[1], and so on; requests
 // after the last fault are served normally. Scripting again appends to the queue.
 //
+// Scripted answers are not checked against the document: they are meant to break it.
 // Drop and CutBody abort the handler with http.ErrAbortHandler, which an http.Server (and
-// so NewServer and `lobstr mock`) turns into a closed connection.
+// so NewServer and `lobstr mock`) turns into a closed connection. Note that Go's
+// http.Transport sends an idempotent request (GET, DELETE) again by itself when a reused
+// connection closes before any answer: a Drop may then be seen only as a retry.
 func (f *Fake) Script(method, path string, faults ...Fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -3,7 +3,8 @@ package apitest
 import "time"
 
 // rateWindow counts requests in fixed windows (one minute unless EnforceRateLimit scales
-// it), as lobstr.io's rate-limit headers describe them.
+// it), as lobstr.io's rate-limit headers describe them. A window starts with the first
+// request after the previous one ended.
 type rateWindow struct {
 	limit   int
 	window  time.Duration
@@ -22,12 +23,11 @@ type quota struct {
 
 // take counts a request made at now.
 func (rw *rateWindow) take(now time.Time) quota {
-	start := now.Truncate(rw.window)
-	if !start.Equal(rw.start) {
-		rw.start, rw.count = start, 0
+	if rw.start.IsZero() || !now.Before(rw.start.Add(rw.window)) {
+		rw.start, rw.count = now, 0
 	}
 	rw.count++
-	end := start.Add(rw.window)
+	end := rw.start.Add(rw.window)
 	q := quota{limit: rw.limit, left: max(rw.limit-rw.count, 0), reset: ceilSeconds(end)}
 	if rw.enforce && rw.count > rw.limit {
 		q.retryAfter = max(int((end.Sub(now)+time.Second-1)/time.Second), 1)
