@@ -135,7 +135,9 @@ type Fake struct {
 	squids   map[string]*squid
 	tasks    map[string]*taskRecord
 	uploads  map[string]*upload
-	requests []RecordedRequest
+	requests []RecordedRequest // the last maxLogged
+	counts   map[string]int    // "METHOD /path" → requests
+	total    int
 	rate     rateWindow
 	latency  time.Duration
 	scripts  map[string][]Fault

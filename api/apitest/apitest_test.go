@@ -653,3 +653,19 @@ func TestConcurrentClients(t *testing.T) {
 		t.Errorf("%d tasks left, want 40", n)
 	}
 }
+
+func TestRequestLogIsBounded(t *testing.T) {
+	f := New()
+	for i := range maxLogged + 5 {
+		f.mu.Lock()
+		f.record(RecordedRequest{Method: "GET", Path: "/v1/tasks", Query: strconv.Itoa(i)})
+		f.mu.Unlock()
+	}
+	log := f.RequestLog()
+	if len(log) != maxLogged || log[0].Query != "5" || log[len(log)-1].Query != strconv.Itoa(maxLogged+4) {
+		t.Errorf("log of %d from %q to %q, want the last %d", len(log), log[0].Query, log[len(log)-1].Query, maxLogged)
+	}
+	if f.Requests("") != maxLogged+5 || f.Requests("GET /v1/tasks") != maxLogged+5 {
+		t.Errorf("counts %d and %d, want %d", f.Requests(""), f.Requests("GET /v1/tasks"), maxLogged+5)
+	}
+}

@@ -25,30 +25,38 @@ func (f *Fake) Requests(methodAndPath string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if methodAndPath == "" {
-		return len(f.requests)
+		return f.total
 	}
-	n := 0
-	for _, r := range f.requests {
-		if r.Method+" "+r.Path == methodAndPath {
-			n++
-		}
-	}
-	return n
+	return f.counts[methodAndPath]
 }
 
-// RequestLog returns the requests received so far, oldest first.
+// maxLogged bounds RequestLog, for a fake that serves for long (lobstr mock).
+const maxLogged = 10000
+
+// RequestLog returns the requests received so far, oldest first: the last 10000.
 func (f *Fake) RequestLog() []RecordedRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]RecordedRequest(nil), f.requests...)
 }
 
+// record notes a request. f.mu is held.
+func (f *Fake) record(r RecordedRequest) {
+	if f.counts == nil {
+		f.counts = map[string]int{}
+	}
+	f.counts[r.Method+" "+r.Path]++
+	f.total++
+	if len(f.requests) == maxLogged {
+		f.requests = append(f.requests[:0], f.requests[1:]...)
+	}
+	f.requests = append(f.requests, r)
+}
+
 // exchange is what the outer layers learned about a request, for the handlers.
 type exchange struct {
-	base  string // scheme://host of the request, for absolute links
-	limit int
-	left  int
-	reset int64
+	base string // scheme://host of the request, for absolute links
+	quota
 }
 
 type exchangeKey struct{}
@@ -57,7 +65,7 @@ func exchangeFrom(ctx context.Context) *exchange {
 	if ex, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
 		return ex
 	}
-	return &exchange{base: "http://localhost", limit: DefaultRateLimit, left: DefaultRateLimit}
+	return &exchange{base: "http://localhost", quota: quota{limit: DefaultRateLimit, left: DefaultRateLimit}}
 }
 
 // serve runs the layers in front of the API: logging, recording, faults and latency, rate
@@ -74,7 +82,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, api http.Handler) {
 	}
 
 	f.mu.Lock()
-	f.requests = append(f.requests, RecordedRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Time: start})
+	f.record(RecordedRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Time: start})
 	fault, faulted := f.nextFault(r.Method, r.URL.Path)
 	latency := f.latency
 	f.mu.Unlock()
@@ -101,16 +109,15 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler
 		ex.base = "https://" + r.Host
 	}
 	f.mu.Lock()
-	q := f.rate.take(time.Now())
+	ex.quota = f.rate.take(time.Now())
 	f.mu.Unlock()
-	ex.limit, ex.left, ex.reset = q.limit, q.left, q.reset
 
 	h := w.Header()
 	h.Set("X-RateLimit-Limit", strconv.Itoa(ex.limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(ex.left))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(ex.reset, 10))
-	if q.retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(q.retryAfter))
+	if ex.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(ex.retryAfter))
 		writeRaw(w, http.StatusTooManyRequests, fixtureRateLimit)
 		return
 	}
