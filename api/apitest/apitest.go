@@ -135,7 +135,7 @@ type Fake struct {
 	squids   map[string]*squid
 	tasks    map[string]*taskRecord
 	uploads  map[string]*upload
-	requests []RecordedRequest // the last maxLogged
+	requests []RecordedRequest // the last maxLogged, a ring once full
 	counts   map[string]int    // "METHOD /path" → requests
 	total    int
 	rate     rateWindow

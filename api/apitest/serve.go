@@ -37,7 +37,11 @@ const maxLogged = 10000
 func (f *Fake) RequestLog() []RecordedRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]RecordedRequest(nil), f.requests...)
+	if f.total <= maxLogged {
+		return append([]RecordedRequest(nil), f.requests...)
+	}
+	oldest := f.total % maxLogged // the ring's next slot holds the oldest request
+	return append(append([]RecordedRequest(nil), f.requests[oldest:]...), f.requests[:oldest]...)
 }
 
 // record notes a request. f.mu is held.
@@ -46,11 +50,12 @@ func (f *Fake) record(r RecordedRequest) {
 		f.counts = map[string]int{}
 	}
 	f.counts[r.Method+" "+r.Path]++
-	f.total++
-	if len(f.requests) == maxLogged {
-		f.requests = append(f.requests[:0], f.requests[1:]...)
+	if len(f.requests) < maxLogged {
+		f.requests = append(f.requests, r)
+	} else {
+		f.requests[f.total%maxLogged] = r // a ring, once full
 	}
-	f.requests = append(f.requests, r)
+	f.total++
 }
 
 // exchange is what the outer layers learned about a request, for the handlers.
