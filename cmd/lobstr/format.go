@@ -114,14 +114,6 @@ func truncateMiddle(s string, n int) string {
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
-// short abbreviates a hash for progress lines: its first 8 characters and ….
-func short(hash string) string {
-	if len(hash) <= 9 {
-		return hash
-	}
-	return hash[:8] + "…"
-}
-
 // formatTime prints a timestamp in UTC to the second, or "-" for none.
 func formatTime(ts *api.Timestamp) string {
 	if ts == nil || ts.IsZero() {

@@ -222,7 +222,11 @@ func printFlags(w io.Writer, flags []*flag.Flag) {
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" && !globalFlags[f.Name] {
 			def = " (default " + f.DefValue + ")"
 		}
-		fmt.Fprintf(w, "  %-18s %s%s\n", head, usage, def)
+		line := fmt.Sprintf("  %-18s %s%s", head, usage, def)
+		if len([]rune(line)) > defaultWidth && def != "" {
+			line = fmt.Sprintf("  %-18s %s\n  %-18s%s", head, usage, "", def)
+		}
+		fmt.Fprintln(w, line)
 	}
 }
 
@@ -256,12 +260,13 @@ Global flags (before or after the command):
                         else ` + api.DefaultBaseURL + `)
 
 The API token comes from LOBSTR_TOKEN, else the official CLI's config file.
-Exit status: 0 done, 1 the API or the network said no, 2 bad usage, 130 interrupted.
+Exit status: 0 done, 1 the API or the network said no, 2 bad usage,
+130 interrupted.
 
 Example:
   LOBSTR_TOKEN=... lobstr task show c5e29d2aba8b77cdc56391e7405302de
 
-Run 'lobstr help task COMMAND' or 'lobstr task COMMAND --help' for a command's flags.
+Run 'lobstr task COMMAND --help' for a command's flags.
 `
 
 const taskUsage = `Usage: lobstr task COMMAND [ARGUMENTS] [FLAGS]

@@ -1,7 +1,242 @@
 package main
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lobstr-go/lobstr/api/apitest"
+	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/types"
+)
+
+// The demo tasks `lobstr mock` adds to the documented examples, in squid demoSquid. Each
+// starts pending and begins its life at its first Get Task, so `lobstr task wait` always
+// has something to watch: DemoTask completes about 8 seconds after it is first asked for.
+const (
+	demoSquid     = "demo"
+	demoTask      = "de000000000000000000000000000001" // completes in 8s, 120 results
+	demoSlowTask  = "de000000000000000000000000000002" // completes in 30s, 600 results
+	demoFailsTask = "de000000000000000000000000000003" // fails after 6s
+)
+
+// demoTasks are the demo tasks and their lifecycles.
+var demoTasks = []struct {
+	hash string
+	url  string
+	life apitest.Lifecycle
+	note string
+}{
+	{demoTask, "https://www.example.com/demo/quick", apitest.Lifecycle{Duration: 8 * time.Second, Results: 120}, "completes 8s"},
+	{demoSlowTask, "https://www.example.com/demo/slow", apitest.Lifecycle{Duration: 30 * time.Second, Results: 600}, "completes 30s"},
+	{demoFailsTask, "https://www.example.com/demo/broken", apitest.Lifecycle{Duration: 6 * time.Second, Results: 40, End: "failed"}, "fails 6s"},
+}
+
+// mockOptions are the flags of `lobstr mock`.
+type mockOptions struct {
+	addr       string
+	token      string
+	noValidate bool
+	quiet      bool
+	duration   time.Duration
+}
+
+func (o *mockOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on `ADDR`, host:port (port 0 picks a free one)")
+	fs.StringVar(&o.token, "token", "", "accept only API key `T` (default: any non-empty key)")
+	fs.BoolVar(&o.noValidate, "no-validate", false, "do not check requests and responses against the spec")
+	fs.BoolVar(&o.quiet, "quiet", false, "do not log each request")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "tasks added through the API complete after `D` (0: never)")
+}
+
+const mockUsage = `Usage: lobstr mock [--addr 127.0.0.1:8080] [--token T] [--no-validate]
+
+Serve a fake lobstr.io Tasks API under /v1 (the fake of package api/apitest),
+seeded with the documented examples: squid ` + apitest.SeedSquid + ` and its two
+tasks, task ` + apitest.SeedTaskHash + ` answering exactly the documented
+Get Task body, and upload ` + apitest.SeedUploadID + `.
+Squid "` + demoSquid + `" holds demo tasks that start at their first Get Task:
+  ` + demoTask + `  completes after 8s
+  ` + demoSlowTask + `  completes after 30s
+  ` + demoFailsTask + `  fails after 6s
+Requests and responses are checked against the OpenAPI document; violations are
+logged on stderr, with one line per request. SIGINT or SIGTERM stops the server.
+
+Example:
+  lobstr mock --addr 127.0.0.1:8080 &
+  LOBSTR_TOKEN=demo LOBSTR_BASE_URL=http://127.0.0.1:8080/v1 \
+    lobstr task wait ` + demoTask + `
+`
 
 func (c *cli) mock(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("lobstr mock", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var o mockOptions
+	o.flags(fs)
+	rest, err := parse(fs, args, true)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printMockUsage(c.stdout, fs)
+		return exitOK
+	case err != nil:
+		return c.mockUsageError(fs, err.Error())
+	case len(rest) > 0:
+		return c.mockUsageError(fs, fmt.Sprintf("too many arguments: %q", rest))
+	case o.duration < 0:
+		return c.mockUsageError(fs, "--duration must not be negative")
+	}
+
+	errw := &lockedWriter{w: c.stderr}
+	log := slog.New(slog.NewTextHandler(errw, nil))
+	reqLog := log
+	if o.quiet {
+		reqLog = slog.New(slog.DiscardHandler)
+	}
+	opts := []apitest.Option{
+		apitest.WithValidation(!o.noValidate),
+		apitest.WithLogger(reqLog),
+		apitest.WithViolationHandler(func(v apitest.Violation) {
+			log.Warn("spec violation", "error", v.Error())
+		}),
+	}
+	if o.token != "" {
+		opts = append(opts, apitest.WithToken(o.token))
+	}
+	if o.duration > 0 {
+		opts = append(opts, apitest.WithLifecycle(apitest.Lifecycle{Duration: o.duration, Results: 50}))
+	}
+	fake := apitest.New(opts...)
+	h := seedDemo(fake)
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "lobstr mock:", err)
+		return exitFail
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	fmt.Fprintf(errw, "lobstr mock: seeded squid %s (tasks of the List Tasks example), task %s, upload %s\n",
+		apitest.SeedSquid, apitest.SeedTaskHash, apitest.SeedUploadID)
+	for _, d := range demoTasks {
+		fmt.Fprintf(errw, "lobstr mock: demo task %s in squid %s %s after its first Get Task\n", d.hash, demoSquid, d.note)
+	}
+	if o.noValidate {
+		fmt.Fprintln(errw, "lobstr mock: validation against the OpenAPI document is off")
+	}
+	fmt.Fprintf(errw, "lobstr mock listening on http://%s/v1\n", displayAddr(ln.Addr()))
+
+	select {
+	case err := <-served:
+		fmt.Fprintln(errw, "lobstr mock:", err)
+		return exitFail
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+	}
+	<-served
+	fmt.Fprintln(errw, "lobstr mock: stopped")
+	return exitOK
+}
+
+func (c *cli) mockUsageError(fs *flag.FlagSet, msg string) int {
+	fmt.Fprintf(c.stderr, "lobstr mock: %s\n\n", clean(msg))
+	printMockUsage(c.stderr, fs)
 	return exitUsage
+}
+
+func printMockUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, mockUsage)
+	fmt.Fprintln(w, "\nFlags:")
+	var all []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) { all = append(all, f) })
+	printFlags(w, all)
+}
+
+// displayAddr is the address to print in a URL: a wildcard host shows as localhost.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// seedDemo adds the demo tasks to fake, pending, and returns a handler that starts each
+// one's lifecycle at its first Get Task.
+func seedDemo(fake *apitest.Fake) http.Handler {
+	created := demoTimestamp(time.Now())
+	start := map[string]apitest.Lifecycle{}
+	fake.AddSquid(demoSquid)
+	for _, d := range demoTasks {
+		fake.PutTask(demoSquid, gen.Task{
+			HashValue: d.hash,
+			CreatedAt: created,
+			IsActive:  true,
+			Module:    types.ModuleString(apitest.SeedModule),
+			Object:    "task",
+			Params:    gen.Params{"url": d.url},
+			Status:    gen.TaskStatus{Status: gen.Pending, Errors: json.RawMessage("null")},
+		})
+		start[d.hash] = d.life
+	}
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if hash, ok := strings.CutPrefix(r.URL.Path, "/v1/tasks/"); ok {
+				mu.Lock()
+				life, ok := start[hash]
+				delete(start, hash)
+				mu.Unlock()
+				if ok {
+					fake.SetLifecycle(hash, life)
+				}
+			}
+		}
+		fake.ServeHTTP(w, r)
+	})
+}
+
+// demoTimestamp is t as the API writes it: UTC, microseconds, no zone.
+func demoTimestamp(t time.Time) types.Timestamp {
+	ts, err := types.ParseTimestamp(t.UTC().Format("2006-01-02T15:04:05.000000"))
+	if err != nil {
+		return types.NewTimestamp(t.UTC())
+	}
+	return ts
+}
+
+// lockedWriter serialises writes, so log lines of concurrent requests never interleave
+// with each other or with the startup lines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -12,13 +12,13 @@ import (
 // (rewritten with \r, its elapsed time ticking every second); elsewhere it prints one plain
 // line per poll:
 //
-//	task c5e29d2a…: running, 40 results, 3s
+//	task c5e29d2aba8b77cdc56391e7405302de: running, 40 results, 3s
 type progress struct {
 	w     io.Writer
 	tty   bool
 	color bool
 	width int
-	label string // "task c5e29d2a…"
+	label string // "task c5e29d2aba8b77cdc56391e7405302de"
 	start time.Time
 
 	mu     sync.Mutex

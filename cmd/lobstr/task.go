@@ -145,8 +145,8 @@ func (c *cli) output(v any, human func(w io.Writer)) int {
 
 const showUsage = `Usage: lobstr task show HASH
 
-Show a task: its state, results, pages, errors, times, parameters and module (Get Task).
-With --json, print the API's answer.
+Show a task (Get Task): its state, results, pages, errors, times, parameters
+and module. With --json, print the API's answer.
 
 Example:
   lobstr task show c5e29d2aba8b77cdc56391e7405302de
@@ -234,10 +234,11 @@ func formatErrors(has bool, raw []byte) string {
 
 const waitUsage = `Usage: lobstr task wait HASH [--interval D] [--timeout D]
 
-Poll a task until it is done, showing its progress on stderr: one line kept up to date on
-a terminal, one line per poll otherwise. Then print the task as 'task show' does.
-Polls start every second and slow down to every 30s, unless --interval fixes the pace.
-Exit status 0 when the task completed, 1 when it failed or was aborted, or on --timeout.
+Poll a task until it is done, showing its progress on stderr: one line kept up
+to date on a terminal, one line per poll otherwise. Then print the task as
+'task show' does. Polls start every second and slow down to every 30s, unless
+--interval fixes the pace. Exit status 0 when the task completed, 1 when it
+failed or was aborted, or on --timeout.
 
 Example:
   lobstr task wait c5e29d2aba8b77cdc56391e7405302de --timeout 10m
@@ -321,7 +322,7 @@ func (c *cli) taskWait(ctx context.Context, args []string) int {
 func (c *cli) waitTask(ctx context.Context, cl *api.Client, hash string, wf *waitFlags) (t *api.Task, code int, ok bool) {
 	wctx, cancel := wf.context(ctx)
 	defer cancel()
-	p := c.newProgress("task " + short(hash))
+	p := c.newProgress("task " + hash)
 	opts := append(wf.options(), api.OnTaskProgress(func(t *api.Task) {
 		p.update(string(t.Status.Status), plural(t.Status.TotalResults, "result"))
 	}))
@@ -353,12 +354,12 @@ func plural(n int, what string) string {
 
 // -- ls -----------------------------------------------------------------------------------
 
-const lsUsage = `Usage: lobstr task ls SQUID [--limit N] [--page N] [--all] [--type url|params]
+const lsUsage = `Usage: lobstr task ls SQUID [--limit N] [--page N] [--all] [--type T]
 
-List the tasks of a squid, one page at a time (List Tasks): a table of ID, CREATED (UTC),
-ACTIVE and PARAMS on stdout, and a line "page P of N, T tasks" on stderr.
-With --all, list every page from --page on. With --json, print the API's page; with
---all --json, print one JSON array of all the tasks.
+List the tasks of a squid, a page at a time (List Tasks): a table of ID,
+CREATED (UTC), ACTIVE and PARAMS on stdout, and "page P of N, T tasks" on
+stderr. With --all, list every page from --page on. With --json, print the
+API's page; with --all --json, print one JSON array of all the tasks.
 
 Example:
   lobstr task ls a1b2c3d4e5f6g7h8i9j0 --limit 100 --all
@@ -371,7 +372,7 @@ func (c *cli) taskList(ctx context.Context, args []string) int {
 	fs.IntVar(&opts.Limit, "limit", 0, "`N` tasks a page, 1 to 100 (default: the server's, 50)")
 	fs.IntVar(&opts.Page, "page", 0, "start at page `N` (default 1)")
 	fs.BoolVar(&all, "all", false, "list every page")
-	fs.StringVar(&opts.Type, "type", "", "`TYPE`: url (basic, the server's default) or params (detailed)")
+	fs.StringVar(&opts.Type, "type", "", "`TYPE`: url (basic, the default) or params (detailed)")
 	rest, code, done := c.parseCommand(fs, args, lsUsage, 1, 1)
 	if done {
 		return code
@@ -472,10 +473,11 @@ func (c *cli) taskRow(tw *tabwriter.Writer, id, created, active string, params a
 
 const addUsage = `Usage: lobstr task add SQUID VALUE... [--key url] [--file F]
 
-Add tasks to a squid (Add Tasks), one per VALUE, as {"KEY": "VALUE"}. A VALUE of "-"
-reads values from stdin, and --file F from a file: one value per line, blank lines
-skipped. The server counts tasks it already has as duplicates instead of adding them.
-Prints how many were added and duplicated, and the new tasks' hashes.
+Add tasks to a squid (Add Tasks), one per VALUE, as {"KEY": "VALUE"}. A VALUE
+of "-" reads values from stdin, and --file F from a file: one value per line,
+blank lines skipped. The server counts tasks it already has as duplicates
+instead of adding them. Prints how many were added and duplicated, and the new
+tasks with their hashes.
 
 Examples:
   lobstr task add a1b2c3d4e5f6g7h8i9j0 https://www.linkedin.com/in/johndoe
@@ -616,12 +618,13 @@ func (c *cli) taskRemove(ctx context.Context, args []string) int {
 
 // -- upload -------------------------------------------------------------------------------
 
-const uploadUsage = `Usage: lobstr task upload SQUID FILE [--wait [--interval D] [--timeout D]]
+const uploadUsage = `Usage: lobstr task upload SQUID FILE [--wait] [--interval D] [--timeout D]
 
-Upload a CSV or TSV file of tasks into a squid (Upload Tasks); its header row names the
-task keys. The server processes it in the background: with --wait, follow it until it
-succeeds or fails (progress on stderr, then its counts; exit status 1 on FAILURE);
-without, print the upload's id for 'lobstr task upload-status'.
+Upload a CSV or TSV file of tasks into a squid (Upload Tasks); its header row
+names the task keys. The server processes it in the background: with --wait,
+follow it until it succeeds or fails (progress on stderr, then its counts;
+exit status 1 on FAILURE); without, print the upload's id for
+'lobstr task upload-status'.
 
 Example:
   lobstr task upload a1b2c3d4e5f6g7h8i9j0 tasks.csv --wait
@@ -669,11 +672,11 @@ func (c *cli) taskUpload(ctx context.Context, args []string) int {
 	return c.waitUpload(ctx, cl, u.Id, &wf)
 }
 
-const uploadStatusUsage = `Usage: lobstr task upload-status ID [--wait [--interval D] [--timeout D]]
+const uploadStatusUsage = `Usage: lobstr task upload-status ID [--wait] [--interval D] [--timeout D]
 
-Show how far the processing of an upload has got (Check Upload Status): its state
-(PENDING, PROGRESS, SUCCESS or FAILURE) and, once known, its row counts. With --wait,
-follow it until it succeeds or fails (exit status 1 on FAILURE).
+Show how far the processing of an upload has got (Check Upload Status): its
+state (PENDING, PROGRESS, SUCCESS or FAILURE) and, once known, its row counts.
+With --wait, follow it until it succeeds or fails (exit status 1 on FAILURE).
 
 Example:
   lobstr task upload-status 427a7bfc54cf4ce483d83ba23425164b --wait
@@ -712,7 +715,7 @@ func (c *cli) taskUploadStatus(ctx context.Context, args []string) int {
 func (c *cli) waitUpload(ctx context.Context, cl *api.Client, id string, wf *waitFlags) int {
 	wctx, cancel := wf.context(ctx)
 	defer cancel()
-	p := c.newProgress("upload " + short(id))
+	p := c.newProgress("upload " + id)
 	opts := append(wf.options(), api.OnUploadProgress(func(u *api.Upload) {
 		p.update(uploadState(u), uploadCounts(u))
 	}))

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/lobstr-go/lobstr/api/apitest"
+	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/types"
+)
+
+// fixtureDirs hold the documented example bodies: the project's shared folder beside the
+// module, else the copy package apitest embeds.
+var fixtureDirs = []string{"../../../shared/fixtures", "../../api/apitest/fixtures"}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	var err error
+	for _, dir := range fixtureDirs {
+		var b []byte
+		if b, err = os.ReadFile(filepath.Join(dir, name)); err == nil {
+			return b
+		}
+	}
+	t.Fatalf("fixture %s: %v", name, err)
+	return nil
+}
+
+// testToken is the only API key the fake accepts in these tests.
+const testToken = "test-token-5f3a"
+
+// newServer starts the fake API for a test.
+func newServer(t *testing.T) (url, token string) {
+	srv := apitest.NewServer(t, apitest.WithToken(testToken))
+	return srv.URL, srv.Token
+}
+
+// lifeTask starts the fake API with one more task, in the seed squid, that follows l.
+func lifeTask(t *testing.T, hash string, l apitest.Lifecycle) (url, token string) {
+	srv := apitest.NewServer(t, apitest.WithToken(testToken))
+	ts, err := types.ParseTimestamp("2025-03-05T09:24:49.581177")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.PutTask(apitest.SeedSquid, gen.Task{
+		HashValue: hash,
+		CreatedAt: ts,
+		IsActive:  true,
+		Module:    types.ModuleInt(5),
+		Object:    "task",
+		Params:    gen.Params{"url": "https://www.example.com/" + hash},
+		Status:    gen.TaskStatus{Status: gen.Pending, Errors: json.RawMessage("null")},
+	})
+	srv.SetLifecycle(hash, l)
+	return srv.URL, srv.Token
+}
+
+// runningTask starts the fake API with a task that runs for an hour.
+func runningTask(t *testing.T) (url, token, hash string) {
+	hash = "abcdef0123456789abcdef0123456789"
+	url, token = lifeTask(t, hash, apitest.Lifecycle{Duration: time.Hour, Results: 100})
+	return url, token, hash
+}
