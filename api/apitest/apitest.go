@@ -40,8 +40,9 @@
 //     keys. Blank lines are skipped; a row whose column count differs from the header's, or
 //     whose fields are all empty, is invalid; a row whose params are already in the squid
 //     or earlier in the file is a duplicate; valid counts the rows that make a task,
-//     duplicates included. A file that is not UTF-8 or has no usable header row FAILS (state
-//     FAILURE, meta null), as the API reports a BadEncoding asynchronously.
+//     duplicates included. A file that is not UTF-8 or has no usable header row (none, an
+//     empty or a repeated column name) ends in state FAILURE with meta null: uploads are
+//     processed asynchronously, so the fake reports a bad encoding there, not as a 400.
 //   - Check Upload Status answers 202 PENDING, then 202 PROGRESS, then 200 SUCCESS (or
 //     FAILURE) with the counts, one step per check; the rows are inserted at the SUCCESS step.
 //   - An unknown task or upload is a 404 with the documented body; an unknown squid is 404
@@ -85,7 +86,9 @@ const DefaultRateLimit = 90
 // basePath is where the fake serves the API: the path of the document's server URL.
 const basePath = "/v1"
 
-// Violation is a request or response that breaks the OpenAPI document.
+// Violation is a request or response that breaks the OpenAPI document: its Kind
+// (RequestViolation or ResponseViolation), the request's Method and Path, the Status of a
+// response, and Err, what is wrong. Its Error method says all that in one line.
 type Violation = specvalidate.Violation
 
 // ViolationKind tells a request violation from a response violation.
