@@ -42,10 +42,28 @@ func detailError(msg string) gen.Error {
 	return e
 }
 
-// The rate-limit headers of 2xx answers, from what the outer layer counted.
+// The rate-limit headers of every answer, from what the outer layer counted. The outer
+// layer has already set them on the ResponseWriter; the generated Visit methods write them
+// again from these values, so both agree.
 func rateHeaders(ctx context.Context) (limit, left *int, reset *int64) {
 	ex := exchangeFrom(ctx)
-	return &ex.limit, &ex.left, &ex.reset
+	limit, left, reset = new(int), new(int), new(int64)
+	*limit, *left, *reset = ex.limit, ex.left, ex.reset
+	return limit, left, reset
+}
+
+// badRequestBody is a 400 answer with body e and the rate-limit headers.
+func badRequestBody(ctx context.Context, e gen.Error) gen.BadRequestJSONResponse {
+	r := gen.BadRequestJSONResponse{Body: e}
+	r.Headers.XRateLimitLimit, r.Headers.XRateLimitRemaining, r.Headers.XRateLimitReset = rateHeaders(ctx)
+	return r
+}
+
+// notFoundBody is a 404 answer with body e and the rate-limit headers.
+func notFoundBody(ctx context.Context, e gen.Error) gen.NotFoundJSONResponse {
+	r := gen.NotFoundJSONResponse{Body: e}
+	r.Headers.XRateLimitLimit, r.Headers.XRateLimitRemaining, r.Headers.XRateLimitReset = rateHeaders(ctx)
+	return r
 }
 
 const (
@@ -64,10 +82,10 @@ func (s *server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 		page = *p.Page
 	}
 	if limit < 1 || limit > maxLimit {
-		return gen.ListTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(detailError("limit must be between 1 and 100."))}, nil
+		return gen.ListTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, detailError("limit must be between 1 and 100."))}, nil
 	}
 	if page < 1 {
-		return gen.ListTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(detailError("page must be 1 or more."))}, nil
+		return gen.ListTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, detailError("page must be 1 or more."))}, nil
 	}
 
 	f := s.f
@@ -75,7 +93,7 @@ func (s *server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 	defer f.mu.Unlock()
 	sq, ok := f.squids[p.Squid]
 	if !ok {
-		return gen.ListTasks404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errSquidNotFound)}, nil
+		return gen.ListTasks404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errSquidNotFound)}, nil
 	}
 	total := len(sq.order)
 	body := gen.TaskPage{
@@ -117,14 +135,14 @@ func (s *server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (gen.AddTasksResponseObject, error) {
 	body := req.Body
 	if body == nil || body.Squid == "" {
-		return gen.AddTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(detailError("A required parameter squid is missing."))}, nil
+		return gen.AddTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, detailError("A required parameter squid is missing."))}, nil
 	}
 	if len(body.Tasks) == 0 {
-		return gen.AddTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errInvalidTasks)}, nil
+		return gen.AddTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, errInvalidTasks)}, nil
 	}
 	for _, t := range body.Tasks {
 		if len(t) == 0 {
-			return gen.AddTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errInvalidTasks)}, nil
+			return gen.AddTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, errInvalidTasks)}, nil
 		}
 	}
 
@@ -133,7 +151,7 @@ func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (g
 	defer f.mu.Unlock()
 	sq, ok := f.squids[body.Squid]
 	if !ok {
-		return gen.AddTasks404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errSquidNotFound)}, nil
+		return gen.AddTasks404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errSquidNotFound)}, nil
 	}
 	result := gen.AddTasksResult{Tasks: []gen.AddedTask{}}
 	for _, params := range body.Tasks {
@@ -166,7 +184,7 @@ func (s *server) GetTask(ctx context.Context, req gen.GetTaskRequestObject) (gen
 	}
 	f.mu.Unlock()
 	if !ok {
-		return gen.GetTask404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errTaskNotFound)}, nil
+		return gen.GetTask404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errTaskNotFound)}, nil
 	}
 	resp := gen.GetTask200JSONResponse{Body: task}
 	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
@@ -180,7 +198,7 @@ func (s *server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject
 	ok := f.removeTask(req.TaskHash)
 	f.mu.Unlock()
 	if !ok {
-		return gen.DeleteTask404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errDeleteNotFound)}, nil
+		return gen.DeleteTask404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errDeleteNotFound)}, nil
 	}
 	resp := gen.DeleteTask200JSONResponse{Body: gen.DeletedTask{Id: req.TaskHash, Object: "task", Deleted: true}}
 	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
@@ -193,7 +211,7 @@ const maxSquidField = 4 << 10
 // UploadTasks reads an upload form as a stream and registers the upload.
 func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObject) (gen.UploadTasksResponseObject, error) {
 	badRequest := func(msg string) (gen.UploadTasksResponseObject, error) {
-		return gen.UploadTasks400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(detailError(msg))}, nil
+		return gen.UploadTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, detailError(msg))}, nil
 	}
 	u := &upload{id: newHash()}
 	var squidID string
@@ -242,7 +260,7 @@ func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObje
 	}
 	f.mu.Unlock()
 	if !ok {
-		return gen.UploadTasks404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errSquidNotFound)}, nil
+		return gen.UploadTasks404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errSquidNotFound)}, nil
 	}
 	resp := gen.UploadTasks200JSONResponse{Body: gen.Upload{Id: u.id, Object: "task_upload"}}
 	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
@@ -269,7 +287,7 @@ func (s *server) GetUpload(ctx context.Context, req gen.GetUploadRequestObject) 
 	}
 	f.mu.Unlock()
 	if !ok {
-		return gen.GetUpload404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errUploadNotFound)}, nil
+		return gen.GetUpload404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errUploadNotFound)}, nil
 	}
 	limit, left, reset := rateHeaders(ctx)
 	if !finished {
