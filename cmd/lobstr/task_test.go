@@ -261,6 +261,10 @@ func TestList(t *testing.T) {
 	}
 	r = inv.run(t, "task", "ls", seedSquid, "--all", "--limit", "1")
 	golden(t, "ls-all", r)
+	r = inv.run(t, "task", "ls", seedSquid, "--limit", "1")
+	golden(t, "ls-limit", r)
+	r = inv.run(t, "task", "ls", seedSquid, "--limit", "1", "--page", "2", "--type", "params")
+	golden(t, "ls-page2", r)
 }
 
 func TestListUnknownSquid(t *testing.T) {
@@ -490,6 +494,23 @@ func TestWaitFailed(t *testing.T) {
 		t.Errorf("stdout %q", r.stdout)
 	}
 	if !strings.HasSuffix(r.stderr, "lobstr: task "+hash+" ended failed (done reason: error)\n") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+}
+
+// TestUploadFailure checks that an upload the server cannot read ends the wait with exit
+// status 1.
+func TestUploadFailure(t *testing.T) {
+	url, token := newServer(t)
+	file := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(file, []byte("url\n\xff\xfe\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := invocation{env: envFor(url, token)}.run(t, "task", "upload", seedSquid, file, "--wait", "--interval", "100ms")
+	if r.code != 1 || !regexp.MustCompile(`(?m)^state +FAILURE$`).MatchString(r.stdout) {
+		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
+	}
+	if !regexp.MustCompile(`lobstr: upload [0-9a-f]{32} ended FAILURE\n$`).MatchString(r.stderr) {
 		t.Errorf("stderr %q", r.stderr)
 	}
 }
