@@ -10,7 +10,7 @@ FUZZTIME    ?= 10s
 DEMO_PORT   ?= 18080
 # DEMO_WAIT_TASK is the hash of a task the mock completes over a few seconds, for
 # `lobstr task wait`; the demo skips the wait when it is empty.
-DEMO_WAIT_TASK ?=
+DEMO_WAIT_TASK ?= de000000000000000000000000000001
 
 .PHONY: help generate check test bench fuzz demo
 
