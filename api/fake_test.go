@@ -345,7 +345,9 @@ func TestWaitTaskCompletesAfterPolls(t *testing.T) {
 	srv.SetLifecycle(h, apitest.Lifecycle{Polls: 5, Results: 40})
 	var progress []string
 	task, err := c.WaitTask(t.Context(), h, api.WithPollInterval(time.Millisecond), api.WithMaxPollInterval(5*time.Millisecond),
-		api.OnTaskProgress(func(t *api.Task) { progress = append(progress, fmt.Sprintf("%s/%d", t.Status.Status, t.Status.TotalResults)) }))
+		api.OnTaskProgress(func(t *api.Task) {
+			progress = append(progress, fmt.Sprintf("%s/%d", t.Status.Status, t.Status.TotalResults))
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
