@@ -48,7 +48,9 @@
 //   - An unknown task or upload is a 404 with the documented body; an unknown squid is 404
 //     {"error": {"message": "Squid not found", "type": "not_found_error", "param": "squid"}}.
 //   - Every response carries X-RateLimit-Limit (90), X-RateLimit-Remaining and
-//     X-RateLimit-Reset over a one-minute window; EnforceRateLimit makes the limit bite.
+//     X-RateLimit-Reset over a one-minute window, errors and scripted faults included;
+//     EnforceRateLimit makes the limit bite. The 401 and 429 answers are checked against
+//     the document like the others.
 //
 // Faults (Script, SetLatency, EnforceRateLimit) and task lifecycles (SetLifecycle) let
 // tests drive a client through errors, slowness, rate limits and long-running tasks.
@@ -130,6 +132,7 @@ type Fake struct {
 	logger      *slog.Logger
 	defaultLife *Lifecycle
 	handler     http.Handler
+	validator   *specvalidate.Validator // nil with validation off
 
 	// respHook, when set (by tests of this package), replaces the response of an operation.
 	respHook func(operationID string, response any) any
@@ -188,6 +191,7 @@ func (f *Fake) buildHandler() http.Handler {
 			// The document is embedded and tested: this is a broken build, not a runtime condition.
 			panic(fmt.Sprintf("apitest: the OpenAPI document does not load: %v", err))
 		}
+		f.validator = v
 		api = v.Handler(mux, f.report)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, api) })

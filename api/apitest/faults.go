@@ -11,7 +11,7 @@ import (
 type Fault struct {
 	Status  int           // when not 0, answer this status with Body and Header instead of the API's answer
 	Body    []byte        // the body of a Status answer (Content-Type application/json unless Header sets one)
-	Header  http.Header   // headers of a Status answer
+	Header  http.Header   // headers of a Status answer, over the rate-limit headers it carries like any answer
 	Delay   time.Duration // wait this long first (the request's context can end the wait)
 	CutBody bool          // send the headers and half the body (of the Status answer, else of the API's), then close the connection
 	Drop    bool          // close the connection without answering
@@ -84,6 +84,8 @@ func (f *Fake) serveFault(w http.ResponseWriter, r *http.Request, ft Fault, api 
 		rec := httptest.NewRecorder()
 		f.serveAPI(rec, r, api)
 		status, header, body = rec.Code, rec.Header(), rec.Body.Bytes()
+	} else { // the request counts in the window, and the answer says so; the fault's headers win
+		setRateHeaders(w.Header(), f.takeQuota())
 	}
 	for k, v := range header {
 		w.Header()[k] = v

@@ -3,11 +3,14 @@ package apitest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lobstr-go/lobstr/internal/specvalidate"
 )
 
 // RecordedRequest is one request the fake received.
@@ -113,25 +116,52 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler
 	if r.TLS != nil {
 		ex.base = "https://" + r.Host
 	}
-	f.mu.Lock()
-	ex.quota = f.rate.take(time.Now())
-	f.mu.Unlock()
+	ex.quota = f.takeQuota()
 
+	// The rate-limit headers of every answer: the operations' generated Visit methods write
+	// them again from the same quota (see rateHeaders), the other answers keep these.
 	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(ex.limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(ex.left))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(ex.reset, 10))
+	setRateHeaders(h, ex.quota)
 	if ex.retryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(ex.retryAfter))
-		writeRaw(w, http.StatusTooManyRequests, fixtureRateLimit)
+		f.answer(w, r, http.StatusTooManyRequests, fixtureRateLimit)
 		return
 	}
 	if msg := f.checkToken(r.Header.Get("Authorization")); msg != "" {
 		h.Set("WWW-Authenticate", "Token")
-		writeJSON(w, http.StatusUnauthorized, detail(msg))
+		b, _ := json.Marshal(detail(msg))
+		f.answer(w, r, http.StatusUnauthorized, append(b, '\n'))
 		return
 	}
 	api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+// takeQuota counts a request in the rate-limit window.
+func (f *Fake) takeQuota() quota {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.rate.take(time.Now())
+}
+
+// setRateHeaders sets the rate-limit headers of q.
+func setRateHeaders(h http.Header, q quota) {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(q.limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(q.left))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(q.reset, 10))
+}
+
+// answer writes a JSON answer of the layers in front of the API (rate limit, token check),
+// checked against the document like the API's own answers when validation is on.
+func (f *Fake) answer(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	if f.validator != nil {
+		err := f.validator.CheckResponse(r, status, w.Header(), body)
+		if err != nil && !errors.Is(err, specvalidate.ErrNoOperation) {
+			f.report(Violation{Kind: ResponseViolation, Method: r.Method, Path: r.URL.Path, Status: status, Err: err})
+		}
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
 
 // checkToken returns why the Authorization header is refused, or "".

@@ -72,6 +72,8 @@ func TestUploadFlows(t *testing.T) {
 		{"tsv by name", "tasks.tsv", "application/octet-stream", "url\tkeyword\nhttps://a\tx\nhttps://b\ty, z\nhttps://a\tx\nhttps://seed\ts\nhttps://c\n\t\n\nhttps://d\tw\n"},
 		{"tsv by content type", "tasks", "text/tab-separated-values", "url\tkeyword\nhttps://a\tx\nhttps://b\ty, z\nhttps://a\tx\nhttps://seed\ts\nhttps://c\n\t\n\nhttps://d\tw\n"},
 		{"tsv sniffed", "tasks.txt", "", "url\tkeyword\r\nhttps://a\tx\r\nhttps://b\ty, z\r\nhttps://a\tx\r\nhttps://seed\ts\r\nhttps://c\r\n\t\r\n\r\nhttps://d\tw\r\n"},
+		{"csv sent as text/plain", "tasks.csv", "text/plain", "url,keyword\nhttps://a,x\nhttps://b,\"y, z\"\nhttps://a,x\nhttps://seed,s\nhttps://c\n,\n\nhttps://d,w\n"},
+		{"tsv sniffed from text/plain", "export", "text/plain; charset=utf-8", "url\tkeyword\nhttps://a\tx\nhttps://b\ty, z\nhttps://a\tx\nhttps://seed\ts\nhttps://c\n\t\n\nhttps://d\tw\n"},
 		{"csv sniffed, with BOM", "export", "application/octet-stream", "\ufeffurl,keyword\nhttps://a,x\nhttps://b,\"y, z\"\nhttps://a,x\nhttps://seed,s\nhttps://c\n,\n\nhttps://d,w\n"},
 	}
 	for _, tc := range cases {

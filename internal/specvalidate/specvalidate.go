@@ -259,6 +259,27 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
+// CheckResponse checks a response that was not written through Handler, such as the
+// answer of a layer in front of it (a token check, a rate limit), against the operation r
+// matches: its status, its declared headers (header is what will be sent) and its body. It
+// returns nil when the response matches the document, an error wrapping ErrNoOperation
+// when r matches no operation, and otherwise what is wrong. r's body is not read.
+func (v *Validator) CheckResponse(r *http.Request, status int, header http.Header, body []byte) error {
+	route, pathParams, err := v.findRoute(r)
+	if err != nil {
+		return fmt.Errorf("%w (%v)", ErrNoOperation, err)
+	}
+	unsecured := *route
+	unsecured.Operation = v.unsecured[route.Operation]
+	return openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams, Route: &unsecured, Options: requestOptions},
+		Status:                 status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                responseOptions,
+	})
+}
+
 func (v *Validator) knownValid(k bodyKey) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()

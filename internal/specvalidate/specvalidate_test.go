@@ -236,6 +236,8 @@ func TestBadResponsesAreReportedAndDelivered(t *testing.T) {
 		{"error body of no documented shape", &answer{status: 404, ctype: "application/json", body: `{"message":"gone"}`}, "schema"},
 		{"rate-limit header not an integer", &answer{status: 200, ctype: "application/json", body: task,
 			header: map[string]string{"X-RateLimit-Limit": "many"}}, "X-RateLimit-Limit"},
+		{"rate-limit header of an error not an integer", &answer{status: 404, ctype: "application/json",
+			body: `{"detail":"Not found."}`, header: map[string]string{"X-RateLimit-Remaining": "lots"}}, "X-RateLimit-Remaining"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -318,7 +320,7 @@ const uploaded = `{"id":"427a7bfc54cf4ce483d83ba23425164b","object":"task_upload
 func TestMultipart(t *testing.T) {
 	const csv = "url\nhttps://a\nhttps://b\n"
 	t.Run("valid form reaches the handler whole", func(t *testing.T) {
-		for _, ct := range []string{"text/csv", "text/csv; charset=utf-8", "text/tab-separated-values", "application/octet-stream", ""} {
+		for _, ct := range []string{"text/csv", "text/csv; charset=utf-8", "text/tab-separated-values", "text/plain", "text/plain; charset=utf-8", "application/octet-stream", ""} {
 			next := &answer{status: 200, ctype: "application/json", body: uploaded}
 			h, c := wrap(t, next)
 			ctype, body := form(t, ct, [2]string{"squid", "a1b2"}, [2]string{"file", csv})
@@ -559,5 +561,49 @@ func TestRememberedBodies(t *testing.T) {
 		if v := c.all(); len(v) != step.violations {
 			t.Errorf("%s answered %d: violations %v, want %d", step.method, step.next.status, v, step.violations)
 		}
+	}
+}
+
+func TestCheckResponse(t *testing.T) {
+	v, err := specvalidate.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate := func(limit, left, reset string) http.Header {
+		return http.Header{"Content-Type": {"application/json"}, "X-Ratelimit-Limit": {limit},
+			"X-Ratelimit-Remaining": {left}, "X-Ratelimit-Reset": {reset}}
+	}
+	get := httptest.NewRequest("GET", "/v1/tasks/c5e29d2aba8b77cdc56391e7405302de", nil)
+	list := httptest.NewRequest("GET", "/v1/tasks?squid=x", nil)
+	unauthorized := []byte(`{"detail":"Invalid token."}`)
+	limited := []byte(`{"error":"Rate limit exceeded. Please try again later.","type":"RateLimitExceeded","code":429}`)
+	withRetry := rate("90", "0", "1739197200")
+	withRetry.Set("Retry-After", "2")
+	for _, tc := range []struct {
+		name    string
+		r       *http.Request
+		status  int
+		header  http.Header
+		body    []byte
+		mention string // "" when valid
+	}{
+		{"401 with rate-limit headers", get, 401, rate("90", "89", "1739197200"), unauthorized, ""},
+		{"429 with Retry-After", list, 429, withRetry, limited, ""},
+		{"401 with a bad X-RateLimit-Remaining", get, 401, rate("90", "lots", "1739197200"), unauthorized, "X-RateLimit-Remaining"},
+		{"429 with a bad X-RateLimit-Reset", list, 429, rate("90", "0", "soon"), limited, "X-RateLimit-Reset"},
+		{"401 with a body of no documented shape", get, 401, rate("90", "89", "1739197200"), []byte(`{"nope":1}`), "schema"},
+		{"undocumented status", get, 418, rate("90", "89", "1739197200"), unauthorized, "status"},
+	} {
+		err := v.CheckResponse(tc.r, tc.status, tc.header, tc.body)
+		switch {
+		case tc.mention == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.mention != "" && (err == nil || !strings.Contains(err.Error(), tc.mention)):
+			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.mention)
+		}
+	}
+	err = v.CheckResponse(httptest.NewRequest("GET", "/v1/squids", nil), 401, rate("90", "89", "1"), unauthorized)
+	if !errors.Is(err, specvalidate.ErrNoOperation) {
+		t.Errorf("no operation: err = %v, want ErrNoOperation", err)
 	}
 }
