@@ -336,6 +336,9 @@ func (c *Client) RateLimit() RateLimit {
 	return c.rate
 }
 
+// ErrNoToken is wrapped by the error of NewClient when no API token is found anywhere.
+var ErrNoToken = errors.New("no API token")
+
 // tokenFromEnvironment finds the token as the official SDK does: LOBSTR_TOKEN, then the
 // official CLI's config file.
 func tokenFromEnvironment() (string, error) {
@@ -344,18 +347,18 @@ func tokenFromEnvironment() (string, error) {
 	}
 	path, err := ConfigPath()
 	if err != nil {
-		return "", fmt.Errorf("api: no API token: pass api.WithToken or set LOBSTR_TOKEN (%v)", err)
+		return "", fmt.Errorf("api: %w: set LOBSTR_TOKEN or pass api.WithToken (%v)", ErrNoToken, err)
 	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return "", errors.New("api: no API token: pass api.WithToken, set LOBSTR_TOKEN, or save one with the official CLI (`lobstr config set-token`)")
+		return "", fmt.Errorf("api: %w: set LOBSTR_TOKEN, save one in %s with the official CLI (lobstr config set-token), or pass api.WithToken", ErrNoToken, path)
 	}
 	if err != nil {
-		return "", fmt.Errorf("api: no API token: reading the config file: %w", err)
+		return "", fmt.Errorf("api: %w: reading the config file: %w", ErrNoToken, err)
 	}
 	tok, err := parseConfigToken(data)
 	if err != nil {
-		return "", fmt.Errorf("api: no API token: config file %s: %w", path, err)
+		return "", fmt.Errorf("api: %w: config file %s: %w", ErrNoToken, path, err)
 	}
 	return tok, nil
 }

@@ -67,7 +67,7 @@ func TestTokenResolutionOrder(t *testing.T) {
 
 	// Nothing anywhere: a clear error that names every way to give one.
 	_, err := NewClient()
-	if err == nil || !strings.Contains(err.Error(), "no API token") || !strings.Contains(err.Error(), "LOBSTR_TOKEN") || !strings.Contains(err.Error(), "WithToken") {
+	if !errors.Is(err, ErrNoToken) || !strings.Contains(err.Error(), "no API token") || !strings.Contains(err.Error(), "LOBSTR_TOKEN") || !strings.Contains(err.Error(), "WithToken") {
 		t.Fatalf("no token anywhere: err = %v", err)
 	}
 
@@ -96,7 +96,7 @@ func TestTokenResolutionOrder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "lobstr", "config.toml"), []byte("[auth]\ntoken = oops\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewClient(); err == nil || !strings.Contains(err.Error(), "config.toml") {
+	if _, err := NewClient(); !errors.Is(err, ErrNoToken) || !strings.Contains(err.Error(), "config.toml") {
 		t.Fatalf("broken config: err = %v", err)
 	}
 	// Without XDG_CONFIG_HOME the file is under ~/.config.

@@ -33,7 +33,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		return nil, fmt.Errorf("api: %s: nil context", r.op)
 	}
 	for attempt := 0; ; attempt++ {
-		if err := c.pacer.wait(ctx, c.retry.maxWait); err != nil {
+		if err := c.pacer.acquire(ctx, c.retry.maxWait); err != nil {
 			var e *Error
 			if errors.As(err, &e) {
 				return nil, e
@@ -58,14 +58,17 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, err
+			// Both stay visible: errors.Is(err, context.Canceled) and errors.As(err, **Error).
+			return nil, fmt.Errorf("api: %s: %w while waiting to retry after: %w", r.op, ctx.Err(), err)
 		case <-t.C:
 		}
 	}
 }
 
-// attempt sends r once.
+// attempt sends r once, after the pacer has granted it, and releases that grant.
 func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
+	var rl *RateLimit // the answer's rate information, for the pacer
+	defer func() { c.pacer.release(rl) }()
 	req, err := r.build(c.base)
 	if err != nil {
 		return nil, fmt.Errorf("api: %s: building the request: %w", r.op, err)
@@ -87,7 +90,7 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: err}
 	}
 	defer res.Body.Close()
-	c.noteRate(res.Header)
+	rl = c.noteRate(res.Header)
 	body, err := readCapped(res.Body, res.ContentLength, c.maxBody)
 	if err != nil {
 		if errors.Is(err, errBodyTooLarge) {
@@ -148,12 +151,13 @@ func (e *transportError) Error() string {
 
 func (e *transportError) Unwrap() error { return e.err }
 
-// noteRate records the rate-limit headers of a response and hands them to the pacer.
-func (c *Client) noteRate(h http.Header) {
+// noteRate records the rate-limit headers of a response, and returns them (nil when the
+// response had none).
+func (c *Client) noteRate(h http.Header) *RateLimit {
 	lim, err1 := strconv.Atoi(h.Get("X-RateLimit-Limit"))
 	rem, err2 := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
-	if err1 != nil && err2 != nil {
-		return
+	if err1 != nil || err2 != nil {
+		return nil
 	}
 	rl := RateLimit{Limit: lim, Remaining: rem}
 	if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && reset > 0 {
@@ -162,9 +166,7 @@ func (c *Client) noteRate(h http.Header) {
 	c.mu.Lock()
 	c.rate = rl
 	c.mu.Unlock()
-	if err2 == nil {
-		c.pacer.observe(rl)
-	}
+	return &rl
 }
 
 // decode unmarshals a success body into v, naming the operation on failure: a malformed or
