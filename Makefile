@@ -12,11 +12,12 @@ DEMO_PORT   ?= 18080
 # `lobstr task wait`; the demo skips the wait when it is empty.
 DEMO_WAIT_TASK ?= de000000000000000000000000000001
 
-.PHONY: help generate check test bench fuzz demo
+.PHONY: help generate check lint test bench fuzz demo
 
 help:
 	@echo 'make generate  regenerate gen/ from openapi/openapi.yaml (go generate ./...)'
 	@echo 'make check     regenerate and fail on drift in gen/, gofmt, go vet, staticcheck'
+	@echo 'make lint      lint openapi/openapi.yaml (Redocly CLI through npx)'
 	@echo 'make test      go test -race ./...'
 	@echo 'make bench     every benchmark, with allocations'
 	@echo 'make fuzz      every fuzz target for FUZZTIME (default $(FUZZTIME)) each'
@@ -39,6 +40,10 @@ check: generate
 	$(GO) vet ./...
 	@echo '== staticcheck'
 	$(STATICCHECK) ./...
+
+# The OpenAPI document's lint: Redocly CLI through npx, pinned in openapi/lint.sh.
+lint:
+	sh openapi/lint.sh
 
 test:
 	$(GO) test -race ./...

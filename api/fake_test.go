@@ -48,9 +48,8 @@ func TestGetTaskAgainstFake(t *testing.T) {
 	if n := srv.Requests("GET /v1/tasks/00000000000000000000000000000000"); n != 1 {
 		t.Fatalf("a 404 made %d requests; want 1", n)
 	}
-	bad, _ := api.NewClient(api.WithBaseURL(srv.URL), api.WithToken("x"), api.WithoutPacing())
 	other := apitest.NewServer(t, apitest.WithToken("right"))
-	bad, _ = api.NewClient(api.WithBaseURL(other.URL), api.WithToken("wrong"), api.WithoutPacing())
+	bad, _ := api.NewClient(api.WithBaseURL(other.URL), api.WithToken("wrong"), api.WithoutPacing())
 	if _, err := bad.GetTask(t.Context(), apitest.SeedTaskHash); !api.IsUnauthorized(err) || !strings.Contains(err.Error(), "Invalid token.") {
 		t.Fatalf("wrong token: %v", err)
 	}
