@@ -70,7 +70,7 @@ demo:
 	@set -u; \
 	LOBSTR_TOKEN=demo; export LOBSTR_TOKEN; \
 	lobstr() { echo "+ lobstr $$*" >&2; ./bin/lobstr --base-url "http://127.0.0.1:$(DEMO_PORT)/v1" "$$@"; }; \
-	./bin/lobstr mock --addr "127.0.0.1:$(DEMO_PORT)" & mock=$$!; \
+	./bin/lobstr mock --quiet --addr "127.0.0.1:$(DEMO_PORT)" & mock=$$!; \
 	trap 'kill $$mock 2>/dev/null; wait $$mock 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	tries=0; \
