@@ -3,8 +3,11 @@ package apitest
 import "time"
 
 // rateWindow counts requests in fixed windows (one minute unless EnforceRateLimit scales
-// it), as lobstr.io's rate-limit headers describe them. A window starts with the first
-// request after the previous one ended.
+// it), as lobstr.io's rate-limit headers describe them. A window of a whole number of
+// seconds is aligned to the clock, as a server's per-minute buckets are, so that
+// X-RateLimit-Reset (whole Unix seconds) tells its end exactly; a window of any other
+// length starts with the first request after the previous one ended, which keeps tests
+// that count requests in one window deterministic.
 type rateWindow struct {
 	limit   int
 	window  time.Duration
@@ -25,6 +28,9 @@ type quota struct {
 func (rw *rateWindow) take(now time.Time) quota {
 	if rw.start.IsZero() || !now.Before(rw.start.Add(rw.window)) {
 		rw.start, rw.count = now, 0
+		if rw.window%time.Second == 0 {
+			rw.start = now.Truncate(rw.window)
+		}
 	}
 	rw.count++
 	end := rw.start.Add(rw.window)
