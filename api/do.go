@@ -169,6 +169,24 @@ func (c *Client) noteRate(h http.Header) *RateLimit {
 	return &rl
 }
 
+// send makes the call r and decodes its 2xx body into a new T. A body that decodes but
+// lacks what every T has (complete reports that) is an error naming what it is not, so a
+// caller never gets a zero value in place of an answer.
+func send[T any](ctx context.Context, c *Client, r request, what string, complete func(*T) bool) (*T, error) {
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := decode(r.op, resp, v); err != nil {
+		return nil, err
+	}
+	if !complete(v) {
+		return nil, fmt.Errorf("api: %s: the %d response is not %s", r.op, resp.status, what)
+	}
+	return v, nil
+}
+
 // decode unmarshals a success body into v, naming the operation on failure: a malformed or
 // truncated body is an error, never a zero value.
 func decode(op string, resp *response, v any) error {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -44,20 +43,9 @@ func (c *Client) GetTask(ctx context.Context, hash string) (*Task, error) {
 	if err := checkHash(op, "hash", hash); err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+	return send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
 		return gen.NewGetTaskRequest(base, hash)
-	}})
-	if err != nil {
-		return nil, err
-	}
-	var t Task
-	if err := decode(op, resp, &t); err != nil {
-		return nil, err
-	}
-	if t.HashValue == "" {
-		return nil, fmt.Errorf("api: %s: the response has no hash_value: not a task", op)
-	}
-	return &t, nil
+	}}, "a task (no hash_value)", func(t *Task) bool { return t.HashValue != "" })
 }
 
 // ListTasksOptions selects a page of a squid's tasks.
@@ -106,20 +94,9 @@ func (c *Client) ListTasks(ctx context.Context, opts ListTasksOptions) (*TaskPag
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+	return send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
 		return gen.NewListTasksRequest(base, params)
-	}})
-	if err != nil {
-		return nil, err
-	}
-	var p TaskPage
-	if err := decode(op, resp, &p); err != nil {
-		return nil, err
-	}
-	if p.Data == nil {
-		return nil, fmt.Errorf("api: %s: the response has no data: not a page of tasks", op)
-	}
-	return &p, nil
+	}}, "a page of tasks (no data)", func(p *TaskPage) bool { return p.Data != nil })
 }
 
 // AllTasks walks every task of a squid, page after page from opts.Page (the first page when
@@ -197,17 +174,14 @@ func (c *Client) AddTasks(ctx context.Context, squid string, tasks []map[string]
 	total := &AddTasksResult{Tasks: make([]AddedTask, 0, len(tasks))}
 	sent := 0
 	for i, body := range bodies {
-		resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		r, err := send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
 			return gen.NewAddTasksRequestWithBody(base, "application/json", bytes.NewReader(body))
-		}})
+		}}, "an Add Tasks result (no tasks)", func(r *AddTasksResult) bool { return r.Tasks != nil })
 		if err == nil {
-			var r AddTasksResult
-			if err = decode(op, resp, &r); err == nil {
-				total.Tasks = append(total.Tasks, r.Tasks...)
-				total.DuplicatedCount += r.DuplicatedCount
-				sent += min(c.batchSize, len(tasks)-i*c.batchSize)
-				continue
-			}
+			total.Tasks = append(total.Tasks, r.Tasks...)
+			total.DuplicatedCount += r.DuplicatedCount
+			sent += min(c.batchSize, len(tasks)-i*c.batchSize)
+			continue
 		}
 		if i == 0 {
 			return nil, err
@@ -241,18 +215,7 @@ func (c *Client) DeleteTask(ctx context.Context, hash string) (*DeletedTask, err
 	if err := checkHash(op, "hash", hash); err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+	return send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
 		return gen.NewDeleteTaskRequest(base, hash)
-	}})
-	if err != nil {
-		return nil, err
-	}
-	var d DeletedTask
-	if err := decode(op, resp, &d); err != nil {
-		return nil, err
-	}
-	if d.Id == "" {
-		return nil, errors.New("api: DeleteTask: the response has no id")
-	}
-	return &d, nil
+	}}, "a deleted task (no id)", func(d *DeletedTask) bool { return d.Id != "" })
 }

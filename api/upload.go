@@ -50,7 +50,7 @@ func (c *Client) UploadTasks(ctx context.Context, squid, filename string, r io.R
 		return nil, argError(op, "r", "nil reader")
 	}
 	var readErr atomic.Pointer[uploadReadError] // set by the writer goroutine when r fails
-	resp, err := c.do(ctx, request{op: op, build: func(base string) (*http.Request, error) {
+	u, err := send(ctx, c, request{op: op, build: func(base string) (*http.Request, error) {
 		pr, pw := io.Pipe()
 		mw := multipart.NewWriter(pw)
 		req, err := gen.NewUploadTasksRequestWithBody(base, mw.FormDataContentType(), pr)
@@ -68,22 +68,14 @@ func (c *Client) UploadTasks(ctx context.Context, squid, filename string, r io.R
 		}()
 		// The transport closes pr when it is done with the body, which ends the goroutine.
 		return req, nil
-	}})
-	if err != nil {
-		if re := readErr.Load(); re != nil && !errors.As(err, new(*Error)) {
-			return nil, fmt.Errorf("api: %s: %w", op, re)
-		}
-		return nil, err
+	}}, "an upload (no id)", uploadComplete)
+	if re := readErr.Load(); err != nil && re != nil && !errors.As(err, new(*Error)) {
+		return nil, fmt.Errorf("api: %s: %w", op, re)
 	}
-	var u Upload
-	if err := decode(op, resp, &u); err != nil {
-		return nil, err
-	}
-	if u.Id == "" {
-		return nil, fmt.Errorf("api: %s: the response has no id: not an upload", op)
-	}
-	return &u, nil
+	return u, err
 }
+
+func uploadComplete(u *Upload) bool { return u.Id != "" }
 
 type uploadReadError struct {
 	name string
@@ -154,18 +146,7 @@ func (c *Client) GetUpload(ctx context.Context, id string) (*Upload, error) {
 	if err := checkHash(op, "id", id); err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+	return send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
 		return gen.NewGetUploadRequest(base, id)
-	}})
-	if err != nil {
-		return nil, err
-	}
-	var u Upload
-	if err := decode(op, resp, &u); err != nil {
-		return nil, err
-	}
-	if u.Id == "" {
-		return nil, fmt.Errorf("api: %s: the response has no id: not an upload", op)
-	}
-	return &u, nil
+	}}, "an upload (no id)", uploadComplete)
 }

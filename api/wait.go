@@ -65,25 +65,35 @@ func newWaitConfig(opts []WaitOption) waitConfig {
 	return c
 }
 
-// poll calls check until it reports done, waiting between calls with a growing interval.
-func poll(ctx context.Context, cfg waitConfig, check func() (bool, error)) error {
+// waitFor gets a value until done says it is finished, waiting between gets with a growing
+// interval, and calls progress (when set) with every value. When ctx ends first it returns
+// the last value it got (nil if none) and the context's error, wrapped.
+func waitFor[T any](ctx context.Context, cfg waitConfig, name string, get func() (*T, error), done func(*T) bool, progress func(*T)) (*T, error) {
 	interval := cfg.interval
+	var last *T
 	for {
-		done, err := check()
-		if err != nil || done {
-			return err
+		v, err := get()
+		if err != nil {
+			if ctx.Err() != nil {
+				return last, fmt.Errorf("api: %s: %w", name, ctx.Err())
+			}
+			return last, err
+		}
+		last = v
+		if progress != nil {
+			progress(v)
+		}
+		if done(v) {
+			return v, nil
 		}
 		t := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return last, fmt.Errorf("api: %s: %w", name, ctx.Err())
 		case <-t.C:
 		}
-		interval += interval / 2
-		if interval > cfg.maxInterval {
-			interval = cfg.maxInterval
-		}
+		interval = min(interval+interval/2, cfg.maxInterval)
 	}
 }
 
@@ -96,25 +106,10 @@ func (c *Client) WaitTask(ctx context.Context, hash string, opts ...WaitOption) 
 		return nil, err
 	}
 	cfg := newWaitConfig(opts)
-	var last *Task
-	err := poll(ctx, cfg, func() (bool, error) {
-		t, err := c.GetTask(ctx, hash)
-		if err != nil {
-			return false, err
-		}
-		last = t
-		if cfg.onTask != nil {
-			cfg.onTask(t)
-		}
-		return t.Status.IsDone, nil
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return last, fmt.Errorf("api: WaitTask %s: %w", hash, ctx.Err())
-		}
-		return last, err
-	}
-	return last, nil
+	return waitFor(ctx, cfg, "WaitTask "+hash,
+		func() (*Task, error) { return c.GetTask(ctx, hash) },
+		func(t *Task) bool { return t.Status.IsDone },
+		cfg.onTask)
 }
 
 // WaitUpload polls an upload until its state is SUCCESS or FAILURE and returns it; a
@@ -125,23 +120,10 @@ func (c *Client) WaitUpload(ctx context.Context, id string, opts ...WaitOption) 
 		return nil, err
 	}
 	cfg := newWaitConfig(opts)
-	var last *Upload
-	err := poll(ctx, cfg, func() (bool, error) {
-		u, err := c.GetUpload(ctx, id)
-		if err != nil {
-			return false, err
-		}
-		last = u
-		if cfg.onUpload != nil {
-			cfg.onUpload(u)
-		}
-		return u.State != nil && (*u.State == UploadSuccess || *u.State == UploadFailure), nil
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return last, fmt.Errorf("api: WaitUpload %s: %w", id, ctx.Err())
-		}
-		return last, err
-	}
-	return last, nil
+	return waitFor(ctx, cfg, "WaitUpload "+id,
+		func() (*Upload, error) { return c.GetUpload(ctx, id) },
+		func(u *Upload) bool {
+			return u.State != nil && (*u.State == UploadSuccess || *u.State == UploadFailure)
+		},
+		cfg.onUpload)
 }
