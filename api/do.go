@@ -44,12 +44,15 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		if !r.retryable || attempt >= c.retry.max || ctx.Err() != nil {
+		if !r.retryable || attempt >= c.retry.max {
 			return nil, err
 		}
 		wait, retry := c.retry.decide(err, attempt)
 		if !retry {
 			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, stoppedRetrying(ctx, r.op, err)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return nil, err // the context would end before the retry: give the caller the answer now
@@ -58,11 +61,19 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			// Both stay visible: errors.Is(err, context.Canceled) and errors.As(err, **Error).
-			return nil, fmt.Errorf("api: %s: %w while waiting to retry after: %w", r.op, ctx.Err(), err)
+			return nil, stoppedRetrying(ctx, r.op, err)
 		case <-t.C:
 		}
 	}
+}
+
+// stoppedRetrying is the error of a call whose context ended when err would have been
+// retried. Both stay visible: errors.Is(err, context.Canceled) and errors.As(err, **Error).
+func stoppedRetrying(ctx context.Context, op string, err error) error {
+	if errors.Is(err, ctx.Err()) {
+		return err // the failure was the context ending
+	}
+	return fmt.Errorf("api: %s: %w before a retry of: %w", op, ctx.Err(), err)
 }
 
 // attempt sends r once, after the pacer has granted it, and releases that grant.
