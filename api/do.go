@@ -156,10 +156,12 @@ type transportError struct {
 	err              error
 }
 
+// Error says which call failed and why.
 func (e *transportError) Error() string {
 	return fmt.Sprintf("api: %s: %s %s: %v", e.op, e.method, e.path, e.err)
 }
 
+// Unwrap returns the network's error.
 func (e *transportError) Unwrap() error { return e.err }
 
 // noteRate records the rate-limit headers of a response, and returns them (nil when the

@@ -82,7 +82,9 @@ type uploadReadError struct {
 	err  error
 }
 
+// Error names the file and the read error.
 func (e *uploadReadError) Error() string { return fmt.Sprintf("reading %s: %v", e.name, e.err) }
+// Unwrap returns the read error.
 func (e *uploadReadError) Unwrap() error { return e.err }
 
 func writeUploadForm(mw *multipart.Writer, squid, filename, ctype string, r io.Reader) error {
@@ -110,6 +112,7 @@ func writeUploadForm(mw *multipart.Writer, squid, filename, ctype string, r io.R
 // from the pipe's write errors.
 type readerOnly struct{ r io.Reader }
 
+// Read reads from the source, marking its errors as read errors.
 func (r readerOnly) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	if err != nil && err != io.EOF {
