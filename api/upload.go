@@ -84,6 +84,7 @@ type uploadReadError struct {
 
 // Error names the file and the read error.
 func (e *uploadReadError) Error() string { return fmt.Sprintf("reading %s: %v", e.name, e.err) }
+
 // Unwrap returns the read error.
 func (e *uploadReadError) Unwrap() error { return e.err }
 
