@@ -33,7 +33,9 @@ func uploadContentType(filename string) (string, error) {
 // processed asynchronously: follow it with GetUpload or WaitUpload.
 //
 // An upload is never retried, since its body cannot be sent twice; a failure to read r
-// ends the request with an error that says so.
+// ends the request with an error that says so. When the connection breaks after the body
+// was sent, the server may have taken the upload all the same; uploading the file again is
+// safe, since the server counts rows already in the squid as duplicates.
 func (c *Client) UploadTasks(ctx context.Context, squid, filename string, r io.Reader) (*Upload, error) {
 	const op = "UploadTasks"
 	if squid == "" {
