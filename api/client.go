@@ -336,7 +336,9 @@ func (c *Client) RateLimit() RateLimit {
 	return c.rate
 }
 
-// ErrNoToken is wrapped by the error of NewClient when no API token is found anywhere.
+// ErrNoToken is wrapped by the error of NewClient when no API token is found: none given
+// with WithToken, LOBSTR_TOKEN unset, and no usable token in the official CLI's config file
+// (see ConfigPath).
 var ErrNoToken = errors.New("no API token")
 
 // tokenFromEnvironment finds the token as the official SDK does: LOBSTR_TOKEN, then the
@@ -347,11 +349,11 @@ func tokenFromEnvironment() (string, error) {
 	}
 	path, err := ConfigPath()
 	if err != nil {
-		return "", fmt.Errorf("api: %w: set LOBSTR_TOKEN or pass api.WithToken (%v)", ErrNoToken, err)
+		return "", fmt.Errorf("api: %w: set LOBSTR_TOKEN (%v)", ErrNoToken, err)
 	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("api: %w: set LOBSTR_TOKEN, save one in %s with the official CLI (lobstr config set-token), or pass api.WithToken", ErrNoToken, path)
+		return "", fmt.Errorf("api: %w: set LOBSTR_TOKEN, or save one in %s (the official CLI's `lobstr config set-token` does that)", ErrNoToken, path)
 	}
 	if err != nil {
 		return "", fmt.Errorf("api: %w: reading the config file: %w", ErrNoToken, err)

@@ -67,7 +67,7 @@ func TestTokenResolutionOrder(t *testing.T) {
 
 	// Nothing anywhere: a clear error that names every way to give one.
 	_, err := NewClient()
-	if !errors.Is(err, ErrNoToken) || !strings.Contains(err.Error(), "no API token") || !strings.Contains(err.Error(), "LOBSTR_TOKEN") || !strings.Contains(err.Error(), "WithToken") {
+	if !errors.Is(err, ErrNoToken) || !strings.Contains(err.Error(), "no API token") || !strings.Contains(err.Error(), "LOBSTR_TOKEN") || !strings.Contains(err.Error(), "config.toml") {
 		t.Fatalf("no token anywhere: err = %v", err)
 	}
 

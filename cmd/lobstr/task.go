@@ -99,10 +99,8 @@ func (c *cli) client() (*api.Client, int, bool) {
 	if err != nil {
 		// The api package words its errors for Go callers; say it for the command line.
 		msg := strings.TrimPrefix(err.Error(), "api: ")
-		msg = strings.Replace(msg, "pass api.WithToken, ", "", 1)
-		msg = strings.Replace(msg, "pass api.WithToken or ", "", 1)
 		msg = strings.Replace(msg, "; use https, or WithInsecureHTTP to opt in", "; use https", 1)
-		if strings.Contains(msg, "no API token") && !strings.Contains(msg, "LOBSTR_TOKEN") {
+		if errors.Is(err, api.ErrNoToken) && !strings.Contains(msg, "LOBSTR_TOKEN") {
 			msg += " (hint: set LOBSTR_TOKEN to your API key)"
 		}
 		fmt.Fprintln(c.stderr, "lobstr: "+c.redact(msg))
