@@ -302,7 +302,20 @@ func defaultHTTPClient() *http.Client {
 	}
 	t = t.Clone()
 	t.MaxIdleConnsPerHost = 32
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: t, CheckRedirect: checkRedirect}
+}
+
+// checkRedirect refuses a redirect to plain http on a host other than loopback: Go's client
+// keeps the Authorization header on a redirect to the same host, whatever the scheme, and
+// the token must never travel in clear. Like Go's default, it stops after 10 redirects.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
+		return fmt.Errorf("refusing a redirect to %s://%s: plain http would send the token in clear", req.URL.Scheme, req.URL.Host)
+	}
+	return nil
 }
 
 // checkBaseURL validates a base URL and returns it with one trailing slash.

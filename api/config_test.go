@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,5 +186,31 @@ func TestTokenNeverPrinted(t *testing.T) {
 			t.Fatalf("wrapped error prints the token: %+v", e)
 		}
 		e = errors.Unwrap(e)
+	}
+}
+
+func TestRedirectToPlainHTTPRefused(t *testing.T) {
+	req := func(u string) *http.Request {
+		r, err := http.NewRequest("GET", u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	via := []*http.Request{req("https://api.example.test/v1/tasks")}
+	if err := checkRedirect(req("http://api.example.test/v1/tasks"), via); err == nil || !strings.Contains(err.Error(), "in clear") {
+		t.Fatalf("redirect to plain http: %v", err)
+	}
+	for _, ok := range []string{"https://other.example.test/v1/tasks", "http://127.0.0.1:8080/v1/tasks", "http://localhost/v1"} {
+		if err := checkRedirect(req(ok), via); err != nil {
+			t.Errorf("redirect to %s: %v", ok, err)
+		}
+	}
+	if err := checkRedirect(req("https://api.example.test/"), make([]*http.Request, 10)); err == nil {
+		t.Fatal("an 11th redirect was followed")
+	}
+	c, err := NewClient(WithToken("t"))
+	if err != nil || c.hc.CheckRedirect == nil {
+		t.Fatalf("the default HTTP client has no redirect check: %v", err)
 	}
 }
