@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxErrorBody caps how much of an error body is kept in Error.Body.
@@ -265,13 +266,11 @@ func fallbackMessage(status int, body []byte) string {
 		return text + " (HTML page)"
 	}
 	line := strings.Join(strings.Fields(string(trimmed)), " ")
-	if !utf8Valid(line) {
+	if !utf8.ValidString(line) {
 		return text + " (unreadable body)"
 	}
 	return text + ": " + clip(line, 200)
 }
-
-func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
 func clip(s string, n int) string {
 	r := []rune(s)

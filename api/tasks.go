@@ -152,20 +152,27 @@ func (c *Client) AddTasks(ctx context.Context, squid string, tasks []map[string]
 	if len(tasks) == 0 {
 		return nil, argError(op, "tasks", "empty; give at least one task")
 	}
+	// Each task is encoded once: the encoding both checks it (naming the one that fails) and
+	// goes into its batch's body, which has the shape of gen.AddTasksRequest.
+	type addBody struct {
+		Squid string            `json:"squid"`
+		Tasks []json.RawMessage `json:"tasks"`
+	}
 	bodies := make([][]byte, 0, (len(tasks)+c.batchSize-1)/c.batchSize)
 	for start := 0; start < len(tasks); start += c.batchSize {
 		end := min(start+c.batchSize, len(tasks))
-		batch := make([]gen.Params, end-start)
+		batch := addBody{Squid: squid, Tasks: make([]json.RawMessage, end-start)}
 		for i, t := range tasks[start:end] {
 			if len(t) == 0 {
 				return nil, argError(op, fmt.Sprintf("tasks[%d]", start+i), "empty; a task needs at least one key, e.g. url")
 			}
-			if _, err := json.Marshal(t); err != nil {
+			raw, err := json.Marshal(t)
+			if err != nil {
 				return nil, argError(op, fmt.Sprintf("tasks[%d]", start+i), "cannot be encoded as JSON: %v", err)
 			}
-			batch[i] = gen.Params(t)
+			batch.Tasks[i] = raw
 		}
-		b, err := json.Marshal(gen.AddTasksRequest{Squid: squid, Tasks: batch})
+		b, err := json.Marshal(batch)
 		if err != nil {
 			return nil, fmt.Errorf("api: %s: encoding the request: %w", op, err)
 		}
