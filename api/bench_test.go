@@ -15,7 +15,7 @@ import (
 // benchServer serves the documented task on loopback, as plainly as possible, so that the
 // benchmarks below measure the clients and not the server.
 func benchServer(b *testing.B) *httptest.Server {
-	body, err := os.ReadFile(filepath.Join("..", "..", "shared", "fixtures", "get-task.200.json"))
+	body, err := os.ReadFile(filepath.Join("..", "openapi", "fixtures", "get-task.200.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

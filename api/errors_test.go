@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-// fixture reads a documented body from ../shared/fixtures.
+// fixture reads a documented body from openapi/fixtures.
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "fixtures", name))
+	b, err := os.ReadFile(filepath.Join("..", "openapi", "fixtures", name))
 	if err != nil {
-		t.Fatalf("reading fixture %s (the project's ../shared must sit beside the module): %v", name, err)
+		t.Fatalf("reading fixture %s : %v", name, err)
 	}
 	return b
 }

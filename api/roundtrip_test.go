@@ -16,9 +16,9 @@ import (
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "fixtures", name))
+	b, err := os.ReadFile(filepath.Join("..", "openapi", "fixtures", name))
 	if err != nil {
-		t.Fatalf("reading fixture %s (the project's ../shared must sit beside the module): %v", name, err)
+		t.Fatalf("reading fixture %s : %v", name, err)
 	}
 	return b
 }

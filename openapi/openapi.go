@@ -11,8 +11,9 @@ package openapi
 import (
 	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"fmt"
+	"io/fs"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -20,6 +21,34 @@ import (
 
 //go:embed openapi.yaml
 var spec []byte
+
+// fixtures are lobstr's documented example bodies, verbatim: fixtures/<operation>.<status>.json
+// for the Tasks resource, and fixtures/docs/<docs page>.<status>.json for every JSON body of
+// the API reference's pages. The document's examples copy them (a test keeps them equal), the
+// fake answers with them, and the tests compare against them.
+//
+//go:embed fixtures
+var fixtures embed.FS
+
+// Fixture returns a copy of a documented example body by its path under fixtures/, such as
+// "get-task.200.json" or "docs/get-run.200.json".
+func Fixture(name string) ([]byte, error) {
+	b, err := fixtures.ReadFile("fixtures/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("openapi: no documented example %q: %w", name, err)
+	}
+	return b, nil
+}
+
+// Fixtures returns the documented example bodies as a read-only file system rooted at
+// fixtures/ (docs/ holds the API reference's pages).
+func Fixtures() fs.FS {
+	sub, err := fs.Sub(fixtures, "fixtures")
+	if err != nil {
+		panic(err) // the directory is embedded: cannot happen
+	}
+	return sub
+}
 
 // Spec returns the raw text of the OpenAPI document (YAML). The slice is a copy: changing
 // it changes nothing else.

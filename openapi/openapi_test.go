@@ -19,8 +19,9 @@ import (
 	"github.com/lobstr-go/lobstr/openapi"
 )
 
-// fixturesDir is ../shared/fixtures seen from the module root, and tests run in openapi/.
-const fixturesDir = "../../shared/fixtures"
+// fixturesDir holds the documented example bodies, copied into the project; tests run in
+// openapi/.
+const fixturesDir = "fixtures"
 
 func load(t *testing.T) *openapi3.T {
 	t.Helper()
@@ -359,8 +360,7 @@ func readFixtures(t *testing.T) map[string]any {
 	t.Helper()
 	entries, err := os.ReadDir(fixturesDir)
 	if err != nil {
-		t.Fatalf("the documented fixtures are not at %s (../shared/fixtures from the module root), "+
-			"which the project always has beside it: %v", fixturesDir, err)
+		t.Fatalf("the documented fixtures are not at openapi/%s: %v", fixturesDir, err)
 	}
 	out := map[string]any{}
 	for _, e := range entries {

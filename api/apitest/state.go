@@ -2,7 +2,6 @@ package apitest
 
 import (
 	"crypto/rand"
-	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -11,19 +10,16 @@ import (
 	"time"
 
 	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/openapi"
 	"github.com/lobstr-go/lobstr/types"
 )
 
-// fixtures are copies of the documented bodies the fake answers with (../shared/fixtures
-// of the project; a test keeps them equal).
-//
-//go:embed fixtures/*.json
-var fixtures embed.FS
-
+// fixture returns a documented body the fake answers with, from the one copy the project
+// keeps beside its document (openapi/fixtures).
 func fixture(name string) []byte {
-	b, err := fixtures.ReadFile("fixtures/" + name)
+	b, err := openapi.Fixture(name)
 	if err != nil {
-		panic("apitest: missing embedded fixture " + name)
+		panic("apitest: " + err.Error())
 	}
 	return b
 }

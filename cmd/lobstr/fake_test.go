@@ -2,31 +2,23 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/lobstr-go/lobstr/api/apitest"
 	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/openapi"
 	"github.com/lobstr-go/lobstr/types"
 )
 
-// fixtureDirs hold the documented example bodies: the project's shared folder beside the
-// module, else the copy package apitest embeds.
-var fixtureDirs = []string{"../../../shared/fixtures", "../../api/apitest/fixtures"}
-
+// fixture returns a documented example body, from the project's copy in openapi/fixtures.
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	var err error
-	for _, dir := range fixtureDirs {
-		var b []byte
-		if b, err = os.ReadFile(filepath.Join(dir, name)); err == nil {
-			return b
-		}
+	b, err := openapi.Fixture(name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("fixture %s: %v", name, err)
-	return nil
+	return b
 }
 
 // testToken is the only API key the fake accepts in these tests.
