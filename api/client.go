@@ -78,6 +78,7 @@ type config struct {
 	rateLimit    int
 	rateWindow   time.Duration
 	noPacing     bool
+	onWait       func(family string, d time.Duration, why string)
 }
 
 // WithToken sets the API key. Without it the client uses LOBSTR_TOKEN, else the token of
@@ -229,6 +230,19 @@ func WithRateLimit(limit int, window time.Duration) Option {
 func WithoutPacing() Option {
 	return func(c *config) error {
 		c.noPacing = true
+		return nil
+	}
+}
+
+// OnWait sets a function the client calls when it holds a request back on its own: for the
+// rate limit (a spent window, a 429's Retry-After) or before a retry. family is the endpoint
+// family ("tasks", "squids", "runs", "runtasks", "results", or "other"), d how long the
+// request will wait, and why a short reason in words ("rate limit", "retry after 503", …).
+// It is called before the wait, from the goroutine of the request, so it must be quick; a
+// command-line tool uses it to say "waiting 41s for the rate limit" instead of going silent.
+func OnWait(fn func(family string, d time.Duration, why string)) Option {
+	return func(c *config) error {
+		c.onWait = fn
 		return nil
 	}
 }
