@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -20,8 +21,52 @@ import (
 )
 
 // fixturesDir holds the documented example bodies, copied into the project; tests run in
-// openapi/.
-const fixturesDir = "fixtures"
+// openapi/. Its subdirectory docsDir holds the JSON body of every page of the API reference.
+const (
+	fixturesDir = "fixtures"
+	docsDir     = "docs"
+)
+
+// notYetCovered lists the documented bodies of operations the document does not describe yet
+// (accounts, delivery, squid chains). TestExamplesAreTheFixtures fails when one of them is
+// used, so that the list shrinks as the document grows, and fails on any other unused body.
+var notYetCovered = []string{
+	"docs/check-sync-status.120.json",
+	"docs/check-sync-status.200.json",
+	"docs/check-sync-status.404.json",
+	"docs/configure-email-delivery.201.json",
+	"docs/configure-google-sheet-delivery.201.json",
+	"docs/configure-s3-delivery.201.json",
+	"docs/configure-sftp-delivery.201.json",
+	"docs/configure-squid-chain.201.json",
+	"docs/configure-squid-chain.400.json",
+	"docs/configure-squid-chain.409.json",
+	"docs/configure-squid-chain.422.json",
+	"docs/configure-webhook-delivery.201.json",
+	"docs/delete-account.200.json",
+	"docs/delete-account.404.json",
+	"docs/delete-squid-chain.404.json",
+	"docs/get-account-details.200.json",
+	"docs/get-account-details.401.json",
+	"docs/get-account-details.404.json",
+	"docs/get-squid-chain.200-2.json",
+	"docs/get-squid-chain.200.json",
+	"docs/list-account-types.200.json",
+	"docs/list-accounts.200.json",
+	"docs/list-accounts.401.json",
+	"docs/refresh-cookies.200.json",
+	"docs/refresh-cookies.400.json",
+	"docs/refresh-cookies.404.json",
+	"docs/sync-account.200.json",
+	"docs/sync-account.400.json",
+	"docs/sync-account.401.json",
+	"docs/test-delivery.200.json",
+	"docs/update-account-limits.200.json",
+	"docs/update-account-limits.400.json",
+	"docs/update-account-limits.404.json",
+	"docs/update-squid-chain.200.json",
+	"docs/update-squid-chain.404.json",
+}
 
 func load(t *testing.T) *openapi3.T {
 	t.Helper()
@@ -37,9 +82,17 @@ func TestLoad(t *testing.T) {
 	if doc.OpenAPI == "" || doc.Info == nil || doc.Info.Title == "" {
 		t.Fatalf("Load returned an empty document: %+v", doc)
 	}
-	for _, path := range []string{"/tasks", "/tasks/{task_hash}", "/tasks/upload", "/tasks/upload/{upload_task_id}"} {
-		if doc.Paths.Value(path) == nil {
-			t.Errorf("the document has no path %s", path)
+	for _, p := range []string{
+		"/tasks", "/tasks/{task_hash}", "/tasks/upload", "/tasks/upload/{upload_task_id}",
+		"/me", "/user/balance",
+		"/crawlers", "/crawlers/{crawler_hash}", "/crawlers/{crawler_hash}/params", "/crawlers/{crawler_hash}/attributes",
+		"/squids", "/squids/{squid_hash}", "/squids/{squid_hash}/empty",
+		"/runs", "/runs/{run_hash}", "/runs/{run_hash}/stats", "/runs/{run_hash}/credits",
+		"/runs/{run_hash}/abort", "/runs/{run_hash}/download", "/runtasks",
+		"/results",
+	} {
+		if doc.Paths.Value(p) == nil {
+			t.Errorf("the document has no path %s", p)
 		}
 	}
 	again, err := openapi.Load()
@@ -218,6 +271,13 @@ func examples(t *testing.T, doc *openapi3.T) []example {
 	return out
 }
 
+// fixtureName reports whether s names a fixture as x-fixtures must: a plain file name of
+// fixtures/, or docs/ and a plain file name of fixtures/docs/.
+func fixtureName(s string) bool {
+	s = strings.TrimPrefix(s, docsDir+"/")
+	return s != "" && s == filepath.Base(s) && s != "." && s != ".."
+}
+
 // fixturesOf reads the x-fixtures extension of an example: a non-empty list of file names.
 func fixturesOf(ex *openapi3.Example) ([]string, error) {
 	raw, ok := ex.Extensions["x-fixtures"]
@@ -231,8 +291,8 @@ func fixturesOf(ex *openapi3.Example) ([]string, error) {
 	var names []string
 	for _, v := range list {
 		s, ok := v.(string)
-		if !ok || s == "" || s != filepath.Base(s) {
-			return nil, fmt.Errorf("x-fixtures holds %#v, want plain file names", v)
+		if !ok || !fixtureName(s) {
+			return nil, fmt.Errorf("x-fixtures holds %#v, want file names under fixtures/ (name.json or docs/name.json)", v)
 		}
 		names = append(names, s)
 	}
@@ -354,31 +414,37 @@ func deepCopy(t *testing.T, v any) any {
 	return out
 }
 
-// readFixtures returns the fixture files by name, failing the test when the directory is
-// not where the project keeps it.
+// readFixtures returns the fixture files by the name x-fixtures gives them (name.json for
+// fixtures/, docs/name.json for fixtures/docs/), failing the test when a directory is not
+// where the project keeps it or holds no fixture.
 func readFixtures(t *testing.T) map[string]any {
 	t.Helper()
-	entries, err := os.ReadDir(fixturesDir)
-	if err != nil {
-		t.Fatalf("the documented fixtures are not at openapi/%s: %v", fixturesDir, err)
-	}
 	out := map[string]any{}
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(fixturesDir, e.Name()))
+	for _, sub := range []string{"", docsDir} {
+		dir := filepath.Join(fixturesDir, sub)
+		entries, err := os.ReadDir(dir)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("the documented fixtures are not at openapi/%s: %v", dir, err)
 		}
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			t.Fatalf("fixture %s is not JSON: %v", e.Name(), err)
+		n := 0
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Fatalf("fixture %s is not JSON: %v", filepath.Join(dir, e.Name()), err)
+			}
+			out[path.Join(sub, e.Name())] = v
+			n++
 		}
-		out[e.Name()] = v
-	}
-	if len(out) == 0 {
-		t.Fatalf("no fixtures in %s", fixturesDir)
+		if n == 0 {
+			t.Fatalf("no fixtures in openapi/%s", dir)
+		}
 	}
 	return out
 }
@@ -412,9 +478,40 @@ func TestExamplesAreTheFixtures(t *testing.T) {
 			}
 		}
 	}
+	pending := map[string]bool{}
+	for _, name := range notYetCovered {
+		if _, ok := fixtures[name]; !ok {
+			t.Errorf("notYetCovered names %s, which is not a fixture", name)
+		}
+		if used[name] {
+			t.Errorf("fixture %s is an example of the document: take it off notYetCovered", name)
+		}
+		pending[name] = true
+	}
 	for _, name := range slices.Sorted(maps.Keys(fixtures)) {
-		if !used[name] {
+		if !used[name] && !pending[name] {
 			t.Errorf("fixture %s is not an example of the document", name)
+		}
+	}
+	if len(used) < 50 {
+		t.Errorf("the document uses %d fixtures; the walk of its examples is broken", len(used))
+	}
+}
+
+func TestFixtureName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"get-task.200.json":         true,
+		"docs/get-run.200.json":     true,
+		"":                          false,
+		"docs/":                     false,
+		"docs/sub/get-run.200.json": false,
+		"other/get-run.200.json":    false,
+		"../get-run.200.json":       false,
+		"docs/..":                   false,
+		"/get-task.200.json":        false,
+	} {
+		if got := fixtureName(name); got != want {
+			t.Errorf("fixtureName(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

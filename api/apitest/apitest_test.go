@@ -152,7 +152,7 @@ func TestUndocumentedRoutes(t *testing.T) {
 	for _, validate := range []bool{true, false} {
 		c := &collector{}
 		srv := NewServer(t, WithValidation(validate), WithViolationHandler(c.add))
-		expect(t, "GET /v1/squids", get(t, srv, "/v1/squids"), 404, `{"detail": "Not found."}`)
+		expect(t, "GET /v1/no-such-resource", get(t, srv, "/v1/no-such-resource"), 404, `{"detail": "Not found."}`)
 		got := call(t, srv, "PUT", "/v1/tasks", nil, "")
 		expect(t, "PUT /v1/tasks", got, 405, `{"detail": "Method \"PUT\" not allowed."}`)
 		if allow := got.header.Get("Allow"); allow != "GET, POST" {
