@@ -17,7 +17,6 @@ func errNotServed(op string) error {
 	return fmt.Errorf("%s is not served by the fake yet", op)
 }
 
-
 // GetMe is not served yet: see errNotServed.
 func (s *server) GetMe(context.Context, gen.GetMeRequestObject) (gen.GetMeResponseObject, error) {
 	return nil, errNotServed("GetMe")
