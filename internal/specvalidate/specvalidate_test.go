@@ -202,7 +202,7 @@ func TestUndocumentedOperationGoesToTheHandler(t *testing.T) {
 	next := &answer{status: 404, ctype: "application/json", body: `{"detail":"Not found."}`}
 	h, c := wrap(t, next)
 	for _, r := range []*http.Request{
-		httptest.NewRequest("GET", "/v1/squids", nil),
+		httptest.NewRequest("GET", "/v1/no-such-resource", nil),
 		httptest.NewRequest("PUT", "/v1/tasks", nil),
 		httptest.NewRequest("GET", "/tasks", nil), // outside the server's /v1
 	} {
@@ -602,7 +602,7 @@ func TestCheckResponse(t *testing.T) {
 			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.mention)
 		}
 	}
-	err = v.CheckResponse(httptest.NewRequest("GET", "/v1/squids", nil), 401, rate("90", "89", "1"), unauthorized)
+	err = v.CheckResponse(httptest.NewRequest("GET", "/v1/no-such-resource", nil), 401, rate("90", "89", "1"), unauthorized)
 	if !errors.Is(err, specvalidate.ErrNoOperation) {
 		t.Errorf("no operation: err = %v, want ErrNoOperation", err)
 	}
