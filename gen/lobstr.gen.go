@@ -135,7 +135,9 @@ type AddedTask struct {
 	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -150,7 +152,7 @@ type AddedTask struct {
 	IsActive bool `json:"is_active"`
 
 	// Module The crawler module the task belongs to: an integer on Get Task (`5`), a crawler hash
-	// string on Add Tasks. Both forms are accepted.
+	// string on Add Tasks. Both forms are accepted: any 64-bit integer, any string.
 	//
 	//
 	// Example: 5
@@ -223,7 +225,7 @@ type ErrorsEnvelope struct {
 type Hash = string
 
 // Module The crawler module the task belongs to: an integer on Get Task (`5`), a crawler hash
-// string on Add Tasks. Both forms are accepted.
+// string on Add Tasks. Both forms are accepted: any 64-bit integer, any string.
 //
 // Example: 5
 type Module = types.Module
@@ -255,7 +257,9 @@ type Task struct {
 	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -270,7 +274,7 @@ type Task struct {
 	IsActive bool `json:"is_active"`
 
 	// Module The crawler module the task belongs to: an integer on Get Task (`5`), a crawler hash
-	// string on Add Tasks. Both forms are accepted.
+	// string on Add Tasks. Both forms are accepted: any 64-bit integer, any string.
 	//
 	//
 	// Example: 5
@@ -362,7 +366,9 @@ type TaskSummary struct {
 	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -385,7 +391,9 @@ type TaskSummary struct {
 // Timestamp A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 // with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 // (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-// schema states the grammar as a pattern instead of `format: date-time`.
+// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+// admits real moments only: months 01-12, the days of each month (29 February in leap
+// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 //
 // Example: 2024-12-24T10:57:55.045567
 type Timestamp = types.Timestamp

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lobstr-go/lobstr/openapi"
 	"github.com/lobstr-go/lobstr/types"
 )
 
@@ -247,4 +248,20 @@ func FuzzModuleJSON(f *testing.F) {
 // also compare the identity of their zones).
 func sameTimestamp(a, b types.Timestamp) bool {
 	return a.String() == b.String() && a.Time.Equal(b.Time) && a.Valid() == b.Valid()
+}
+
+// TestTimestampPatternIsTheDocuments keeps the fuzz targets' oracle equal to the pattern
+// the OpenAPI document gives the Timestamp schema.
+func TestTimestampPatternIsTheDocuments(t *testing.T) {
+	doc, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := doc.Components.Schemas["Timestamp"]
+	if ref == nil || ref.Value == nil {
+		t.Fatal("the document has no Timestamp schema")
+	}
+	if got := ref.Value.Pattern; got != timestampPattern.String() {
+		t.Errorf("the document's Timestamp pattern is\n%s\nthe fuzz targets use\n%s", got, timestampPattern)
+	}
 }
