@@ -56,7 +56,10 @@ func TestPropertyBodies(t *testing.T) {
 	t.Logf("seed %d (reproduce with: go test ./openapi -run TestPropertyBodies -propseed=%d)", seed, seed)
 	g := &bodyGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 
-	type tally struct{ generated, decoded int }
+	type tally struct {
+		generated, decoded int
+		json               bool // a JSON body, which must be decoded as often as generated
+	}
 	perSchema := map[string]*tally{}
 	count := func(name string) *tally {
 		if perSchema[name] == nil {
@@ -131,7 +134,7 @@ func TestPropertyBodies(t *testing.T) {
 		if c.generated < bodiesPerSchema {
 			t.Errorf("%s: %d bodies generated, want at least %d", name, c.generated, bodiesPerSchema)
 		}
-		if c.decoded < bodiesPerSchema && !strings.HasPrefix(name, "multipart") && c.decoded != 0 {
+		if c.json && c.decoded < bodiesPerSchema {
 			t.Errorf("%s: %d bodies decoded, want at least %d", name, c.decoded, bodiesPerSchema)
 		}
 		total += c.generated
