@@ -17,7 +17,7 @@ DEMO_WAIT_TASK ?= de000000000000000000000000000001
 help:
 	@echo 'make generate  regenerate gen/ from openapi/openapi.yaml (go generate ./...)'
 	@echo 'make check     regenerate and fail on drift in gen/, gofmt, go vet, staticcheck'
-	@echo 'make lint      lint openapi/openapi.yaml (Redocly CLI through npx)'
+	@echo 'make lint      lint openapi/openapi.yaml with Redocly and Spectral (through npx; fails on warnings)'
 	@echo 'make test      go test -race ./...'
 	@echo 'make bench     every benchmark, with allocations'
 	@echo 'make fuzz      every fuzz target for FUZZTIME (default $(FUZZTIME)) each'
@@ -41,7 +41,9 @@ check: generate
 	@echo '== staticcheck'
 	$(STATICCHECK) ./...
 
-# The OpenAPI document's lint: Redocly CLI through npx, pinned in openapi/lint.sh.
+# The OpenAPI document's lint: Redocly CLI (recommended rules) and Spectral (spectral:oas,
+# openapi/.spectral.yaml) through npx, both pinned in openapi/lint.sh; an error or a
+# warning of either fails it.
 lint:
 	sh openapi/lint.sh
 

@@ -195,7 +195,9 @@ type AddedTask struct {
 	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -210,7 +212,7 @@ type AddedTask struct {
 	IsActive bool `json:"is_active"`
 
 	// Module The crawler module the task belongs to: an integer on Get Task (`5`), a crawler hash
-	// string on Add Tasks. Both forms are accepted.
+	// string on Add Tasks. Both forms are accepted: any 64-bit integer, any string.
 	//
 	//
 	// Example: 5
@@ -792,7 +794,7 @@ type Hash = string
 type JSONValue = json.RawMessage
 
 // Module The crawler module the task belongs to: an integer on Get Task (`5`), a crawler hash
-// string on Add Tasks. Both forms are accepted.
+// string on Add Tasks. Both forms are accepted: any 64-bit integer, any string.
 //
 // Example: 5
 type Module = types.Module
@@ -1488,7 +1490,9 @@ type Task struct {
 	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -1503,7 +1507,7 @@ type Task struct {
 	IsActive bool `json:"is_active"`
 
 	// Module The crawler module the task belongs to: an integer on Get Task (`5`), a crawler hash
-	// string on Add Tasks. Both forms are accepted.
+	// string on Add Tasks. Both forms are accepted: any 64-bit integer, any string.
 	//
 	//
 	// Example: 5
@@ -1598,7 +1602,9 @@ type TaskSummary struct {
 	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -1621,7 +1627,9 @@ type TaskSummary struct {
 // Timestamp A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 // with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 // (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-// schema states the grammar as a pattern instead of `format: date-time`.
+// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+// admits real moments only: months 01-12, the days of each month (29 February in leap
+// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 //
 // Example: 2024-12-24T10:57:55.045567
 type Timestamp = types.Timestamp

@@ -3,8 +3,11 @@
 // that come with or without a zone, and a module identifier that is an integer on one
 // endpoint and a string on another. The OpenAPI document points at them with x-go-type.
 //
-// Each type decodes every documented form and encodes back to exactly the text it was
-// decoded from, so a model survives a decode/encode round trip unchanged.
+// Each type decodes every form the document allows and encodes back to exactly the text it
+// was decoded from, so a model survives a decode/encode round trip unchanged. A Timestamp
+// goes further: it decodes any JSON string, keeps the text, and reports through Valid and
+// Moment whether the text is a moment, so a timestamp the API writes in an unexpected form
+// never fails the decoding of a whole body.
 //
 // The package depends on the standard library only.
 package types

@@ -12,14 +12,23 @@ import (
 // microseconds ("2024-12-24T10:57:55.045567", meant as UTC) or RFC 3339
 // ("2025-02-10T14:30:58Z"). Go's time.Time rejects the first form; Timestamp reads both.
 //
-// A decoded Timestamp remembers its text and encodes back to exactly that text while its
-// Time is unchanged; a Timestamp made in Go (or changed) encodes as RFC 3339 with
-// nanoseconds. Use a *Timestamp where the API may send null.
+// Decoding never fails on the text of a JSON string: a decoded Timestamp keeps its text,
+// whatever it holds, and encodes back to exactly that text while its Time is unchanged.
+// When the text is a valid moment in one of the documented forms, Time is that moment and
+// Valid reports true; otherwise Time is zero, Valid reports false and Moment returns an
+// error that says what is wrong with the text. So a body whose timestamp is out of range
+// ("2025-02-30T10:00:00") or in a form this package does not know ("2025/06/18 17:32:31")
+// still decodes, and re-encodes unchanged.
+//
+// A Timestamp made in Go (NewTimestamp), or whose Time was changed, is valid and encodes
+// as RFC 3339 with nanoseconds. Use a *Timestamp where the API may send null.
 type Timestamp struct {
 	time.Time
 
-	text string    // the text it was parsed from
-	at   time.Time // the moment text stands for, to tell whether Time has changed since
+	text string    // the text it was parsed or decoded from
+	at   time.Time // the moment text stands for (zero when it stands for none), to tell whether Time has changed
+	kept bool      // text is what it was parsed or decoded from
+	bad  bool      // text is not a valid timestamp
 }
 
 // NewTimestamp returns the Timestamp of t.
@@ -29,17 +38,43 @@ func NewTimestamp(t time.Time) Timestamp { return Timestamp{Time: t} }
 //
 //	YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]
 //
-// with 1 to 9 fractional digits. A value without a zone is UTC.
+// with 1 to 9 fractional digits. A value without a zone is UTC. Unlike decoding, which keeps
+// any text, ParseTimestamp fails on text that is not a valid moment, with an error that
+// wraps ErrTimestamp.
 func ParseTimestamp(s string) (Timestamp, error) {
 	t, err := parseTimestamp(s)
 	if err != nil {
 		return Timestamp{}, err
 	}
-	return Timestamp{Time: t, text: s, at: t}, nil
+	return Timestamp{Time: t, text: s, at: t, kept: true}, nil
 }
 
-// String returns the timestamp's text: the text it was parsed from while unchanged,
-// else RFC 3339 with nanoseconds.
+// keepTimestamp returns the Timestamp of any text: the moment when s is valid, else a
+// zero Time with s kept.
+func keepTimestamp(s string) Timestamp {
+	t, err := parseTimestamp(s)
+	return Timestamp{Time: t, text: s, at: t, kept: true, bad: err != nil}
+}
+
+// Valid reports whether the timestamp stands for a moment: false only for one decoded
+// from text that is not a valid timestamp in the documented forms (and whose Time has not
+// been set since). A Timestamp made in Go, the zero Timestamp included, is valid.
+func (t Timestamp) Valid() bool { return !(t.bad && t.unchanged()) }
+
+// Moment returns the moment the timestamp stands for, or, when it is not Valid, the zero
+// time and an error (wrapping ErrTimestamp) that quotes the text and says what is wrong.
+func (t Timestamp) Moment() (time.Time, error) {
+	if t.Valid() {
+		return t.Time, nil
+	}
+	if _, err := parseTimestamp(t.text); err != nil {
+		return time.Time{}, err
+	}
+	return time.Time{}, tsErr(t.text, "not a valid timestamp") // not reached: bad text does not parse
+}
+
+// String returns the timestamp's text: the text it was parsed or decoded from while
+// unchanged (even when that text is not Valid), else RFC 3339 with nanoseconds.
 func (t Timestamp) String() string {
 	if t.unchanged() {
 		return t.text
@@ -47,8 +82,8 @@ func (t Timestamp) String() string {
 	return t.Time.Format(time.RFC3339Nano)
 }
 
-// unchanged reports whether t holds parsed text that still stands for its Time.
-func (t Timestamp) unchanged() bool { return t.text != "" && t.Time.Equal(t.at) }
+// unchanged reports whether t holds kept text that still stands for its Time.
+func (t Timestamp) unchanged() bool { return t.kept && t.Time.Equal(t.at) }
 
 // AppendText appends the timestamp's text (see String) to b. Like time.Time, it fails
 // when a changed Time cannot be written as RFC 3339 (a year outside 0..9999, or a zone
@@ -66,8 +101,12 @@ func (t Timestamp) AppendText(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// MarshalJSON encodes the timestamp as a JSON string (see AppendText).
+// MarshalJSON encodes the timestamp as a JSON string (see AppendText); kept text that
+// needs escaping in JSON is escaped.
 func (t Timestamp) MarshalJSON() ([]byte, error) {
+	if t.unchanged() && t.bad {
+		return json.Marshal(t.text) // any text: let encoding/json escape it
+	}
 	b := make([]byte, 0, len(t.text)+2)
 	b = append(b, '"')
 	b, err := t.AppendText(b)
@@ -77,8 +116,10 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 	return append(b, '"'), nil
 }
 
-// UnmarshalJSON decodes a JSON string in either documented form. JSON null leaves the
-// value unchanged (use *Timestamp to tell null apart); anything else is an error.
+// UnmarshalJSON decodes any JSON string and keeps its text (see Timestamp): a valid
+// timestamp in either documented form sets Time, any other text leaves Time zero and the
+// Timestamp not Valid. JSON null leaves the value unchanged (use *Timestamp to tell null
+// apart); anything but a string or null is an error.
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
@@ -87,31 +128,35 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("timestamp: want a JSON string, got %.40s", b)
 	}
 	s := string(b[1 : len(b)-1])
-	if strings.IndexByte(s, '\\') >= 0 { // escaped text: let encoding/json read the string
+	if strings.IndexByte(s, '\\') >= 0 || !isPlainJSON(s) { // escapes or raw control bytes: let encoding/json read the string
 		var u string // only here, so that s stays off the heap on the common path
 		if err := json.Unmarshal(b, &u); err != nil {
 			return fmt.Errorf("timestamp: %w", err)
 		}
 		s = u
 	}
-	v, err := ParseTimestamp(s)
-	if err != nil {
-		return err
-	}
-	*t = v
+	*t = keepTimestamp(s)
 	return nil
+}
+
+// isPlainJSON reports whether s, the inside of a JSON string without escapes, holds
+// only bytes that JSON allows unescaped there and is valid UTF-8 as plain ASCII; other
+// strings go through encoding/json, which checks them and replaces invalid UTF-8.
+func isPlainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // MarshalText encodes the timestamp as text (see AppendText).
 func (t Timestamp) MarshalText() ([]byte, error) { return t.AppendText(nil) }
 
-// UnmarshalText decodes text in either documented form.
+// UnmarshalText decodes any text and keeps it, as UnmarshalJSON does with a string.
 func (t *Timestamp) UnmarshalText(b []byte) error {
-	v, err := ParseTimestamp(string(b))
-	if err != nil {
-		return err
-	}
-	*t = v
+	*t = keepTimestamp(string(b))
 	return nil
 }
 

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lobstr-go/lobstr/openapi"
 	"github.com/lobstr-go/lobstr/types"
 )
 
@@ -199,18 +199,21 @@ func TestParseTimestampInvalid(t *testing.T) {
 			if !ts.IsZero() || ts.String() != "0001-01-01T00:00:00Z" {
 				t.Errorf("failed parse returned %v, want the zero Timestamp", ts)
 			}
-			// UnmarshalText and UnmarshalJSON refuse it too and leave the value alone.
+			// UnmarshalText and UnmarshalJSON keep the text, with a zero Time, not Valid.
 			orig, _ := types.ParseTimestamp("2025-02-10T14:30:58Z")
 			v := orig
-			if err := v.UnmarshalText([]byte(in)); err == nil {
-				t.Errorf("UnmarshalText accepted %q", in)
+			if err := v.UnmarshalText([]byte(in)); err != nil {
+				t.Errorf("UnmarshalText(%q): %v", in, err)
 			}
+			checkKept(t, v, in)
+			v = orig
 			q, _ := json.Marshal(in)
-			if err := v.UnmarshalJSON(q); err == nil {
-				t.Errorf("UnmarshalJSON accepted %s", q)
+			if err := v.UnmarshalJSON(q); err != nil {
+				t.Errorf("UnmarshalJSON(%s): %v", q, err)
 			}
-			if v.String() != orig.String() || !v.Time.Equal(orig.Time) {
-				t.Errorf("failed decode changed the value to %v", v)
+			checkKept(t, v, in)
+			if b, err := json.Marshal(v); err != nil || !sameJSONString(b, in) {
+				t.Errorf("Marshal of kept %q = %s, %v; want the same text", in, b, err)
 			}
 		})
 	}
@@ -267,7 +270,6 @@ func TestTimestampUnmarshalJSON(t *testing.T) {
 	bad := []string{
 		``,
 		`"`,
-		`""`,
 		`"2025-02-10T14:30:58Z`,
 		`2025-02-10T14:30:58Z"`,
 		`2025-02-10T14:30:58Z`,
@@ -278,15 +280,11 @@ func TestTimestampUnmarshalJSON(t *testing.T) {
 		`[]`,
 		`["2025-02-10T14:30:58Z"]`,
 		`{"time":"2025-02-10T14:30:58Z"}`,
-		`"2025-02-10T14:30:58z"`,
-		`"2025-02-10t14:30:58"`,
 		` "2025-02-10T14:30:58Z"`,
 		`"2025-02-10T14:30:58Z" `,
-		`"2025-02-10T14:30:58Z\n"`,
 		`"2025-02-10T14:30:58\"`,
 		`"\x32025-02-10T14:30:58Z"`, // a Go escape, not a JSON one
 		`"\062025-02-10T14:30:58Z"`, // an octal escape, not JSON either
-		`"\u00322025-02-10T14:30:58Z"`,
 		`"\u0032025-02-10T14:30:58Z`,
 		`Null`,
 		`nul`,
@@ -299,6 +297,32 @@ func TestTimestampUnmarshalJSON(t *testing.T) {
 			}
 			if v.String() != orig.String() || !v.Time.Equal(orig.Time) {
 				t.Errorf("failed decode changed the value to %v", v)
+			}
+		})
+	}
+
+	// Any JSON string decodes: text that is not a valid timestamp is kept, Time zero.
+	kept := map[string]string{
+		`""`:                           "",
+		`"2025-02-10T14:30:58z"`:       "2025-02-10T14:30:58z",
+		`"2025-02-10t14:30:58"`:        "2025-02-10t14:30:58",
+		`"2025-02-10T14:30:58Z\n"`:     "2025-02-10T14:30:58Z\n",
+		`"\u00322025-02-10T14:30:58Z"`: "22025-02-10T14:30:58Z",
+		`"6534-21-66T57:26:46.03054"`:  "6534-21-66T57:26:46.03054",
+		`"2025/06/18 17:32:31"`:        "2025/06/18 17:32:31",
+		`"18/07/2022 21:47:09"`:        "18/07/2022 21:47:09",
+		`"<&> \u2028 \"quoted\" é"`:    "<&> \u2028 \"quoted\" é",
+	}
+	for in, text := range kept {
+		t.Run(fmt.Sprintf("keep %s", in), func(t *testing.T) {
+			v := orig
+			if err := v.UnmarshalJSON([]byte(in)); err != nil {
+				t.Fatalf("UnmarshalJSON(%s): %v", in, err)
+			}
+			checkKept(t, v, text)
+			b, err := json.Marshal(v)
+			if err != nil || !sameJSONString(b, text) {
+				t.Errorf("Marshal = %s, %v; want the JSON string of %q", b, err, text)
 			}
 		})
 	}
@@ -320,27 +344,24 @@ func TestTimestampUnmarshalJSON(t *testing.T) {
 		} else if v.String() != "2025-02-10T14:30:58Z" {
 			t.Errorf("String = %q, want the unescaped text", v.String())
 		}
-		// A valid JSON escape that decodes to a character no timestamp holds.
-		if err := v.UnmarshalJSON([]byte(`"2024-12-24T10:57:55\u00a0"`)); err == nil {
-			t.Error(`accepted "\u00a0" after the time`)
+		// A valid JSON escape that decodes to a character no timestamp holds: kept, not Valid.
+		if err := v.UnmarshalJSON([]byte(`"2024-12-24T10:57:55\u00a0"`)); err != nil || v.Valid() {
+			t.Errorf(`"\u00a0" after the time: err %v, Valid %v; want it kept and not Valid`, err, v.Valid())
 		}
-		if err := v.UnmarshalJSON([]byte(`"2024-12-24T10:57:55\/"`)); err == nil {
-			t.Error(`accepted "\/" after the time`)
+		if err := v.UnmarshalJSON([]byte(`"2024-12-24T10:57:55\/"`)); err != nil || v.Valid() || v.String() != "2024-12-24T10:57:55/" {
+			t.Errorf(`"\/" after the time: err %v, Valid %v, text %q`, err, v.Valid(), v.String())
 		}
 	})
 
-	t.Run("error from encoding/json names the field", func(t *testing.T) {
+	t.Run("in a struct: bad text kept, a number refused", func(t *testing.T) {
 		var s struct {
 			CreatedAt types.Timestamp `json:"created_at"`
 		}
-		err := json.Unmarshal([]byte(`{"created_at":"2024-12-24 10:57:55"}`), &s)
-		if err == nil {
-			t.Fatal("no error")
+		if err := json.Unmarshal([]byte(`{"created_at":"2024-12-24 10:57:55"}`), &s); err != nil {
+			t.Fatal(err)
 		}
-		if !errors.Is(err, types.ErrTimestamp) {
-			t.Errorf("error %v does not wrap ErrTimestamp", err)
-		}
-		err = json.Unmarshal([]byte(`{"created_at":12}`), &s)
+		checkKept(t, s.CreatedAt, "2024-12-24 10:57:55")
+		err := json.Unmarshal([]byte(`{"created_at":12}`), &s)
 		if err == nil {
 			t.Fatal("a number decoded into a Timestamp")
 		}
@@ -483,8 +504,13 @@ func TestTimestampText(t *testing.T) {
 			t.Errorf("map key %v = %d", k, v)
 		}
 	}
-	if err := json.Unmarshal([]byte(`{"2024-12-24 10:57:55":3}`), &m2); err == nil {
-		t.Error("a bad map key decoded")
+	// A key that is not a valid timestamp is kept as text.
+	m2 = nil
+	if err := json.Unmarshal([]byte(`{"2024-12-24 10:57:55":3}`), &m2); err != nil {
+		t.Fatal(err)
+	}
+	for k := range m2 {
+		checkKept(t, k, "2024-12-24 10:57:55")
 	}
 }
 
@@ -552,26 +578,27 @@ func TestTimestampInStruct(t *testing.T) {
 		t.Errorf("after change:\n got %s\nwant %s", out, want)
 	}
 
-	if err := json.Unmarshal([]byte(`{"created_at":"2025-02-10T14:30:58","started_at":"yesterday"}`), &r); err == nil {
-		t.Error("a bad started_at decoded")
+	// A started_at that is no timestamp is kept, and encodes back unchanged.
+	in := `{"id":"e","created_at":"2025-02-10T14:30:58","started_at":"yesterday","ended_at":null}`
+	r = run{}
+	if err := json.Unmarshal([]byte(in), &r); err != nil {
+		t.Fatal(err)
+	}
+	checkKept(t, *r.StartedAt, "yesterday")
+	if !r.CreatedAt.Valid() {
+		t.Error("created_at is not Valid")
+	}
+	if out, err := json.Marshal(r); err != nil || string(out) != in {
+		t.Errorf("round trip = %s, %v; want %s", out, err, in)
 	}
 }
 
 // TestFixtureTimestamps reads every string value whose key ends in "_at" in the documented
-// example bodies and checks that it parses and round-trips.
+// example bodies (openapi/fixtures, the Tasks bodies and every page of the API reference)
+// and checks that it decodes and encodes back to the same text; those of the Tasks bodies,
+// which the document's Timestamp schema describes, must also be valid moments.
 func TestFixtureTimestamps(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "fixtures")
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("no fixtures in %s", dir)
-		}
-		t.Skipf("no fixtures in %s", dir)
-	}
-	seen := 0
+	seen, valid := 0, 0
 	var walk func(file, key string, v any)
 	walk = func(file, key string, v any) {
 		switch v := v.(type) {
@@ -588,29 +615,101 @@ func TestFixtureTimestamps(t *testing.T) {
 				return
 			}
 			seen++
-			ts, err := types.ParseTimestamp(v)
-			if err != nil {
-				t.Errorf("%s: %s: %v", filepath.Base(file), key, err)
+			q, _ := json.Marshal(v)
+			var ts types.Timestamp
+			if err := json.Unmarshal(q, &ts); err != nil {
+				t.Errorf("%s: %s: %v", file, key, err)
 				return
 			}
-			b, err := json.Marshal(ts)
-			if err != nil || string(b) != `"`+v+`"` {
-				t.Errorf("%s: %s: Marshal = %s, %v", filepath.Base(file), key, b, err)
+			if b, err := json.Marshal(ts); err != nil || string(b) != string(q) {
+				t.Errorf("%s: %s: Marshal = %s, %v; want %s", file, key, b, err, q)
+			}
+			if _, err := types.ParseTimestamp(v); (err == nil) != ts.Valid() {
+				t.Errorf("%s: %s: ParseTimestamp error %v, but Valid = %v", file, key, err, ts.Valid())
+			}
+			if ts.Valid() {
+				valid++
+			} else if !strings.HasPrefix(file, "docs/") {
+				t.Errorf("%s: %s: %q is not a valid timestamp", file, key, v)
 			}
 		}
 	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+	err := fs.WalkDir(openapi.Fixtures(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		b, err := fs.ReadFile(openapi.Fixtures(), path)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		var v any
 		if err := json.Unmarshal(b, &v); err != nil {
-			t.Fatalf("%s: %v", f, err)
+			return fmt.Errorf("%s: %w", path, err)
 		}
-		walk(f, "", v)
+		walk(path, "", v)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if seen == 0 {
+	t.Logf("%d timestamps in the fixtures, %d of them valid moments", seen, valid)
+	if seen == 0 || valid == 0 {
 		t.Error("no timestamps found in the fixtures")
+	}
+}
+
+// checkKept checks that ts holds text that is not a valid timestamp: kept verbatim,
+// a zero Time, not Valid, and a Moment error that wraps ErrTimestamp and quotes the text.
+func checkKept(t *testing.T, ts types.Timestamp, text string) {
+	t.Helper()
+	if ts.String() != text {
+		t.Errorf("String = %q, want the kept text %q", ts.String(), text)
+	}
+	if ts.Valid() || !ts.IsZero() {
+		t.Errorf("%q: Valid = %v, Time = %v; want false and the zero time", text, ts.Valid(), ts.Time)
+	}
+	m, err := ts.Moment()
+	if err == nil || !m.IsZero() || !errors.Is(err, types.ErrTimestamp) {
+		t.Errorf("%q: Moment = %v, %v; want the zero time and an ErrTimestamp", text, m, err)
+	} else if len(text) < 60 && !strings.Contains(err.Error(), strings.Trim(fmt.Sprintf("%q", text), `"`)) {
+		t.Errorf("%q: Moment error %q does not quote the text", text, err)
+	}
+}
+
+// sameJSONString reports whether b is a JSON string holding text.
+func sameJSONString(b []byte, text string) bool {
+	var s string
+	return json.Unmarshal(b, &s) == nil && s == text
+}
+
+func TestTimestampValidMoment(t *testing.T) {
+	ts, err := types.ParseTimestamp("2024-12-24T10:57:55.045567")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ts.Moment(); !ts.Valid() || err != nil || !m.Equal(utc(2024, 12, 24, 10, 57, 55, 45567000)) {
+		t.Errorf("parsed: Valid %v, Moment %v, %v", ts.Valid(), m, err)
+	}
+	var zero types.Timestamp
+	if m, err := zero.Moment(); !zero.Valid() || err != nil || !m.IsZero() {
+		t.Errorf("zero Timestamp: Valid %v, Moment %v, %v; want valid, the zero time", zero.Valid(), m, err)
+	}
+
+	// The body that broke the old decoder: in the document's old pattern, out of range.
+	var bad types.Timestamp
+	if err := json.Unmarshal([]byte(`"6534-21-66T57:26:46.03054"`), &bad); err != nil {
+		t.Fatal(err)
+	}
+	checkKept(t, bad, "6534-21-66T57:26:46.03054")
+	if _, err := bad.Moment(); err == nil || !strings.Contains(err.Error(), "out of range") {
+		t.Errorf("Moment error = %v, want it to say out of range", err)
+	}
+	// Setting Time makes it a moment made in Go: valid, encoded as RFC 3339.
+	bad.Time = utc(2025, 1, 2, 3, 4, 5, 0)
+	if !bad.Valid() || bad.String() != "2025-01-02T03:04:05Z" {
+		t.Errorf("after setting Time: Valid %v, String %q", bad.Valid(), bad.String())
+	}
+	if m, err := bad.Moment(); err != nil || !m.Equal(bad.Time) {
+		t.Errorf("after setting Time: Moment %v, %v", m, err)
 	}
 }

@@ -114,16 +114,24 @@ func truncateMiddle(s string, n int) string {
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
-// formatTime prints a timestamp in UTC to the second, or "-" for none.
+// formatTime prints a timestamp in UTC to the second, "-" for none, or the text the API
+// sent when it is not a valid moment.
 func formatTime(ts *api.Timestamp) string {
+	if ts != nil && !ts.Valid() {
+		return clean(ts.String())
+	}
 	if ts == nil || ts.IsZero() {
 		return "-"
 	}
 	return ts.UTC().Format("2006-01-02 15:04:05")
 }
 
-// shortTime prints a timestamp in UTC to the minute, for tables.
+// shortTime prints a timestamp in UTC to the minute, for tables (the text the API sent
+// when it is not a valid moment).
 func shortTime(ts api.Timestamp) string {
+	if !ts.Valid() {
+		return clean(ts.String())
+	}
 	if ts.IsZero() {
 		return "-"
 	}

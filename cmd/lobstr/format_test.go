@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lobstr-go/lobstr/api"
+	"github.com/lobstr-go/lobstr/types"
 )
 
 func TestTruncate(t *testing.T) {
@@ -48,6 +49,35 @@ func TestTruncate(t *testing.T) {
 func TestClean(t *testing.T) {
 	if got := clean("a\nb\tc\x1b[31md\u0085"); got != "a b c [31md " {
 		t.Errorf("clean = %q", got)
+	}
+}
+
+func TestFormatTime(t *testing.T) {
+	var bad api.Timestamp
+	if err := bad.UnmarshalJSON([]byte(`"2025-02-30T10:00:00\n\u001b[31m"`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := formatTime(&bad); got != "2025-02-30T10:00:00  [31m" {
+		t.Errorf("formatTime(not a moment) = %q; want the text, cleaned", got)
+	}
+	if got := shortTime(bad); got != "2025-02-30T10:00:00  [31m" {
+		t.Errorf("shortTime(not a moment) = %q; want the text, cleaned", got)
+	}
+	good, err := types.ParseTimestamp("2025-02-10T14:30:58.5+01:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := formatTime(&good); got != "2025-02-10 13:30:58" {
+		t.Errorf("formatTime = %q", got)
+	}
+	if got := shortTime(good); got != "2025-02-10 13:30" {
+		t.Errorf("shortTime = %q", got)
+	}
+	if got := formatTime(nil); got != "-" {
+		t.Errorf("formatTime(nil) = %q", got)
+	}
+	if got := shortTime(api.Timestamp{}); got != "-" {
+		t.Errorf("shortTime(zero) = %q", got)
 	}
 }
 
