@@ -270,7 +270,9 @@ type Balance struct {
 	// ResetTime A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -620,7 +622,9 @@ type CreatedSquid struct {
 	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -871,7 +875,9 @@ type Run struct {
 	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -951,7 +957,9 @@ type Run struct {
 	// StartedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -1119,7 +1127,9 @@ type RunStats struct {
 	// StartedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -1143,7 +1153,9 @@ type RunStats struct {
 	// UpdatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -1283,7 +1295,9 @@ type Squid struct {
 	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
@@ -1727,7 +1741,9 @@ type User struct {
 	// DateJoined A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
-	// schema states the grammar as a pattern instead of `format: date-time`.
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
 	//
 	//
 	// Example: 2024-12-24T10:57:55.045567
