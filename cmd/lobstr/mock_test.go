@@ -165,7 +165,7 @@ func TestMockProcess(t *testing.T) {
 
 	// And the command line.
 	r := invocation{env: envFor(m.url, key)}.run(t, "task", "show", seedTask)
-	if r.code != 0 || !strings.Contains(r.stdout, "results      156") {
+	if r.code != 0 || !regexp.MustCompile(`(?m)^results +156$`).MatchString(r.stdout) {
 		t.Errorf("task show: exit %d, %q, %q", r.code, r.stdout, r.stderr)
 	}
 
@@ -205,7 +205,7 @@ func TestMockDemoWait(t *testing.T) {
 	if strings.Join(seen, " ") != "pending running completed" {
 		t.Errorf("states %q; want pending, running, completed:\n%s", seen, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "results      120") {
+	if !regexp.MustCompile(`(?m)^results +120$`).MatchString(r.stdout) {
 		t.Errorf("stdout %q", r.stdout)
 	}
 	// The demo task's life started at its first Get Task: it is done for good now.
@@ -244,7 +244,7 @@ func TestMockAddrInUse(t *testing.T) {
 	m := startMock(t, buildCLI(t))
 	addr := strings.TrimSuffix(strings.TrimPrefix(m.url, "http://"), "/v1")
 	r := invocation{}.run(t, "mock", "--addr", addr)
-	if r.code != 1 || !strings.Contains(r.stderr, "address already in use") {
+	if r.code != 1 || !strings.Contains(r.stderr, "cannot listen on "+addr+": something already listens there") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	m.stop(t)

@@ -181,11 +181,11 @@ func (v *kvView) render(w io.Writer, s stream, color bool) {
 	for _, l := range v.lines {
 		value := l.value
 		if s.width > 0 && !l.whole {
-			value = truncate(value, max(s.width-keyWidth-1, 1))
+			value = truncate(value, max(s.width-keyWidth-2, 1))
 		}
 		if color && l.color != "" && value == l.value {
 			value = l.color
 		}
-		fmt.Fprintf(w, "%-*s %s\n", keyWidth, l.key, value)
+		fmt.Fprintf(w, "%-*s  %s\n", keyWidth, l.key, value)
 	}
 }
