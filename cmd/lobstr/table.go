@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -69,6 +70,7 @@ func (t *table) widths(width int) []int {
 	if width <= 0 {
 		return w
 	}
+	natural := slices.Clone(w)
 	total := func() int {
 		n, shown := 0, 0
 		for _, x := range w {
@@ -94,6 +96,14 @@ func (t *table) widths(width int) []int {
 		default:
 			floor := max(s.to, utf8.RuneCountInString(t.cols[s.col].header), 1)
 			w[s.col] = max(floor, min(w[s.col], w[s.col]-excess))
+		}
+	}
+	// A later step may have freed more than was needed: give the room back to the columns
+	// that were cut, the most useful (last shrunk) first.
+	for i := len(t.steps) - 1; i >= 0; i-- {
+		col := t.steps[i].col
+		if room := width - total(); room > 0 && col >= 0 && col < len(w) && w[col] >= 0 {
+			w[col] = min(natural[col], w[col]+room)
 		}
 	}
 	return w
