@@ -58,14 +58,22 @@ func parseTOML(data []byte) (*tomlDoc, []tomlEntry, error) {
 			continue
 		}
 		if t[0] == '[' {
-			end := strings.LastIndexByte(t, ']')
-			if end < 0 {
-				return nil, nil, fmt.Errorf("line %d: unclosed table header", n+1)
+			name, err := tomlHeader(t)
+			if err != nil {
+				return nil, nil, fmt.Errorf("line %d: %v", n+1, err)
 			}
-			table = strings.Trim(strings.TrimSpace(strings.Trim(t[:end+1], "[]")), `"`)
+			table = name
 			continue
 		}
 		k, v, ok := strings.Cut(t, "=")
+		if t[0] == '"' || t[0] == '\'' {
+			if end := closingQuote(t); end > 0 {
+				k, v, ok = t[:end+1], "", false
+				if rest := strings.TrimSpace(t[end+1:]); strings.HasPrefix(rest, "=") {
+					v, ok = rest[1:], true
+				}
+			}
+		}
 		if !ok {
 			return nil, nil, fmt.Errorf("line %d: want key = value", n+1)
 		}
@@ -103,7 +111,8 @@ func (d *tomlDoc) set(entries []tomlEntry, table, key, value string) {
 	for n, l := range d.lines {
 		t := strings.TrimSpace(l)
 		if strings.HasPrefix(t, "[") {
-			in = strings.Trim(strings.TrimSpace(strings.Trim(t[:strings.LastIndexByte(t, ']')+1], "[]")), `"`) == table
+			name, _ := tomlHeader(t)
+			in = name == table
 			if in {
 				at = n
 			}
@@ -126,6 +135,50 @@ func (d *tomlDoc) set(entries []tomlEntry, table, key, value string) {
 // bytes is the file's text.
 func (d *tomlDoc) bytes() []byte {
 	return []byte(strings.Join(d.lines, "\n") + "\n")
+}
+
+// tomlHeader reads the table name of a `[name]` or `["quoted name"]` line.
+func tomlHeader(t string) (string, error) {
+	inner := strings.TrimSpace(strings.TrimPrefix(t, "["))
+	end := strings.IndexByte(inner, ']')
+	if inner != "" && (inner[0] == '"' || inner[0] == '\'') {
+		i := closingQuote(inner)
+		if i < 0 {
+			return "", errors.New("unterminated table name")
+		}
+		name, err := tomlString(inner[:i+1])
+		if err != nil {
+			return "", err
+		}
+		rest := strings.TrimSpace(inner[i+1:])
+		if !strings.HasPrefix(rest, "]") || tomlRest(rest[1:]) != nil {
+			return "", errors.New("want ] after the table name")
+		}
+		return name, nil
+	}
+	if end < 0 {
+		return "", errors.New("unclosed table header")
+	}
+	if tomlRest(inner[end+1:]) != nil {
+		return "", errors.New("unexpected text after the table header")
+	}
+	return strings.TrimSpace(inner[:end]), nil
+}
+
+// closingQuote returns the index of the quote that closes the string s starts with,
+// honouring escapes in basic strings; -1 when there is none.
+func closingQuote(s string) int {
+	q := s[0]
+	for i := 1; i < len(s); i++ {
+		if q == '"' && s[i] == '\\' {
+			i++
+			continue
+		}
+		if s[i] == q {
+			return i
+		}
+	}
+	return -1
 }
 
 // tomlKey writes a key bare when TOML allows it, else quoted.
