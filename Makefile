@@ -66,20 +66,23 @@ fuzz:
 
 # The command-line tool against its own mock: build, serve the documented examples on a
 # loopback port, show a task, list a squid, wait for a task, and stop the mock however
-# the demo ends.
+# the demo ends. It refuses to run against whatever already listens on DEMO_PORT (the
+# mock cannot listen there and says so), and fails when the mock does not start.
 demo:
 	$(GO) build -o bin/lobstr ./cmd/lobstr
 	@set -u; \
 	LOBSTR_TOKEN=demo; export LOBSTR_TOKEN; \
 	lobstr() { echo "+ lobstr $$*" >&2; ./bin/lobstr --base-url "http://127.0.0.1:$(DEMO_PORT)/v1" "$$@"; }; \
-	./bin/lobstr mock --quiet --addr "127.0.0.1:$(DEMO_PORT)" & mock=$$!; \
+	log=bin/mock.log; : > $$log; \
+	./bin/lobstr mock --quiet --addr "127.0.0.1:$(DEMO_PORT)" 2>$$log & mock=$$!; \
 	trap 'kill $$mock 2>/dev/null; wait $$mock 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	tries=0; \
-	until ./bin/lobstr --base-url "http://127.0.0.1:$(DEMO_PORT)/v1" task show c5e29d2aba8b77cdc56391e7405302de >/dev/null 2>&1; do \
-		if ! kill -0 $$mock 2>/dev/null; then echo 'demo: lobstr mock exited' >&2; exit 1; fi; \
+	until grep -q '^lobstr mock listening on ' $$log; do \
+		if ! kill -0 $$mock 2>/dev/null; then \
+			echo 'demo: lobstr mock could not start:' >&2; cat $$log >&2; exit 1; fi; \
 		tries=$$((tries + 1)); \
-		if [ $$tries -ge 100 ]; then echo 'demo: lobstr mock does not answer on 127.0.0.1:$(DEMO_PORT)' >&2; exit 1; fi; \
+		if [ $$tries -ge 100 ]; then echo 'demo: lobstr mock did not start on 127.0.0.1:$(DEMO_PORT)' >&2; cat $$log >&2; exit 1; fi; \
 		sleep 0.1; \
 	done; \
 	lobstr task show c5e29d2aba8b77cdc56391e7405302de || exit 1; \

@@ -117,6 +117,7 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 		}
 		return nil, e
 	}
+	captureBody(ctx, res.StatusCode, body) // raw.go: CaptureBody
 	return &response{status: res.StatusCode, header: res.Header, body: body}, nil
 }
 

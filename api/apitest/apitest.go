@@ -147,6 +147,7 @@ type Fake struct {
 	rate     rateWindow
 	latency  time.Duration
 	scripts  map[string][]Fault
+	fail     failRate // failrate.go: SetFailRate
 }
 
 // New returns a fake seeded with the documented examples.

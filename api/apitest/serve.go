@@ -92,6 +92,9 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, api http.Handler) {
 	f.mu.Lock()
 	f.record(RecordedRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Time: start})
 	fault, faulted := f.nextFault(r.Method, r.URL.Path)
+	if !faulted {
+		fault, faulted = f.randomFault() // failrate.go
+	}
 	latency := f.latency
 	f.mu.Unlock()
 

@@ -3,44 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/lobstr-go/lobstr/api"
 )
-
-// defaultWidth is the width human output fits in, unless COLUMNS says otherwise.
-const defaultWidth = 80
-
-// width returns the number of columns human output may use: $COLUMNS when it is a sensible
-// number, else 80.
-func (c *cli) width() int {
-	if n, err := strconv.Atoi(strings.TrimSpace(c.env("COLUMNS"))); err == nil && n >= 40 && n <= 1000 {
-		return n
-	}
-	return defaultWidth
-}
-
-// isTerminal reports whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok || f == nil {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// colorFor reports whether output on w may use colour: w is a terminal, NO_COLOR is unset
-// (or empty) and TERM is not "dumb".
-func (c *cli) colorFor(w io.Writer) bool {
-	return isTerminal(w) && c.env("NO_COLOR") == "" && c.env("TERM") != "dumb"
-}
 
 // paint colours a task or upload state with ANSI escapes when color is true.
 func paint(state string, color bool) string {
@@ -188,30 +157,4 @@ func formatParams(p api.Params) string {
 // elapsed prints a duration rounded to the second.
 func elapsed(d time.Duration) string {
 	return d.Round(time.Second).String()
-}
-
-// writeJSON prints v as indented JSON, without escaping <, > and & (URLs keep their &).
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// kv prints key/value views: keys in a column, values cut to the width.
-type kv struct {
-	w     io.Writer
-	width int
-}
-
-const kvKeyWidth = 12
-
-// line prints one key and its value; an empty key continues the previous key.
-func (v kv) line(key, value string) {
-	fmt.Fprintf(v.w, "%-*s %s\n", kvKeyWidth, key, truncate(clean(value), v.width-kvKeyWidth-1))
-}
-
-// colored prints one key and a value that may hold colour escapes (not cut).
-func (v kv) colored(key, value string) {
-	fmt.Fprintf(v.w, "%-*s %s\n", kvKeyWidth, key, value)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -124,39 +123,17 @@ func TestColor(t *testing.T) {
 		t.Errorf("colour: %q", got)
 	}
 	c := &cli{env: func(string) string { return "" }}
-	if c.colorFor(&bytes.Buffer{}) {
+	if c.color(c.detect(&bytes.Buffer{})) {
 		t.Error("colour on a buffer")
 	}
-	// On a terminal, NO_COLOR wins. /dev/tty is there only with a controlling terminal.
-	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
-	if err != nil {
-		t.Skip("no terminal:", err)
+	term := c.detect(&fakeTerminal{width: 80})
+	if !term.tty || term.width != 80 || !c.color(term) {
+		t.Errorf("a terminal: %+v, colour %v", term, c.color(term))
 	}
-	defer tty.Close()
-	if !c.colorFor(tty) {
-		t.Error("no colour on a terminal")
-	}
-	c.env = func(k string) string {
-		if k == "NO_COLOR" {
-			return "1"
-		}
-		return ""
-	}
-	if c.colorFor(tty) {
-		t.Error("colour with NO_COLOR set")
-	}
-}
-
-func TestWidth(t *testing.T) {
-	for v, want := range map[string]int{"": 80, "120": 120, "10": 80, "x": 80} {
-		c := &cli{env: func(k string) string {
-			if k == "COLUMNS" {
-				return v
-			}
-			return ""
-		}}
-		if got := c.width(); got != want {
-			t.Errorf("COLUMNS=%q: width %d; want %d", v, got, want)
+	for _, env := range []map[string]string{{"NO_COLOR": "1"}, {"TERM": "dumb"}} {
+		c.env = func(k string) string { return env[k] }
+		if c.color(term) {
+			t.Errorf("colour with %v", env)
 		}
 	}
 }
@@ -165,7 +142,7 @@ func TestWidth(t *testing.T) {
 // line break, never wider than the terminal.
 func TestProgressTerminal(t *testing.T) {
 	var buf bytes.Buffer
-	p := &progress{w: &buf, tty: true, width: 40, label: "task c5e29d2a…", start: time.Now(), quit: make(chan struct{})}
+	p := &progress{w: &buf, out: stream{tty: true, width: 40}, label: "task c5e29d2a…", start: time.Now(), quit: make(chan struct{}), c: &cli{}}
 	p.ticker.Add(1)
 	go p.tick()
 	p.update("running", "40 results")
@@ -186,7 +163,8 @@ func TestProgressTerminal(t *testing.T) {
 
 func TestProgressPlain(t *testing.T) {
 	var buf bytes.Buffer
-	p := &progress{w: &buf, label: "upload 427a7bfc…", start: time.Now(), quit: make(chan struct{})}
+	p := &progress{w: &buf, label: "upload 427a7bfc…", start: time.Now(), quit: make(chan struct{}), c: &cli{}}
+	p.update("PROGRESS", "") // the same again: no new line
 	p.update("PROGRESS", "")
 	p.update("SUCCESS", "8 valid")
 	p.finish()

@@ -1,21 +1,16 @@
-// Command lobstr is a command-line client of lobstr.io's Tasks API, and a fake of that API
-// for tests and demos.
+// Command lobstr is a command-line client of lobstr.io's API, with the official CLI's
+// verbs, and a fake of that API for tests and demos (`lobstr mock`).
 //
-//	lobstr task show HASH                      # Get Task
-//	lobstr task wait HASH [--interval D]       # poll until done, progress on stderr
-//	lobstr task ls SQUID [--limit N] [--page N] [--all]
-//	lobstr task add SQUID VALUE... [--key url]
-//	lobstr task rm HASH
-//	lobstr task upload SQUID FILE [--wait]
-//	lobstr task upload-status ID [--wait]
-//	lobstr mock [--addr 127.0.0.1:8080] [--token T]
+//	lobstr task show|wait|ls|add|rm|upload|upload-status ...
+//	lobstr config set-token|show|set-alias ...
+//	lobstr mock [--addr 127.0.0.1:8080] [--rate-limit N/D] [--latency D] [--fail-rate P]
+//	lobstr version | help [COMMAND]
 //
-// Global flags, before or after the command: --json prints the API's JSON instead of a
-// table; --base-url sets the API's base URL (default $LOBSTR_BASE_URL, else the public
-// API). The token comes from LOBSTR_TOKEN, else the official CLI's config file.
-//
-// Exit status: 0 done, 1 the API or the network said no (or a waited-for task or upload
-// did not succeed), 2 bad usage or configuration, 130 interrupted.
+// `lobstr --help` lists the global flags and the exit statuses. The conventions every
+// command group follows live in a few files: out.go (terminals, widths, --json, errors,
+// exit statuses, notices), table.go (tables and key/value views), progress.go (progress
+// lines), config.go (the config file, aliases), resolve.go (squid arguments), client.go
+// (the API client: token, base URL, --verbose, visible waits).
 package main
 
 import (
@@ -28,16 +23,18 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/lobstr-go/lobstr/api"
 )
 
-// Exit statuses.
+// Exit statuses, the same for every command.
 const (
 	exitOK          = 0
 	exitFail        = 1   // the API or the network said no
 	exitUsage       = 2   // bad usage or configuration
+	exitWaitState   = 3   // a wait ended without the state asked for (failed task, --timeout)
 	exitInterrupted = 130 // SIGINT (128 + 2)
 )
 
@@ -58,11 +55,20 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	env            func(string) string
+	out, errOut    stream // what stdout and stderr are: terminal or not, and how wide
 
-	json    bool   // --json
-	baseURL string // --base-url; "" means $LOBSTR_BASE_URL, else the public API
+	json      bool   // --json
+	baseURL   string // --base-url; "" means $LOBSTR_BASE_URL, else the public API
+	tokenFlag string // --token
+	verbose   bool   // --verbose
+	quiet     bool   // --quiet
+	version   bool   // --version
+	insecure  bool   // --insecure-http
 
-	token string // from the environment, only to redact it from messages
+	cmd string // the command being run, for messages: "task ls"
+
+	mu   sync.Mutex
+	prog *progress // the progress line on screen, if any (notices go around it)
 }
 
 // run is the whole program: it parses args, runs the command and returns the exit status.
@@ -75,82 +81,107 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		stdin = strings.NewReader("")
 	}
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, env: env}
-	c.token = strings.TrimSpace(env("LOBSTR_TOKEN"))
+	c.out, c.errOut = c.detect(stdout), c.detect(stderr)
 
 	fs := c.flagSet("lobstr")
 	rest, err := parse(fs, args, false)
-	if code, done := c.flagError(err, mainUsage); done {
-		return code
+	if err != nil {
+		return c.flagError(err, "", func(w io.Writer) { fmt.Fprint(w, mainUsage) })
+	}
+	if c.version {
+		fmt.Fprintln(c.stdout, "lobstr", api.Version)
+		return exitOK
 	}
 	if len(rest) == 0 {
 		fmt.Fprint(c.stderr, mainUsage)
 		return exitUsage
 	}
-	switch verb, rest := rest[0], rest[1:]; verb {
-	case "task", "tasks":
-		return c.task(ctx, rest)
-	case "mock":
-		return c.mock(ctx, rest)
-	case "help":
-		return c.help(ctx, rest)
-	case "version":
-		fmt.Fprintln(c.stdout, "lobstr", api.Version)
-		return exitOK
-	default:
-		return c.usageError(fmt.Sprintf("unknown command %q", verb), mainUsage)
-	}
-}
-
-// task dispatches `lobstr task VERB`.
-func (c *cli) task(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr task")
-	rest, err := parse(fs, args, false)
-	if code, done := c.flagError(err, taskUsage); done {
-		return code
-	}
-	if len(rest) == 0 {
-		return c.usageError("missing task command", taskUsage)
-	}
-	cmd, ok := taskCommands[rest[0]]
+	verb, rest := rest[0], rest[1:]
+	g, ok := groups[verb]
 	if !ok {
-		return c.usageError(fmt.Sprintf("unknown task command %q", rest[0]), taskUsage)
+		return c.usageError("", fmt.Sprintf("unknown command %q", verb))
 	}
-	return cmd.run(c, ctx, rest[1:])
+	c.cmd = g.name
+	return g.run(c, ctx, rest)
 }
 
-// help prints the usage of a command on stdout.
-func (c *cli) help(ctx context.Context, args []string) int {
-	switch {
-	case len(args) == 0:
-		fmt.Fprint(c.stdout, mainUsage)
-	case args[0] == "task" && len(args) == 1:
-		fmt.Fprint(c.stdout, taskUsage)
-	case args[0] == "task":
-		cmd, ok := taskCommands[args[1]]
-		if !ok {
-			return c.usageError(fmt.Sprintf("unknown task command %q", args[1]), taskUsage)
-		}
-		return cmd.run(c, ctx, []string{"--help"})
-	case args[0] == "mock":
-		return c.mock(ctx, []string{"--help"})
-	default:
-		return c.usageError(fmt.Sprintf("unknown command %q", args[0]), mainUsage)
+// group is a top-level command: `lobstr task`, `lobstr config`, `lobstr mock`, …
+type group struct {
+	name string
+	// run runs the group with the arguments after its name.
+	run func(c *cli, ctx context.Context, args []string) int
+	// help prints the group's usage (for `lobstr help NAME`).
+	help func(c *cli, ctx context.Context, args []string) int
+}
+
+// groups are the top-level commands. Later command groups add themselves here.
+var groups = map[string]group{}
+
+func init() {
+	for _, g := range []group{
+		{"task", (*cli).task, (*cli).taskHelp},
+		{"config", (*cli).config, (*cli).configHelp},
+		{"mock", (*cli).mock, func(c *cli, ctx context.Context, _ []string) int { return c.mock(ctx, []string{"--help"}) }},
+		{"version", (*cli).versionCmd, func(c *cli, _ context.Context, _ []string) int {
+			fmt.Fprint(c.stdout, "Usage: lobstr version\n\nPrint the version of lobstr.\n\nExample:\n  lobstr version\n")
+			return exitOK
+		}},
+		{"help", (*cli).helpCmd, func(c *cli, _ context.Context, _ []string) int {
+			fmt.Fprint(c.stdout, "Usage: lobstr help [COMMAND [SUBCOMMAND]]\n\nPrint the usage of lobstr or of a command.\n\nExample:\n  lobstr help task ls\n")
+			return exitOK
+		}},
+	} {
+		groups[g.name] = g
 	}
+	groups["tasks"] = groups["task"]
+}
+
+func (c *cli) versionCmd(_ context.Context, args []string) int {
+	fs := c.flagSet("lobstr version")
+	rest, err := parse(fs, args, true)
+	if err != nil {
+		return c.flagError(err, "version", func(w io.Writer) { groups["version"].help(c, nil, nil) })
+	}
+	if len(rest) > 0 {
+		return c.usageError("version", fmt.Sprintf("too many arguments: %q", rest))
+	}
+	fmt.Fprintln(c.stdout, "lobstr", api.Version)
 	return exitOK
 }
 
-// flagSet returns a flag set holding the global flags, bound to c.
+// helpCmd is `lobstr help [COMMAND [SUBCOMMAND]]`: the usage, on stdout.
+func (c *cli) helpCmd(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.stdout, mainUsage)
+		return exitOK
+	}
+	g, ok := groups[args[0]]
+	if !ok {
+		return c.usageError("", fmt.Sprintf("no help for %q: unknown command", args[0]))
+	}
+	c.cmd = g.name
+	return g.help(c, ctx, args[1:])
+}
+
+// flagSet returns a flag set holding the global flags, bound to c: every command accepts
+// them, before or after its name.
 func (c *cli) flagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors and usage are printed by flagError
 	fs.Usage = func() {}
-	fs.BoolVar(&c.json, "json", c.json, "print the API's JSON instead of a table")
+	fs.BoolVar(&c.json, "json", c.json, "print the API's JSON as the server sent it")
 	fs.StringVar(&c.baseURL, "base-url", c.baseURL, "`URL` of the API (default $LOBSTR_BASE_URL, else public)")
+	fs.StringVar(&c.tokenFlag, "token", c.tokenFlag, "API `TOKEN` (default $LOBSTR_TOKEN, else the config file)")
+	fs.BoolVar(&c.verbose, "verbose", c.verbose, "print each request and its status on stderr")
+	fs.BoolVar(&c.quiet, "quiet", c.quiet, "print no progress and no notices, only errors")
+	fs.BoolVar(&c.version, "version", c.version, "print the version and exit")
+	fs.BoolVar(&c.insecure, "insecure-http", c.insecure, "allow a plain-http base URL off loopback")
 	return fs
 }
 
 // globalFlags are the flags every flag set has.
-var globalFlags = map[string]bool{"json": true, "base-url": true}
+var globalFlags = map[string]bool{"json": true, "base-url": true, "token": true, "verbose": true,
+	"quiet": true, "version": true, "insecure-http": true}
 
 // parse parses args with fs and returns the arguments that are not flags. With
 // interspersed, flags and arguments may come in any order (`task ls SQUID --limit 5`);
@@ -171,28 +202,18 @@ func parse(fs *flag.FlagSet, args []string, interspersed bool) ([]string, error)
 	}
 }
 
-// flagError handles the error of parse: --help prints usage on stdout (exit 0), anything
-// else prints the error and usage on stderr (exit 2). done is false when err is nil.
-func (c *cli) flagError(err error, usage string) (code int, done bool) {
-	if err == nil {
-		return 0, false
-	}
+// flagError handles a parse error: --help prints the usage on stdout (exit 0), anything
+// else is a usage error of cmd (exit 2).
+func (c *cli) flagError(err error, cmd string, usage func(w io.Writer)) int {
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, usage)
-		return exitOK, true
+		usage(c.stdout)
+		return exitOK
 	}
-	return c.usageError(err.Error(), usage), true
-}
-
-// usageError prints msg and the usage on stderr and returns exitUsage.
-func (c *cli) usageError(msg, usage string) int {
-	fmt.Fprintf(c.stderr, "lobstr: %s\n\n", c.redact(msg))
-	fmt.Fprint(c.stderr, usage)
-	return exitUsage
+	return c.usageError(cmd, err.Error())
 }
 
 // printCommandUsage prints a command's usage text and its flags.
-func (c *cli) printCommandUsage(w io.Writer, usage string, fs *flag.FlagSet) {
+func printCommandUsage(w io.Writer, usage string, fs *flag.FlagSet) {
 	fmt.Fprint(w, usage)
 	var own, global []*flag.Flag
 	fs.VisitAll(func(f *flag.Flag) {
@@ -206,8 +227,7 @@ func (c *cli) printCommandUsage(w io.Writer, usage string, fs *flag.FlagSet) {
 		fmt.Fprintln(w, "\nFlags:")
 		printFlags(w, own)
 	}
-	fmt.Fprintln(w, "\nGlobal flags:")
-	printFlags(w, global)
+	fmt.Fprintln(w, "\nGlobal flags: see 'lobstr --help'.")
 }
 
 func printFlags(w io.Writer, flags []*flag.Flag) {
@@ -223,62 +243,61 @@ func printFlags(w io.Writer, flags []*flag.Flag) {
 			def = " (default " + f.DefValue + ")"
 		}
 		line := fmt.Sprintf("  %-18s %s%s", head, usage, def)
-		if len([]rune(line)) > defaultWidth && def != "" {
+		if len([]rune(line)) > 80 && def != "" {
 			line = fmt.Sprintf("  %-18s %s\n  %-18s%s", head, usage, "", def)
 		}
 		fmt.Fprintln(w, line)
 	}
 }
 
-// redact hides the token, should a message ever carry it.
-func (c *cli) redact(s string) string {
-	if len(c.token) >= 4 {
-		s = strings.ReplaceAll(s, c.token, "[redacted]")
-	}
-	return s
-}
-
-const mainUsage = `lobstr is a command-line client of lobstr.io's Tasks API.
+// mainUsage is `lobstr --help`. README's command-line section lists the same commands
+// (a test checks it).
+const mainUsage = `lobstr is a command-line client of lobstr.io's API.
 
 Usage:
-  lobstr [--json] [--base-url URL] task COMMAND [ARGUMENTS]
-  lobstr mock [--addr ADDR] [--token T] [--no-validate]
-  lobstr help [task COMMAND | mock]
+  lobstr [GLOBAL FLAGS] COMMAND [ARGUMENTS] [FLAGS]
 
-Task commands:
-  show HASH             show a task and its status
-  wait HASH             wait until a task is done, with progress on stderr
-  ls SQUID              list the tasks of a squid
-  add SQUID VALUE...    add tasks to a squid
-  rm HASH               delete a task
-  upload SQUID FILE     upload a CSV or TSV file of tasks
-  upload-status ID      show how far an upload has got
+Commands:
+  task show HASH             show a task and its status
+  task wait HASH             wait until a task is done, progress on stderr
+  task ls SQUID              list the tasks of a squid
+  task add SQUID VALUE...    add tasks to a squid
+  task rm HASH               delete a task
+  task upload SQUID FILE     upload a CSV or TSV file of tasks
+  task upload-status ID      show how far an upload has got
+  config set-token TOKEN     save the API token in the config file
+  config show                show the config file (the token masked)
+  config set-alias NAME SQUID  let @NAME stand for a squid
+  mock                       serve a fake lobstr API on a port
+  version                    print the version
+  help [COMMAND]             print the usage of a command
+
+A SQUID is a squid id, or @NAME for an alias saved with 'config set-alias'.
 
 Global flags (before or after the command):
-  --json                print the API's JSON instead of a table
-  --base-url URL        the API's base URL (default $LOBSTR_BASE_URL,
-                        else ` + api.DefaultBaseURL + `)
+  --json              print the API's JSON as the server sent it; errors as
+                      {"error": {...}} on stderr
+  --base-url URL      the API's base URL (default $LOBSTR_BASE_URL,
+                      else ` + api.DefaultBaseURL + `)
+  --token TOKEN       the API token (default $LOBSTR_TOKEN, else the config
+                      file)
+  --verbose           print each request and its status on stderr
+  --quiet             print no progress and no notices, only errors
+  --insecure-http     allow a plain-http base URL on a host off loopback
+  --version           print the version
 
-The API token comes from LOBSTR_TOKEN, else the official CLI's config file.
-Exit status: 0 done, 1 the API or the network said no, 2 bad usage,
-130 interrupted.
+Output: results on stdout, progress and diagnostics on stderr. On a terminal,
+tables fit its width; into a pipe or a file, nothing is ever cut.
+
+Exit status:
+  0    done
+  1    the API or the network said no
+  2    bad usage or configuration
+  3    a wait ended without the state asked for (failed task, --timeout)
+  130  interrupted
 
 Example:
   LOBSTR_TOKEN=... lobstr task show c5e29d2aba8b77cdc56391e7405302de
 
-Run 'lobstr task COMMAND --help' for a command's flags.
-`
-
-const taskUsage = `Usage: lobstr task COMMAND [ARGUMENTS] [FLAGS]
-
-Commands:
-  show HASH             show a task and its status
-  wait HASH             wait until a task is done, with progress on stderr
-  ls SQUID              list the tasks of a squid
-  add SQUID VALUE...    add tasks to a squid
-  rm HASH               delete a task
-  upload SQUID FILE     upload a CSV or TSV file of tasks
-  upload-status ID      show how far an upload has got
-
-Run 'lobstr task COMMAND --help' for a command's flags and an example.
+Run 'lobstr help COMMAND' or 'lobstr COMMAND --help' for a command's flags.
 `

@@ -126,3 +126,26 @@ func oneLine(t *testing.T, stderr, re string) {
 		t.Errorf("stderr %q does not match %s", stderr, re)
 	}
 }
+
+// fakeTerminal is an output that says it is a terminal of the given width.
+type fakeTerminal struct {
+	bytes.Buffer
+	width int
+}
+
+// TerminalWidth makes fakeTerminal a terminalWriter.
+func (f *fakeTerminal) TerminalWidth() int { return f.width }
+
+// runTerminal runs the command line with stdout (and stderr) on terminals of the given
+// width; width 0 means a pipe.
+func (inv invocation) runTerminal(t testing.TB, width int, args ...string) result {
+	t.Helper()
+	if width == 0 {
+		return inv.run(t, args...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stdout, stderr := &fakeTerminal{width: width}, &fakeTerminal{width: width}
+	code := run(ctx, args, strings.NewReader(inv.stdin), stdout, stderr, func(k string) string { return inv.env[k] })
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}

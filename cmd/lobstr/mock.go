@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/lobstr-go/lobstr/api/apitest"
@@ -48,6 +52,41 @@ type mockOptions struct {
 	noValidate bool
 	quiet      bool
 	duration   time.Duration
+	rateLimit  string // N/DURATION
+	latency    time.Duration
+	failRate   string // 0.1 or 10%
+	seed       uint64
+}
+
+// parseRate reads --rate-limit N/DURATION: 90/1m, 10/2s.
+func parseRate(s string) (n int, window time.Duration, err error) {
+	num, dur, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, 0, fmt.Errorf("--rate-limit %q: want N/DURATION, e.g. 90/1m", s)
+	}
+	n, err = strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || n < 1 {
+		return 0, 0, fmt.Errorf("--rate-limit %q: N must be a whole number of requests, 1 or more", s)
+	}
+	window, err = time.ParseDuration(strings.TrimSpace(dur))
+	if err != nil || window < time.Second || window%time.Second != 0 {
+		return 0, 0, fmt.Errorf("--rate-limit %q: DURATION must be whole seconds, 1s or more (e.g. 2s, 1m)", s)
+	}
+	return n, window, nil
+}
+
+// parseShare reads --fail-rate: a share from 0 to 1 (0.1) or a percentage (10%).
+func parseShare(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	scale := 1.0
+	if p, ok := strings.CutSuffix(t, "%"); ok {
+		t, scale = p, 100
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(v) || v < 0 || v/scale > 1 {
+		return 0, fmt.Errorf("--fail-rate %q: want a share from 0 to 1 (0.1) or a percentage (10%%)", s)
+	}
+	return v / scale, nil
 }
 
 func (o *mockOptions) flags(fs *flag.FlagSet) {
@@ -56,9 +95,14 @@ func (o *mockOptions) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.noValidate, "no-validate", false, "do not check requests and responses against the spec")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log each request")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "tasks added through the API complete after `D` (0: never)")
+	fs.StringVar(&o.rateLimit, "rate-limit", "", "enforce `N/D` requests a window, e.g. 10/2s (429 beyond)")
+	fs.DurationVar(&o.latency, "latency", 0, "delay every answer by `D`")
+	fs.StringVar(&o.failRate, "fail-rate", "", "answer a share `P` of requests 500 or 503 (0.1 or 10%)")
+	fs.Uint64Var(&o.seed, "seed", 0, "seed `N` of --fail-rate, to repeat a run (default: random)")
 }
 
-const mockUsage = `Usage: lobstr mock [--addr 127.0.0.1:8080] [--token T] [--no-validate]
+const mockUsage = `Usage: lobstr mock [--addr 127.0.0.1:8080] [--token T] [--rate-limit N/D]
+                   [--latency D] [--fail-rate P] [--seed N] [--no-validate]
 
 Serve a fake lobstr.io Tasks API under /v1 (the fake of package api/apitest),
 seeded with the documented examples: squid ` + apitest.SeedSquid + ` and its two
@@ -70,9 +114,12 @@ Squid "` + demoSquid + `" holds demo tasks that start at their first Get Task:
   ` + demoFailsTask + `  fails after 6s
 Requests and responses are checked against the OpenAPI document; violations are
 logged on stderr, with one line per request. SIGINT or SIGTERM stops the server.
+For trouble: --rate-limit enforces a limit with honest X-RateLimit headers and
+429 + Retry-After beyond it, --latency slows every answer, --fail-rate answers
+a share of requests 500 or 503 (Retry-After: 1), drawn from --seed.
 
-Example:
-  lobstr mock --addr 127.0.0.1:8080 &
+Examples:
+  lobstr mock --addr 127.0.0.1:8080 --rate-limit 10/2s --fail-rate 5% --seed 1 &
   LOBSTR_TOKEN=demo LOBSTR_BASE_URL=http://127.0.0.1:8080/v1 \
     lobstr task wait ` + demoTask + `
 `
@@ -84,17 +131,36 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 	var o mockOptions
 	o.flags(fs)
 	rest, err := parse(fs, args, true)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		printMockUsage(c.stdout, fs)
-		return exitOK
-	case err != nil:
-		return c.mockUsageError(fs, err.Error())
-	case len(rest) > 0:
-		return c.mockUsageError(fs, fmt.Sprintf("too many arguments: %q", rest))
-	case o.duration < 0:
-		return c.mockUsageError(fs, "--duration must not be negative")
+	if err != nil {
+		return c.flagError(err, "mock", func(w io.Writer) { printMockUsage(w, fs) })
 	}
+	var limit int
+	var window time.Duration
+	var share float64
+	switch {
+	case len(rest) > 0:
+		return c.usageError("mock", fmt.Sprintf("too many arguments: %q", rest))
+	case o.duration < 0:
+		return c.usageError("mock", "--duration must not be negative")
+	case o.latency < 0:
+		return c.usageError("mock", "--latency must not be negative")
+	}
+	if o.rateLimit != "" {
+		if limit, window, err = parseRate(o.rateLimit); err != nil {
+			return c.usageError("mock", err.Error())
+		}
+	}
+	if o.failRate != "" {
+		if share, err = parseShare(o.failRate); err != nil {
+			return c.usageError("mock", err.Error())
+		}
+	}
+	seedSet := false
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+	if !seedSet {
+		o.seed = rand.Uint64()
+	}
+	o.quiet = o.quiet || c.quiet
 
 	errw := &lockedWriter{w: c.stderr}
 	log := slog.New(slog.NewTextHandler(errw, nil))
@@ -116,12 +182,20 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 		opts = append(opts, apitest.WithLifecycle(apitest.Lifecycle{Duration: o.duration, Results: 50}))
 	}
 	fake := apitest.New(opts...)
+	if limit > 0 {
+		fake.EnforceRateLimit(limit, window)
+	}
+	fake.SetLatency(o.latency)
+	fake.SetFailRate(share, o.seed)
 	h := seedDemo(fake)
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "lobstr mock:", err)
-		return exitFail
+		msg := err.Error()
+		if errors.Is(err, syscall.EADDRINUSE) {
+			msg = "something already listens there; stop it or pick another --addr"
+		}
+		return c.errorLine(exitFail, "network", fmt.Sprintf("mock: cannot listen on %s: %s", o.addr, msg), 0, "")
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -140,6 +214,15 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 	if o.noValidate {
 		fmt.Fprintln(errw, "lobstr mock: validation against the OpenAPI document is off")
 	}
+	if limit > 0 {
+		fmt.Fprintf(errw, "lobstr mock: rate limit enforced: %d requests per %v\n", limit, window)
+	}
+	if o.latency > 0 {
+		fmt.Fprintf(errw, "lobstr mock: every answer delayed %v\n", o.latency)
+	}
+	if share > 0 {
+		fmt.Fprintf(errw, "lobstr mock: failing %g%% of requests with 500 or 503, seed %d (repeat with --seed %d)\n", share*100, o.seed, o.seed)
+	}
 	fmt.Fprintf(errw, "lobstr mock listening on http://%s/v1\n", displayAddr(ln.Addr()))
 
 	select {
@@ -156,12 +239,6 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 	<-served
 	fmt.Fprintln(errw, "lobstr mock: stopped")
 	return exitOK
-}
-
-func (c *cli) mockUsageError(fs *flag.FlagSet, msg string) int {
-	fmt.Fprintf(c.stderr, "lobstr mock: %s\n\n", clean(msg))
-	printMockUsage(c.stderr, fs)
-	return exitUsage
 }
 
 func printMockUsage(w io.Writer, fs *flag.FlagSet) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -165,7 +166,7 @@ func TestMockProcess(t *testing.T) {
 
 	// And the command line.
 	r := invocation{env: envFor(m.url, key)}.run(t, "task", "show", seedTask)
-	if r.code != 0 || !strings.Contains(r.stdout, "results      156") {
+	if r.code != 0 || !regexp.MustCompile(`(?m)^results +156$`).MatchString(r.stdout) {
 		t.Errorf("task show: exit %d, %q, %q", r.code, r.stdout, r.stderr)
 	}
 
@@ -205,7 +206,7 @@ func TestMockDemoWait(t *testing.T) {
 	if strings.Join(seen, " ") != "pending running completed" {
 		t.Errorf("states %q; want pending, running, completed:\n%s", seen, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "results      120") {
+	if !regexp.MustCompile(`(?m)^results +120$`).MatchString(r.stdout) {
 		t.Errorf("stdout %q", r.stdout)
 	}
 	// The demo task's life started at its first Get Task: it is done for good now.
@@ -244,7 +245,7 @@ func TestMockAddrInUse(t *testing.T) {
 	m := startMock(t, buildCLI(t))
 	addr := strings.TrimSuffix(strings.TrimPrefix(m.url, "http://"), "/v1")
 	r := invocation{}.run(t, "mock", "--addr", addr)
-	if r.code != 1 || !strings.Contains(r.stderr, "address already in use") {
+	if r.code != 1 || !strings.Contains(r.stderr, "cannot listen on "+addr+": something already listens there") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	m.stop(t)
@@ -301,4 +302,50 @@ func without(t *testing.T, b []byte, keys ...string) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestMockTroubleFlags checks the parsing of --rate-limit and --fail-rate, and that a mock
+// started with them enforces the limit.
+func TestMockTroubleFlags(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		n      int
+		window time.Duration
+		ok     bool
+	}{{"10/2s", 10, 2 * time.Second, true}, {"90/1m", 90, time.Minute, true}, {"10", 0, 0, false},
+		{"0/2s", 0, 0, false}, {"10/500ms", 0, 0, false}, {"x/2s", 0, 0, false}, {"10/1.5s", 0, 0, false}} {
+		n, w, err := parseRate(tc.in)
+		if (err == nil) != tc.ok || n != tc.n || w != tc.window {
+			t.Errorf("parseRate(%q) = %d, %v, %v", tc.in, n, w, err)
+		}
+	}
+	for in, want := range map[string]float64{"0.1": 0.1, "10%": 0.1, "0": 0, "1": 1, "100%": 1} {
+		if got, err := parseShare(in); err != nil || got != want {
+			t.Errorf("parseShare(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"2", "-0.1", "x", "150%", "NaN"} {
+		if _, err := parseShare(in); err == nil {
+			t.Errorf("parseShare(%q): no error", in)
+		}
+	}
+	for _, args := range [][]string{{"mock", "--rate-limit", "ten"}, {"mock", "--fail-rate", "2"}, {"mock", "--latency", "-1s"}} {
+		if r := (invocation{}).run(t, args...); r.code != exitUsage || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%q: exit %d, %q", args, r.code, r.stderr)
+		}
+	}
+
+	m := startMock(t, buildCLI(t), "--quiet", "--rate-limit", "3/1h", "--latency", "10ms", "--fail-rate", "0", "--seed", "1")
+	codes := []int{}
+	for range 4 {
+		status, _ := rawGet(t, m.url+"/tasks/"+seedTask, "demo")
+		codes = append(codes, status)
+	}
+	if fmt.Sprint(codes) != "[200 200 200 429]" {
+		t.Errorf("statuses %v; want three 200 then 429", codes)
+	}
+	if !strings.Contains(m.log(), "rate limit enforced: 3 requests per 1h0m0s") {
+		t.Errorf("log %q", m.log())
+	}
+	m.stop(t)
 }

@@ -8,18 +8,21 @@ import (
 	"time"
 )
 
-// progress shows how a wait is going on stderr. On a terminal it keeps one line up to date
-// (rewritten with \r, its elapsed time ticking every second); elsewhere it prints one plain
-// line per poll:
+// progress shows how a wait is going on stderr, the same way for every command that waits.
+// On a terminal it keeps one line up to date, redrawn in place (\r, clear to the end of the
+// line) and cut to the terminal's width less one, so it never wraps; its elapsed time
+// ticks every second. Elsewhere it prints one plain line per change, never cut, never
+// coloured. With --quiet it prints nothing.
 //
 //	task c5e29d2aba8b77cdc56391e7405302de: running, 40 results, 3s
 type progress struct {
 	w     io.Writer
-	tty   bool
+	out   stream
 	color bool
-	width int
+	quiet bool
 	label string // "task c5e29d2aba8b77cdc56391e7405302de"
 	start time.Time
+	c     *cli
 
 	mu     sync.Mutex
 	state  string // the last state seen
@@ -29,18 +32,22 @@ type progress struct {
 	ticker sync.WaitGroup
 }
 
-// newProgress starts a progress display for label on c's stderr.
+// newProgress starts a progress display for label on c's stderr. Call finish when done.
 func (c *cli) newProgress(label string) *progress {
 	p := &progress{
 		w:     c.stderr,
-		tty:   isTerminal(c.stderr),
-		color: c.colorFor(c.stderr),
-		width: c.width(),
-		label: label,
+		out:   c.errOut,
+		color: c.color(c.errOut),
+		quiet: c.quiet,
+		label: clean(label),
 		start: time.Now(),
 		quit:  make(chan struct{}),
+		c:     c,
 	}
-	if p.tty {
+	c.mu.Lock()
+	c.prog = p
+	c.mu.Unlock()
+	if p.out.tty && !p.quiet {
 		p.ticker.Add(1)
 		go p.tick()
 	}
@@ -70,12 +77,18 @@ func (p *progress) tick() {
 func (p *progress) update(state, detail string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.quiet {
+		return
+	}
+	changed := clean(state) != p.state || clean(detail) != p.detail
 	p.state, p.detail = clean(state), clean(detail)
-	if p.tty {
+	if p.out.tty {
 		p.draw()
 		return
 	}
-	fmt.Fprintln(p.w, p.text(false))
+	if changed {
+		fmt.Fprintln(p.w, p.text(false))
+	}
 }
 
 // text is the progress line: label, state, detail and elapsed time.
@@ -89,10 +102,11 @@ func (p *progress) text(color bool) string {
 	return b.String()
 }
 
-// draw rewrites the terminal line. It never lets the line wrap, which would break \r.
+// draw rewrites the terminal line. It never lets the line wrap, which would leave a stale
+// line behind at every redraw.
 func (p *progress) draw() {
 	line := p.text(false)
-	if n := p.width - 1; len([]rune(line)) > n {
+	if n := p.out.width - 1; len([]rune(line)) > n {
 		line = truncate(line, n)
 	} else if p.color {
 		line = p.text(true)
@@ -101,10 +115,29 @@ func (p *progress) draw() {
 	p.drawn = true
 }
 
+// interrupt prints whole lines (print) on stderr: on a terminal the progress line is taken
+// away first and drawn again after.
+func (p *progress) interrupt(print func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	print()
+	if p.drawn {
+		p.draw()
+	}
+}
+
 // finish stops the display; on a terminal it ends the line, so what follows starts clean.
 func (p *progress) finish() {
 	close(p.quit)
 	p.ticker.Wait()
+	p.c.mu.Lock()
+	if p.c.prog == p {
+		p.c.prog = nil
+	}
+	p.c.mu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.drawn {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/lobstr-go/lobstr/api"
@@ -42,113 +42,95 @@ func init() {
 	taskCommands["delete"] = taskCommands["rm"]
 }
 
+const taskUsage = `Usage: lobstr task COMMAND [ARGUMENTS] [FLAGS]
+
+Commands:
+  show HASH             show a task and its status
+  wait HASH             wait until a task is done, with progress on stderr
+  ls SQUID              list the tasks of a squid
+  add SQUID VALUE...    add tasks to a squid
+  rm HASH               delete a task
+  upload SQUID FILE     upload a CSV or TSV file of tasks
+  upload-status ID      show how far an upload has got
+
+A SQUID is a squid id or @NAME, an alias saved with 'lobstr config set-alias'.
+
+Example:
+  lobstr task ls a1b2c3d4e5f6g7h8i9j0 --all
+
+Run 'lobstr task COMMAND --help' for a command's flags and an example.
+`
+
+// task dispatches `lobstr task VERB`.
+func (c *cli) task(ctx context.Context, args []string) int {
+	fs := c.flagSet("lobstr task")
+	rest, err := parse(fs, args, false)
+	if err != nil {
+		return c.flagError(err, "task", func(w io.Writer) { fmt.Fprint(w, taskUsage) })
+	}
+	if len(rest) == 0 {
+		return c.usageError("task", "missing command: show, wait, ls, add, rm, upload or upload-status")
+	}
+	cmd, ok := taskCommands[rest[0]]
+	if !ok {
+		return c.usageError("task", fmt.Sprintf("unknown command %q", rest[0]))
+	}
+	c.cmd = "task " + cmd.name
+	return cmd.run(c, ctx, rest[1:])
+}
+
+// taskHelp is `lobstr help task [COMMAND]`.
+func (c *cli) taskHelp(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.stdout, taskUsage)
+		return exitOK
+	}
+	cmd, ok := taskCommands[args[0]]
+	if !ok {
+		return c.usageError("task", fmt.Sprintf("unknown command %q", args[0]))
+	}
+	c.cmd = "task " + cmd.name
+	return cmd.run(c, ctx, []string{"--help"})
+}
+
 // parseCommand parses a command's flags and arguments. It checks the count of arguments
 // (max < 0: no limit). When done is true the command is over: --help was printed (exit 0)
 // or the usage was bad (exit 2).
 func (c *cli) parseCommand(fs *flag.FlagSet, args []string, usage string, min, max int) (rest []string, code int, done bool) {
 	rest, err := parse(fs, args, true)
-	if errors.Is(err, flag.ErrHelp) {
-		c.printCommandUsage(c.stdout, usage, fs)
-		return nil, exitOK, true
+	if err != nil {
+		return nil, c.flagError(err, c.cmd, func(w io.Writer) { printCommandUsage(w, usage, fs) }), true
 	}
 	msg := ""
 	switch {
-	case err != nil:
-		msg = err.Error()
 	case len(rest) < min:
 		msg = "missing arguments"
 	case max >= 0 && len(rest) > max:
 		msg = fmt.Sprintf("too many arguments: %q", rest[max:])
 	}
 	if msg != "" {
-		return nil, c.commandUsageError(fs, msg, usage), true
+		return nil, c.usageError(c.cmd, msg), true
 	}
 	return rest, exitOK, false
 }
 
-// commandUsageError prints msg and the command's usage on stderr; it returns exitUsage.
-func (c *cli) commandUsageError(fs *flag.FlagSet, msg, usage string) int {
-	fmt.Fprintf(c.stderr, "%s: %s\n\n", fs.Name(), c.redact(clean(msg)))
-	c.printCommandUsage(c.stderr, usage, fs)
-	return exitUsage
-}
-
 // checkHash refuses what cannot be a hash before any request is sent.
-func (c *cli) checkHash(fs *flag.FlagSet, usage, what, s string) (int, bool) {
+func (c *cli) checkHash(what, s string) (int, bool) {
 	if api.ValidHash(s) {
 		return 0, false
 	}
-	return c.commandUsageError(fs, fmt.Sprintf("%s %q is not a full hash (32 lowercase hexadecimal characters)", what, truncate(s, 40)), usage), true
+	return c.usageError(c.cmd, fmt.Sprintf("%s %q is not a full hash (32 lowercase hexadecimal characters)", what, truncate(s, 40))), true
 }
 
-// client makes the API client: base URL from --base-url, else LOBSTR_BASE_URL, else the
-// public API; token from LOBSTR_TOKEN, else the official CLI's config file.
-func (c *cli) client() (*api.Client, int, bool) {
-	base := c.baseURL
-	if base == "" {
-		base = strings.TrimSpace(c.env("LOBSTR_BASE_URL"))
-	}
-	if base == "" {
-		base = api.DefaultBaseURL
-	}
-	opts := []api.Option{api.WithBaseURL(base), api.WithUserAgent("lobstr-go-cli/" + api.Version)}
-	if c.token != "" {
-		opts = append(opts, api.WithToken(c.token))
-	}
-	cl, err := api.NewClient(opts...)
-	if err != nil {
-		// The api package words its errors for Go callers; say it for the command line.
-		msg := strings.TrimPrefix(err.Error(), "api: ")
-		msg = strings.Replace(msg, "; use https, or WithInsecureHTTP to opt in", "; use https", 1)
-		if errors.Is(err, api.ErrNoToken) && !strings.Contains(msg, "LOBSTR_TOKEN") {
-			msg += " (hint: set LOBSTR_TOKEN to your API key)"
-		}
-		fmt.Fprintln(c.stderr, "lobstr: "+c.redact(msg))
-		return nil, exitUsage, true
-	}
-	return cl, exitOK, false
-}
-
-// fail reports the error of a command on one line of stderr and returns its exit status:
-// 130 when ctx was interrupted, else 1.
-func (c *cli) fail(ctx context.Context, err error) int {
-	if ctx.Err() != nil {
-		fmt.Fprintln(c.stderr, "lobstr: interrupted")
-		return exitInterrupted
-	}
-	var msg string
-	var ae *api.Error
-	if errors.As(err, &ae) {
-		msg = strings.TrimPrefix(ae.Error(), "lobstr: ")
-		if ae.StatusCode == 401 {
-			msg += " (hint: set LOBSTR_TOKEN to a valid API key)"
-		}
-	} else {
-		msg = strings.TrimPrefix(err.Error(), "api: ")
-	}
-	fmt.Fprintln(c.stderr, "lobstr: "+c.redact(clean(msg)))
-	return exitFail
-}
-
-// output prints a result: v as JSON with --json, else what human prints.
-func (c *cli) output(v any, human func(w io.Writer)) int {
-	if c.json {
-		if err := writeJSON(c.stdout, v); err != nil {
-			fmt.Fprintln(c.stderr, "lobstr: encoding the JSON:", err)
-			return exitFail
-		}
-		return exitOK
-	}
-	human(c.stdout)
-	return exitOK
-}
+// errWaitTimeout is the cause of a wait that reached --timeout.
+var errWaitTimeout = errors.New("timeout")
 
 // -- show ---------------------------------------------------------------------------------
 
 const showUsage = `Usage: lobstr task show HASH
 
 Show a task (Get Task): its state, results, pages, errors, times, parameters
-and module. With --json, print the API's answer.
+and module. With --json, print the API's answer as the server sent it.
 
 Example:
   lobstr task show c5e29d2aba8b77cdc56391e7405302de
@@ -160,56 +142,58 @@ func (c *cli) taskShow(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	if code, done := c.checkHash(fs, showUsage, "HASH", rest[0]); done {
+	if code, done := c.checkHash("HASH", rest[0]); done {
 		return code
 	}
 	cl, code, done := c.client()
 	if done {
 		return code
 	}
-	t, err := cl.GetTask(ctx, rest[0])
+	cctx, raw := capture(ctx)
+	t, err := cl.GetTask(cctx, rest[0])
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	return c.output(t, func(w io.Writer) { c.printTask(w, t) })
+	if c.json {
+		return c.printJSON(raw.last())
+	}
+	c.printTask(t)
+	return exitOK
 }
 
-// printTask prints the key/value view of a task.
-func (c *cli) printTask(w io.Writer, t *api.Task) {
-	v := kv{w: w, width: c.width()}
+// printTask prints the key/value view of a task on stdout.
+func (c *cli) printTask(t *api.Task) {
+	var v kvView
 	s := t.Status
-	v.line("hash", t.HashValue)
-	if c.colorFor(w) {
-		v.colored("state", paint(clean(string(s.Status)), true))
-	} else {
-		v.line("state", string(s.Status))
-	}
-	v.line("done", yesNo(s.IsDone))
-	v.line("results", fmt.Sprint(s.TotalResults))
-	v.line("pages", fmt.Sprint(s.TotalPages))
-	v.line("done reason", deref(s.DoneReason))
-	v.line("errors", formatErrors(s.HasErrors, s.Errors))
-	v.line("started", formatTime(s.StartedAt))
+	v.id("hash", t.HashValue)
+	v.state("state", string(s.Status))
+	v.add("done", yesNo(s.IsDone))
+	v.add("results", fmt.Sprint(s.TotalResults))
+	v.add("pages", fmt.Sprint(s.TotalPages))
+	v.add("done reason", deref(s.DoneReason))
+	v.add("errors", formatErrors(s.HasErrors, s.Errors))
+	v.add("started", formatTime(s.StartedAt))
 	ended := formatTime(s.EndedAt)
 	if s.StartedAt != nil && s.EndedAt != nil && !s.StartedAt.IsZero() && !s.EndedAt.IsZero() {
 		if d := s.EndedAt.Sub(s.StartedAt.Time); d >= 0 {
 			ended += " (after " + elapsed(d) + ")"
 		}
 	}
-	v.line("ended", ended)
-	v.line("created", formatTime(&t.CreatedAt))
-	v.line("active", yesNo(t.IsActive))
-	v.line("module", t.Module.String())
+	v.add("ended", ended)
+	v.add("created", formatTime(&t.CreatedAt))
+	v.add("active", yesNo(t.IsActive))
+	v.add("module", t.Module.String())
 	if len(t.Params) == 0 {
-		v.line("params", "-")
+		v.add("params", "-")
 	}
 	for i, k := range paramKeys(t.Params) {
 		key := ""
 		if i == 0 {
 			key = "params"
 		}
-		v.line(key, k+"="+paramValue(t.Params[k]))
+		v.add(key, k+"="+paramValue(t.Params[k]))
 	}
+	v.render(c.stdout, c.out, c.color(c.out))
 }
 
 func deref(s *string) string {
@@ -237,17 +221,15 @@ func formatErrors(has bool, raw []byte) string {
 const waitUsage = `Usage: lobstr task wait HASH [--interval D] [--timeout D]
 
 Poll a task until it is done, showing its progress on stderr: one line kept up
-to date on a terminal, one line per poll otherwise. Then print the task as
-'task show' does. Polls start every second and slow down to every 30s, unless
---interval fixes the pace. Exit status 0 when the task completed, 1 when it
-failed or was aborted, or on --timeout.
+to date on a terminal, a line per change otherwise, none with --quiet. Then
+print the task as 'task show' does (with --json, the last answer as sent).
+Polls start every second and slow down to every 30s, unless --interval fixes
+the pace. Exit status 0 when the task completed; 3 when it failed or was
+aborted, or at --timeout; 1 when the API or the network said no.
 
 Example:
   lobstr task wait c5e29d2aba8b77cdc56391e7405302de --timeout 10m
 `
-
-// errWaitTimeout is the cause of a wait that reached --timeout.
-var errWaitTimeout = errors.New("timeout")
 
 // waitFlags are the flags of the commands that wait.
 type waitFlags struct {
@@ -256,7 +238,7 @@ type waitFlags struct {
 
 func (f *waitFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.interval, "interval", 0, "poll every `D` (default: from 1s, slowing to 30s)")
-	fs.DurationVar(&f.timeout, "timeout", 0, "give up after `D` (default: never)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "give up after `D`, exit status 3 (default: never)")
 }
 
 func (f *waitFlags) check() string {
@@ -286,6 +268,11 @@ func (f *waitFlags) options() []api.WaitOption {
 	return nil
 }
 
+// waitEnded reports a wait that ended without the state asked for: exit status 3.
+func (c *cli) waitEnded(msg string) int {
+	return c.errorLine(exitWaitState, "wait", msg, 0, "")
+}
+
 func (c *cli) taskWait(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr task wait")
 	var wf waitFlags
@@ -295,49 +282,43 @@ func (c *cli) taskWait(ctx context.Context, args []string) int {
 		return code
 	}
 	if msg := wf.check(); msg != "" {
-		return c.commandUsageError(fs, msg, waitUsage)
+		return c.usageError(c.cmd, msg)
 	}
 	hash := rest[0]
-	if code, done := c.checkHash(fs, waitUsage, "HASH", hash); done {
+	if code, done := c.checkHash("HASH", hash); done {
 		return code
 	}
 	cl, code, done := c.client()
 	if done {
 		return code
 	}
-	t, code, ok := c.waitTask(ctx, cl, hash, &wf)
-	if !ok {
-		return code
-	}
-	if code := c.output(t, func(w io.Writer) { c.printTask(w, t) }); code != exitOK {
-		return code
-	}
-	if t.Status.Status != api.TaskCompleted {
-		fmt.Fprintf(c.stderr, "lobstr: task %s ended %s (done reason: %s)\n", hash, clean(string(t.Status.Status)), clean(deref(t.Status.DoneReason)))
-		return exitFail
-	}
-	return exitOK
-}
-
-// waitTask waits for a task with progress on stderr. ok is false when the wait failed;
-// the failure has been reported and code is the exit status.
-func (c *cli) waitTask(ctx context.Context, cl *api.Client, hash string, wf *waitFlags) (t *api.Task, code int, ok bool) {
 	wctx, cancel := wf.context(ctx)
 	defer cancel()
+	cctx, raw := capture(wctx)
 	p := c.newProgress("task " + hash)
 	opts := append(wf.options(), api.OnTaskProgress(func(t *api.Task) {
 		p.update(string(t.Status.Status), plural(t.Status.TotalResults, "result"))
 	}))
-	t, err := cl.WaitTask(wctx, hash, opts...)
+	t, err := cl.WaitTask(cctx, hash, opts...)
 	p.finish()
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(context.Cause(wctx), errWaitTimeout) {
-			fmt.Fprintf(c.stderr, "lobstr: task %s: not done after %v%s\n", hash, wf.timeout, lastTaskState(t))
-			return nil, exitFail, false
+			return c.waitEnded(fmt.Sprintf("task %s: not done after %v%s", hash, wf.timeout, lastTaskState(t)))
 		}
-		return nil, c.fail(ctx, err), false
+		return c.fail(ctx, err)
 	}
-	return t, exitOK, true
+	if c.json {
+		code = c.printJSON(raw.last())
+	} else {
+		c.printTask(t)
+	}
+	if code != exitOK {
+		return code
+	}
+	if t.Status.Status != api.TaskCompleted {
+		return c.waitEnded(fmt.Sprintf("task %s ended %s (done reason: %s)", hash, string(t.Status.Status), deref(t.Status.DoneReason)))
+	}
+	return exitOK
 }
 
 func lastTaskState(t *api.Task) string {
@@ -360,18 +341,34 @@ const lsUsage = `Usage: lobstr task ls SQUID [--limit N] [--page N] [--all] [--t
 
 List the tasks of a squid, a page at a time (List Tasks): a table of ID,
 CREATED (UTC), ACTIVE and PARAMS on stdout, and "page P of N, T tasks" on
-stderr. With --all, list every page from --page on. With --json, print the
-API's page; with --all --json, print one JSON array of all the tasks.
+stderr. With --all, list every page from --page on, 100 tasks a request unless
+--limit says otherwise. A --page past the last page is an error (exit 1).
+With --json, print the page as the server sent it; with --all --json, one
+JSON array of all the tasks, each as the server sent it.
 
 Example:
-  lobstr task ls a1b2c3d4e5f6g7h8i9j0 --limit 100 --all
+  lobstr task ls a1b2c3d4e5f6g7h8i9j0 --all
 `
+
+// taskColumns are the columns of every table of tasks; on a narrow terminal PARAMS gives
+// up width first, then ACTIVE and CREATED go, then PARAMS shrinks to its last 6
+// columns. ID never shrinks.
+var taskColumns = []column{{"ID", cutNever}, {"CREATED", cutDrop}, {"ACTIVE", cutDrop}, {"PARAMS", cutMiddle}}
+
+var taskShrink = []shrink{{3, 24}, {2, 0}, {1, 0}, {3, 6}}
+
+// newTaskTable starts a table of tasks.
+func newTaskTable() *table { return newTable(taskColumns, taskShrink...) }
+
+func addTaskRow(t *table, id string, created api.Timestamp, active bool, params api.Params) {
+	t.add(id, shortTime(created), yesNo(active), formatParams(params))
+}
 
 func (c *cli) taskList(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr task ls")
 	var opts api.ListTasksOptions
 	var all bool
-	fs.IntVar(&opts.Limit, "limit", 0, "`N` tasks a page, 1 to 100 (default: the server's, 50)")
+	fs.IntVar(&opts.Limit, "limit", 0, "`N` tasks a page, 1 to 100 (default 100 with --all, else 50)")
 	fs.IntVar(&opts.Page, "page", 0, "start at page `N` (default 1)")
 	fs.BoolVar(&all, "all", false, "list every page")
 	fs.StringVar(&opts.Type, "type", "", "`TYPE`: url (basic, the default) or params (detailed)")
@@ -379,96 +376,99 @@ func (c *cli) taskList(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	opts.Squid = rest[0]
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
-	case opts.Squid == "":
-		return c.commandUsageError(fs, "SQUID is empty", lsUsage)
-	case opts.Limit < 0 || opts.Limit > api.MaxPageSize:
-		return c.commandUsageError(fs, fmt.Sprintf("--limit %d: want 1 to %d", opts.Limit, api.MaxPageSize), lsUsage)
-	case opts.Page < 0:
-		return c.commandUsageError(fs, fmt.Sprintf("--page %d: want 1 or more", opts.Page), lsUsage)
+	case set["limit"] && (opts.Limit < 1 || opts.Limit > api.MaxPageSize):
+		return c.usageError(c.cmd, fmt.Sprintf("--limit %d: want 1 to %d", opts.Limit, api.MaxPageSize))
+	case set["page"] && opts.Page < 1:
+		return c.usageError(c.cmd, fmt.Sprintf("--page %d: want 1 or more", opts.Page))
 	case opts.Type != "" && opts.Type != "url" && opts.Type != "params":
-		return c.commandUsageError(fs, fmt.Sprintf("--type %q: want url or params", opts.Type), lsUsage)
+		return c.usageError(c.cmd, fmt.Sprintf("--type %q: want url or params", opts.Type))
+	}
+	if all && opts.Limit == 0 {
+		opts.Limit = api.MaxPageSize // fewer requests under the rate limit
 	}
 	cl, code, done := c.client()
 	if done {
 		return code
 	}
+	if opts.Squid, code, done = c.resolveSquid(ctx, cl, rest[0]); done {
+		return code
+	}
 	if all {
 		return c.listAll(ctx, cl, opts)
 	}
-	page, err := cl.ListTasks(ctx, opts)
+	cctx, raw := capture(ctx)
+	page, err := cl.ListTasks(cctx, opts)
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	code = c.output(page, func(w io.Writer) {
-		if len(page.Data) > 0 {
-			tw := c.taskTable(w)
-			for _, t := range page.Data {
-				c.taskRow(tw, t.Id, shortTime(t.CreatedAt), yesNo(t.IsActive), t.Params)
-			}
-			tw.Flush()
+	if c.json {
+		code = c.printJSON(raw.last())
+	} else if len(page.Data) > 0 {
+		t := newTaskTable()
+		for _, s := range page.Data {
+			addTaskRow(t, s.Id, s.CreatedAt, s.IsActive, s.Params)
 		}
-	})
-	if !c.json {
+		t.render(c.stdout, c.out)
+	}
+	if page.Warning != nil && *page.Warning != "" {
+		c.notice("warning: " + *page.Warning)
+	}
+	if opts.Page > 1 && len(page.Data) == 0 {
+		return c.errorLine(exitFail, "page", fmt.Sprintf("page %d is past the end: squid %s has %s on %s", opts.Page,
+			opts.Squid, plural(page.TotalResults, "task"), plural(page.TotalPages, "page")), 0, "")
+	}
+	if !c.json && !c.quiet {
 		footer := fmt.Sprintf("page %d of %d, %s", page.Page, page.TotalPages, plural(page.TotalResults, "task"))
 		if page.Next != nil && page.Page < page.TotalPages {
 			footer += fmt.Sprintf(" (next: --page %d)", page.Page+1)
 		}
 		fmt.Fprintln(c.stderr, footer)
 	}
-	if page.Warning != nil && *page.Warning != "" {
-		fmt.Fprintln(c.stderr, "lobstr: warning: "+clean(*page.Warning))
-	}
 	return code
 }
 
-// listAll prints every task of a squid from opts.Page on.
+// listAll prints every task of a squid from opts.Page on: a table, or one JSON array of
+// the tasks as the server sent them.
 func (c *cli) listAll(ctx context.Context, cl *api.Client, opts api.ListTasksOptions) int {
-	var tasks []api.TaskSummary
-	var tw *tabwriter.Writer
-	for t, err := range cl.AllTasks(ctx, opts) {
+	var items []json.RawMessage
+	var pageErr error
+	cctx := api.CaptureBody(ctx, func(_ int, body []byte) {
+		var page struct {
+			Data []json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil && pageErr == nil {
+			pageErr = err
+		}
+		items = append(items, page.Data...)
+	})
+	t := newTaskTable()
+	n := 0
+	for s, err := range cl.AllTasks(cctx, opts) {
 		if err != nil {
-			if tw != nil {
-				tw.Flush()
+			if n > 0 && !c.json {
+				t.render(c.stdout, c.out) // what was listed before the failure
 			}
 			return c.fail(ctx, err)
 		}
-		if c.json {
-			tasks = append(tasks, t)
-			continue
-		}
-		if tw == nil {
-			tw = c.taskTable(c.stdout)
-		}
-		c.taskRow(tw, t.Id, shortTime(t.CreatedAt), yesNo(t.IsActive), t.Params)
-		tasks = append(tasks, api.TaskSummary{}) // only counted
+		addTaskRow(t, s.Id, s.CreatedAt, s.IsActive, s.Params)
+		n++
 	}
 	if c.json {
-		if tasks == nil {
-			tasks = []api.TaskSummary{}
+		if pageErr != nil {
+			return c.errorLine(exitFail, "error", "a page of tasks is not JSON: "+pageErr.Error(), 0, "")
 		}
-		return c.output(tasks, nil)
+		return c.printJSON(jsonArray(items))
 	}
-	if tw != nil {
-		tw.Flush()
+	if n > 0 {
+		t.render(c.stdout, c.out)
 	}
-	fmt.Fprintln(c.stderr, "all pages, "+plural(len(tasks), "task"))
+	if !c.quiet {
+		fmt.Fprintln(c.stderr, "all pages, "+plural(n, "task"))
+	}
 	return exitOK
-}
-
-// taskTable starts a table of tasks with its header.
-func (c *cli) taskTable(w io.Writer) *tabwriter.Writer {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCREATED\tACTIVE\tPARAMS")
-	return tw
-}
-
-// taskRow adds a task to a table; PARAMS is cut to what is left of the width.
-func (c *cli) taskRow(tw *tabwriter.Writer, id, created, active string, params api.Params) {
-	// ID (32) + CREATED (16) + ACTIVE (6) + 3 gaps of 2 = 60 columns before PARAMS.
-	room := c.width() - 60
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean(id), created, active, truncateMiddle(formatParams(params), room))
 }
 
 // -- add ----------------------------------------------------------------------------------
@@ -477,13 +477,14 @@ const addUsage = `Usage: lobstr task add SQUID VALUE... [--key url] [--file F]
 
 Add tasks to a squid (Add Tasks), one per VALUE, as {"KEY": "VALUE"}. A VALUE
 of "-" reads values from stdin, and --file F from a file: one value per line,
-blank lines skipped. The server counts tasks it already has as duplicates
-instead of adding them. Prints how many were added and duplicated, and the new
-tasks with their hashes.
+blank lines skipped, a UTF-8 byte-order mark dropped. The server counts tasks
+it already has as duplicates instead of adding them. Prints how many were
+added and duplicated, and the new tasks with their hashes. With --json, the
+server's answer; over 500 values, a JSON array of its answers, one a batch.
 
 Examples:
   lobstr task add a1b2c3d4e5f6g7h8i9j0 https://www.linkedin.com/in/johndoe
-  lobstr task add a1b2c3d4e5f6g7h8i9j0 --key keyword - < keywords.txt
+  lobstr task add @reviews --key keyword - < keywords.txt
 `
 
 func (c *cli) taskAdd(ctx context.Context, args []string) int {
@@ -494,12 +495,9 @@ func (c *cli) taskAdd(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	squid, inputs := rest[0], rest[1:]
-	if squid == "" {
-		return c.commandUsageError(fs, "SQUID is empty", addUsage)
-	}
+	inputs := rest[1:]
 	if strings.TrimSpace(*key) == "" {
-		return c.commandUsageError(fs, "--key is empty", addUsage)
+		return c.usageError(c.cmd, "--key is empty")
 	}
 	var values []string
 	stdinRead := false
@@ -509,32 +507,30 @@ func (c *cli) taskAdd(ctx context.Context, args []string) int {
 			continue
 		}
 		if stdinRead {
-			return c.commandUsageError(fs, `"-" (stdin) given twice`, addUsage)
+			return c.usageError(c.cmd, `"-" (stdin) given twice`)
 		}
 		stdinRead = true
 		vs, err := readValues(c.stdin)
 		if err != nil {
-			fmt.Fprintln(c.stderr, "lobstr: reading stdin:", err)
-			return exitFail
+			return c.errorLine(exitFail, "file", "reading stdin: "+plainError(err), 0, "")
 		}
 		values = append(values, vs...)
 	}
 	if *file != "" {
 		f, err := os.Open(*file)
 		if err != nil {
-			fmt.Fprintln(c.stderr, "lobstr:", err)
-			return exitFail
+			msg, _ := c.describe(err)
+			return c.errorLine(exitFail, "file", msg, 0, "")
 		}
 		vs, err := readValues(f)
 		f.Close()
 		if err != nil {
-			fmt.Fprintf(c.stderr, "lobstr: reading %s: %v\n", *file, err)
-			return exitFail
+			return c.errorLine(exitFail, "file", fmt.Sprintf("reading %s: %s", *file, plainError(err)), 0, "")
 		}
 		values = append(values, vs...)
 	}
 	if len(values) == 0 {
-		return c.commandUsageError(fs, "no values to add", addUsage)
+		return c.usageError(c.cmd, "no values to add")
 	}
 	tasks := make([]map[string]any, len(values))
 	for i, v := range values {
@@ -544,18 +540,36 @@ func (c *cli) taskAdd(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	res, err := cl.AddTasks(ctx, squid, tasks)
+	squid, code, done := c.resolveSquid(ctx, cl, rest[0])
+	if done {
+		return code
+	}
+	cctx, raw := capture(ctx)
+	res, err := cl.AddTasks(cctx, squid, tasks)
 	if res != nil {
-		code = c.output(res, func(w io.Writer) {
-			fmt.Fprintf(w, "added %d, duplicates %d\n", len(res.Tasks), res.DuplicatedCount)
-			if len(res.Tasks) > 0 {
-				tw := c.taskTable(w)
-				for _, t := range res.Tasks {
-					c.taskRow(tw, t.Id, shortTime(t.CreatedAt), yesNo(t.IsActive), t.Params)
+		if c.json {
+			raw.mu.Lock()
+			all := raw.all
+			raw.mu.Unlock()
+			if len(all) == 1 {
+				code = c.printJSON(all[0])
+			} else {
+				items := make([]json.RawMessage, len(all))
+				for i, b := range all {
+					items[i] = b
 				}
-				tw.Flush()
+				code = c.printJSON(jsonArray(items))
 			}
-		})
+		} else {
+			fmt.Fprintf(c.stdout, "added %d, duplicates %d\n", len(res.Tasks), res.DuplicatedCount)
+			if len(res.Tasks) > 0 {
+				t := newTaskTable()
+				for _, s := range res.Tasks {
+					addTaskRow(t, s.Id, s.CreatedAt, s.IsActive, s.Params)
+				}
+				t.render(c.stdout, c.out)
+			}
+		}
 	}
 	if err != nil {
 		return c.fail(ctx, err)
@@ -566,15 +580,25 @@ func (c *cli) taskAdd(ctx context.Context, args []string) int {
 // maxValueLine is the longest line readValues accepts.
 const maxValueLine = 1 << 20
 
-// readValues reads one value per line, trimmed, skipping blank lines.
+// readValues reads one value per line, trimmed, skipping blank lines; a UTF-8 byte-order
+// mark at the start (which editors on Windows write) is not part of the first value.
 func readValues(r io.Reader) ([]string, error) {
 	var values []string
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxValueLine)
+	first := true
 	for sc.Scan() {
-		if v := strings.TrimSpace(sc.Text()); v != "" {
+		line := sc.Text()
+		if first {
+			line = strings.TrimPrefix(line, "\ufeff")
+			first = false
+		}
+		if v := strings.TrimSpace(line); v != "" {
 			values = append(values, v)
 		}
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return values, fmt.Errorf("a line is longer than %d bytes", maxValueLine)
 	}
 	return values, sc.Err()
 }
@@ -595,25 +619,25 @@ func (c *cli) taskRemove(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	if code, done := c.checkHash(fs, rmUsage, "HASH", rest[0]); done {
+	if code, done := c.checkHash("HASH", rest[0]); done {
 		return code
 	}
 	cl, code, done := c.client()
 	if done {
 		return code
 	}
-	d, err := cl.DeleteTask(ctx, rest[0])
+	cctx, raw := capture(ctx)
+	d, err := cl.DeleteTask(cctx, rest[0])
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	code = c.output(d, func(w io.Writer) {
-		if d.Deleted {
-			fmt.Fprintf(w, "deleted task %s\n", clean(d.Id))
-		}
-	})
+	if c.json {
+		code = c.printJSON(raw.last())
+	} else if d.Deleted {
+		fmt.Fprintf(c.stdout, "deleted task %s\n", clean(d.Id))
+	}
 	if !d.Deleted {
-		fmt.Fprintf(c.stderr, "lobstr: task %s was not deleted\n", clean(d.Id))
-		return exitFail
+		return c.errorLine(exitFail, "error", fmt.Sprintf("task %s was not deleted", d.Id), 0, "")
 	}
 	return code
 }
@@ -625,7 +649,7 @@ const uploadUsage = `Usage: lobstr task upload SQUID FILE [--wait] [--interval D
 Upload a CSV or TSV file of tasks into a squid (Upload Tasks); its header row
 names the task keys. The server processes it in the background: with --wait,
 follow it until it succeeds or fails (progress on stderr, then its counts;
-exit status 1 on FAILURE); without, print the upload's id for
+exit status 3 on FAILURE or at --timeout); without, print the upload's id for
 'lobstr task upload-status'.
 
 Example:
@@ -641,44 +665,47 @@ func (c *cli) taskUpload(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	squid, path := rest[0], rest[1]
+	path := rest[1]
 	if msg := wf.check(); msg != "" {
-		return c.commandUsageError(fs, msg, uploadUsage)
-	}
-	if squid == "" {
-		return c.commandUsageError(fs, "SQUID is empty", uploadUsage)
+		return c.usageError(c.cmd, msg)
 	}
 	if ext := strings.ToLower(filepath.Ext(path)); ext != ".csv" && ext != ".tsv" {
-		return c.commandUsageError(fs, fmt.Sprintf("FILE %q: want a name ending in .csv or .tsv", path), uploadUsage)
+		return c.usageError(c.cmd, fmt.Sprintf("FILE %q: want a name ending in .csv or .tsv", path))
 	}
 	cl, code, done := c.client()
 	if done {
 		return code
 	}
-	u, err := cl.UploadTasksFile(ctx, squid, path)
+	squid, code, done := c.resolveSquid(ctx, cl, rest[0])
+	if done {
+		return code
+	}
+	cctx, raw := capture(ctx)
+	u, err := cl.UploadTasksFile(cctx, squid, path)
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	if !*wait {
-		code := c.output(u, func(w io.Writer) {
-			v := kv{w: w, width: c.width()}
-			v.line("upload", u.Id)
-			v.line("squid", squid)
-			v.line("file", filepath.Base(path))
-		})
-		if !c.json {
-			fmt.Fprintf(c.stderr, "follow it with: lobstr task upload-status %s --wait\n", clean(u.Id))
-		}
-		return code
+	if *wait {
+		return c.waitUpload(ctx, cl, u.Id, &wf)
 	}
-	return c.waitUpload(ctx, cl, u.Id, &wf)
+	if c.json {
+		return c.printJSON(raw.last())
+	}
+	var v kvView
+	v.id("upload", u.Id)
+	v.id("squid", squid)
+	v.add("file", filepath.Base(path))
+	v.render(c.stdout, c.out, false)
+	c.notice("follow it with: lobstr task upload-status " + u.Id + " --wait")
+	return exitOK
 }
 
 const uploadStatusUsage = `Usage: lobstr task upload-status ID [--wait] [--interval D] [--timeout D]
 
 Show how far the processing of an upload has got (Check Upload Status): its
 state (PENDING, PROGRESS, SUCCESS or FAILURE) and, once known, its row counts.
-With --wait, follow it until it succeeds or fails (exit status 1 on FAILURE).
+With --wait, follow it until it succeeds or fails (exit status 3 on FAILURE or
+at --timeout).
 
 Example:
   lobstr task upload-status 427a7bfc54cf4ce483d83ba23425164b --wait
@@ -694,9 +721,9 @@ func (c *cli) taskUploadStatus(ctx context.Context, args []string) int {
 		return code
 	}
 	if msg := wf.check(); msg != "" {
-		return c.commandUsageError(fs, msg, uploadStatusUsage)
+		return c.usageError(c.cmd, msg)
 	}
-	if code, done := c.checkHash(fs, uploadStatusUsage, "ID", rest[0]); done {
+	if code, done := c.checkHash("ID", rest[0]); done {
 		return code
 	}
 	cl, code, done := c.client()
@@ -706,40 +733,50 @@ func (c *cli) taskUploadStatus(ctx context.Context, args []string) int {
 	if *wait {
 		return c.waitUpload(ctx, cl, rest[0], &wf)
 	}
-	u, err := cl.GetUpload(ctx, rest[0])
+	cctx, raw := capture(ctx)
+	u, err := cl.GetUpload(cctx, rest[0])
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	return c.output(u, func(w io.Writer) { c.printUpload(w, u) })
+	if c.json {
+		return c.printJSON(raw.last())
+	}
+	c.printUpload(u)
+	return exitOK
 }
 
 // waitUpload waits for an upload with progress on stderr and prints it.
 func (c *cli) waitUpload(ctx context.Context, cl *api.Client, id string, wf *waitFlags) int {
 	wctx, cancel := wf.context(ctx)
 	defer cancel()
+	cctx, raw := capture(wctx)
 	p := c.newProgress("upload " + id)
 	opts := append(wf.options(), api.OnUploadProgress(func(u *api.Upload) {
 		p.update(uploadState(u), uploadCounts(u))
 	}))
-	u, err := cl.WaitUpload(wctx, id, opts...)
+	u, err := cl.WaitUpload(cctx, id, opts...)
 	p.finish()
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(context.Cause(wctx), errWaitTimeout) {
 			last := ""
 			if u != nil {
-				last = " (last seen " + clean(uploadState(u)) + ")"
+				last = " (last seen " + uploadState(u) + ")"
 			}
-			fmt.Fprintf(c.stderr, "lobstr: upload %s: not processed after %v%s\n", id, wf.timeout, last)
-			return exitFail
+			return c.waitEnded(fmt.Sprintf("upload %s: not processed after %v%s", id, wf.timeout, last))
 		}
 		return c.fail(ctx, err)
 	}
-	if code := c.output(u, func(w io.Writer) { c.printUpload(w, u) }); code != exitOK {
+	code := exitOK
+	if c.json {
+		code = c.printJSON(raw.last())
+	} else {
+		c.printUpload(u)
+	}
+	if code != exitOK {
 		return code
 	}
 	if u.State == nil || *u.State != api.UploadSuccess {
-		fmt.Fprintf(c.stderr, "lobstr: upload %s ended %s\n", id, clean(uploadState(u)))
-		return exitFail
+		return c.waitEnded(fmt.Sprintf("upload %s ended %s", id, uploadState(u)))
 	}
 	return exitOK
 }
@@ -760,22 +797,18 @@ func uploadCounts(u *api.Upload) string {
 	return fmt.Sprintf("%d valid, %d inserted, %d duplicates, %d invalid", m.Valid, m.Inserted, m.Duplicates, m.Invalid)
 }
 
-// printUpload prints the key/value view of an upload.
-func (c *cli) printUpload(w io.Writer, u *api.Upload) {
-	v := kv{w: w, width: c.width()}
-	v.line("id", u.Id)
-	if c.colorFor(w) {
-		v.colored("state", paint(clean(uploadState(u)), true))
+// printUpload prints the key/value view of an upload on stdout.
+func (c *cli) printUpload(u *api.Upload) {
+	var v kvView
+	v.id("id", u.Id)
+	v.state("state", uploadState(u))
+	if m, err := u.Meta.Get(); err != nil {
+		v.add("counts", "not known yet")
 	} else {
-		v.line("state", uploadState(u))
+		v.add("valid", fmt.Sprint(m.Valid))
+		v.add("inserted", fmt.Sprint(m.Inserted))
+		v.add("duplicates", fmt.Sprint(m.Duplicates))
+		v.add("invalid", fmt.Sprint(m.Invalid))
 	}
-	m, err := u.Meta.Get()
-	if err != nil {
-		v.line("counts", "not known yet")
-		return
-	}
-	v.line("valid", fmt.Sprint(m.Valid))
-	v.line("inserted", fmt.Sprint(m.Inserted))
-	v.line("duplicates", fmt.Sprint(m.Duplicates))
-	v.line("invalid", fmt.Sprint(m.Invalid))
+	v.render(c.stdout, c.out, c.color(c.out))
 }

@@ -95,7 +95,11 @@ func TestUnauthorized(t *testing.T) {
 		if r.code != 1 || r.stdout != "" {
 			t.Errorf("%q: exit %d, stdout %q; want 1 and nothing", args, r.code, r.stdout)
 		}
-		oneLine(t, r.stderr, `^lobstr: .*401 Unauthorized.*set LOBSTR_TOKEN`)
+		if args[0] == "--json" {
+			oneLine(t, r.stderr, `^\{"error":\{"status":401,"type":"api_error","message":".*401 Unauthorized.*LOBSTR_TOKEN.*","exit":1\}\}\n$`)
+		} else {
+			oneLine(t, r.stderr, `^lobstr: .*401 Unauthorized.*check the token: --token, LOBSTR_TOKEN or 'lobstr config set-token'`)
+		}
 		if strings.Contains(r.stdout+r.stderr, bad) {
 			t.Errorf("%q: the token appears in the output: %q", args, r.stderr)
 		}
@@ -193,8 +197,11 @@ func TestUsageErrors(t *testing.T) {
 		if r.stdout != "" {
 			t.Errorf("%q: stdout %q; want nothing", args, r.stdout)
 		}
-		if !strings.Contains(r.stderr, "Usage:") {
-			t.Errorf("%q: no usage on stderr: %q", args, r.stderr)
+		// One line, saying where the usage is, never the whole usage.
+		if len(args) > 0 {
+			oneLine(t, r.stderr, `^lobstr: .*; run 'lobstr [a-z -]*--help' for usage\n$`)
+		} else if !strings.Contains(r.stderr, "Usage:") {
+			t.Errorf("no arguments: no usage on stderr: %q", r.stderr)
 		}
 	}
 }
@@ -236,7 +243,6 @@ func TestList(t *testing.T) {
 	inv := invocation{env: envFor(url, token)}
 	r := inv.run(t, "task", "ls", seedSquid)
 	golden(t, "ls", r)
-	checkWidth(t, "ls", r.stdout)
 
 	status, body := rawGet(t, url+"/tasks?squid="+seedSquid, token)
 	if status != 200 {
@@ -295,7 +301,6 @@ func TestAdd(t *testing.T) {
 	if len(hashes) != 5 {
 		t.Errorf("want 5 hashes in\n%s", r.stdout)
 	}
-	checkWidth(t, "add", r.stdout)
 	// Each new task is there, with its URL.
 	for i, h := range hashes {
 		r := invocation{env: envFor(url, token)}.run(t, "--json", "task", "show", h)
@@ -320,7 +325,7 @@ func TestAdd(t *testing.T) {
 
 	// Another key.
 	r = inv.run(t, "--json", "task", "add", seedSquid, "--key", "keyword", "pizza")
-	if r.code != 0 || !strings.Contains(r.stdout, `"keyword": "pizza"`) {
+	if r.code != 0 || !strings.Contains(r.stdout, `"keyword":"pizza"`) {
 		t.Errorf("--key keyword: exit %d, %q", r.code, r.stdout)
 	}
 }
@@ -441,8 +446,8 @@ func TestWaitInterrupted(t *testing.T) {
 func TestWaitTimeout(t *testing.T) {
 	url, token, hash := runningTask(t)
 	r := invocation{env: envFor(url, token)}.run(t, "task", "wait", hash, "--interval", "100ms", "--timeout", "350ms")
-	if r.code != 1 || r.stdout != "" {
-		t.Errorf("exit %d, stdout %q; want 1 and nothing", r.code, r.stdout)
+	if r.code != exitWaitState || r.stdout != "" {
+		t.Errorf("exit %d, stdout %q; want 3 and nothing", r.code, r.stdout)
 	}
 	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 	last := lines[len(lines)-1]
@@ -482,24 +487,31 @@ func TestWaitProgress(t *testing.T) {
 	}
 }
 
-// TestWaitFailed checks that a task that fails ends the wait with exit status 1.
+// TestWaitFailed checks that a task that fails ends the wait with exit status 3, the
+// task's JSON on stdout and the error as JSON on stderr.
 func TestWaitFailed(t *testing.T) {
 	const hash = "0000000000000000000000000000dead"
 	url, token := lifeTask(t, hash, apitest.Lifecycle{Polls: 2, Results: 40, End: "failed"})
 	r := invocation{env: envFor(url, token)}.run(t, "--json", "task", "wait", hash, "--interval", "100ms")
-	if r.code != 1 {
-		t.Errorf("exit %d; want 1", r.code)
+	if r.code != exitWaitState {
+		t.Errorf("exit %d; want 3", r.code)
 	}
-	if !strings.Contains(r.stdout, `"status": "failed"`) {
+	if !strings.Contains(r.stdout, `"status":"failed"`) {
 		t.Errorf("stdout %q", r.stdout)
 	}
-	if !strings.HasSuffix(r.stderr, "lobstr: task "+hash+" ended failed (done reason: error)\n") {
+	if !strings.HasSuffix(r.stderr, `{"error":{"type":"wait","message":"task `+hash+` ended failed (done reason: error)","exit":3}}`+"\n") {
 		t.Errorf("stderr %q", r.stderr)
+	}
+	// Without --json, the same in words.
+	url, token = lifeTask(t, hash, apitest.Lifecycle{Polls: 2, Results: 40, End: "aborted"})
+	r = invocation{env: envFor(url, token)}.run(t, "task", "wait", hash, "--interval", "100ms")
+	if r.code != exitWaitState || !strings.HasSuffix(r.stderr, "lobstr: task "+hash+" ended aborted (done reason: run_aborted)\n") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
 
 // TestUploadFailure checks that an upload the server cannot read ends the wait with exit
-// status 1.
+// status 3.
 func TestUploadFailure(t *testing.T) {
 	url, token := newServer(t)
 	file := filepath.Join(t.TempDir(), "bad.csv")
@@ -507,7 +519,7 @@ func TestUploadFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := invocation{env: envFor(url, token)}.run(t, "task", "upload", seedSquid, file, "--wait", "--interval", "100ms")
-	if r.code != 1 || !regexp.MustCompile(`(?m)^state +FAILURE$`).MatchString(r.stdout) {
+	if r.code != exitWaitState || !regexp.MustCompile(`(?m)^state +FAILURE$`).MatchString(r.stdout) {
 		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
 	}
 	if !regexp.MustCompile(`lobstr: upload [0-9a-f]{32} ended FAILURE\n$`).MatchString(r.stderr) {

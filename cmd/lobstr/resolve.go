@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/lobstr-go/lobstr/api"
+)
+
+// squidLister lists the ids of the account's squids, for resolving a unique prefix. The
+// client has no List Squids yet: until a command group sets it, a squid argument is an
+// @alias or taken as it is.
+var squidLister func(ctx context.Context, cl *api.Client) ([]string, error)
+
+// resolveSquid turns a squid argument into a squid id, the one way every command taking a
+// squid does: @NAME is looked up in the config file's [aliases]; anything else is an id,
+// or, once squidLister is set, a unique prefix of one. A failure has been reported when
+// done is true (exit status code).
+func (c *cli) resolveSquid(ctx context.Context, cl *api.Client, arg string) (id string, code int, done bool) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return "", c.usageError(c.cmd, "SQUID is empty"), true
+	}
+	if name, ok := strings.CutPrefix(arg, "@"); ok {
+		f, err := loadConfig()
+		if err != nil {
+			return "", c.errorLine(exitUsage, "config", err.Error(), 0, ""), true
+		}
+		aliases := f.table("aliases")
+		id, ok := aliases[name]
+		if !ok || strings.TrimSpace(id) == "" {
+			known := make([]string, 0, len(aliases))
+			for n := range aliases {
+				known = append(known, "@"+n)
+			}
+			sort.Strings(known)
+			hint := "save it with 'lobstr config set-alias " + name + " SQUID'"
+			if len(known) > 0 {
+				hint = "known: " + strings.Join(known, ", ") + "; or " + hint
+			}
+			return "", c.usageError(c.cmd, fmt.Sprintf("no alias @%s in %s (%s)", name, f.path, hint)), true
+		}
+		return strings.TrimSpace(id), 0, false
+	}
+	if squidLister == nil || cl == nil {
+		return arg, 0, false
+	}
+	ids, err := squidLister(ctx, cl)
+	if err != nil {
+		return "", c.fail(ctx, err), true
+	}
+	id, msg := matchPrefix(arg, ids)
+	if msg != "" {
+		return "", c.usageError(c.cmd, "SQUID "+msg), true
+	}
+	return id, 0, false
+}
+
+// matchPrefix finds the one id of ids that is prefix or starts with it: an exact match
+// wins; msg says why there is none (no match, or several).
+func matchPrefix(prefix string, ids []string) (id, msg string) {
+	var matches []string
+	for _, id := range ids {
+		if id == prefix {
+			return id, ""
+		}
+		if strings.HasPrefix(id, prefix) {
+			matches = append(matches, id)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], ""
+	case 0:
+		return "", fmt.Sprintf("%q matches no squid", truncate(prefix, 40))
+	}
+	sort.Strings(matches)
+	more := ""
+	if len(matches) > 3 {
+		more = fmt.Sprintf(" and %d more", len(matches)-3)
+		matches = matches[:3]
+	}
+	return "", fmt.Sprintf("%q is ambiguous: it starts %s%s; give more characters", prefix, strings.Join(matches, ", "), more)
+}
