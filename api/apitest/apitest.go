@@ -40,7 +40,7 @@
 //     than N bytes; so is a file of more than MaxUploadRows rows.
 //   - A path with an empty, "." or ".." segment is a 404 {"detail": "Not found."}, where
 //     http.ServeMux would redirect to the cleaned path.
-//   - Upload Tasks reads the multipart form as a stream (50 MB files are fine): the file is
+//   - Upload Tasks reads the multipart form as a stream (files up to MaxUploadBody): the file is
 //     TSV when its name ends in .tsv, CSV when it ends in .csv, else TSV when its content type
 //     says so or when its header line holds a tab, else CSV. The header row names the task
 //     keys. Blank lines are skipped; a row whose column count differs from the header's, or

@@ -17,7 +17,7 @@ const (
 
 	// MaxUploadBody bounds the multipart form of an Upload Tasks request, file included, in
 	// bytes. A longer form is answered 413 like a long JSON body.
-	MaxUploadBody = 64 << 20
+	MaxUploadBody = 32 << 20
 
 	// MaxUploadRows bounds the rows of an uploaded file after its header line, blank lines
 	// aside. A file with more is answered 413 {"detail": "The file has more than 100000

@@ -146,10 +146,9 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler
 		f.answer(w, r, http.StatusTooManyRequests, fixtureRateLimit)
 		return
 	}
-	if msg := f.checkToken(r.Header.Get("Authorization")); msg != "" {
+	if body := f.checkToken(r.Header.Get("Authorization")); body != nil {
 		h.Set("WWW-Authenticate", "Token")
-		b, _ := json.Marshal(detail(msg))
-		f.answer(w, r, http.StatusUnauthorized, append(b, '\n'))
+		f.answer(w, r, http.StatusUnauthorized, body)
 		return
 	}
 	if !cleanPath(r.URL.Path) {
@@ -182,11 +181,19 @@ func (f *Fake) takeQuota() quota {
 	return f.rate.take(time.Now())
 }
 
+// The canonical forms of the rate-limit headers' names, to set them without
+// canonicalizing on every request.
+var (
+	headerRateLimit     = http.CanonicalHeaderKey("X-RateLimit-Limit")
+	headerRateRemaining = http.CanonicalHeaderKey("X-RateLimit-Remaining")
+	headerRateReset     = http.CanonicalHeaderKey("X-RateLimit-Reset")
+)
+
 // setRateHeaders sets the rate-limit headers of q.
 func setRateHeaders(h http.Header, q quota) {
-	h.Set("X-RateLimit-Limit", strconv.Itoa(q.limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(q.left))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(q.reset, 10))
+	h[headerRateLimit] = []string{strconv.Itoa(q.limit)}
+	h[headerRateRemaining] = []string{strconv.Itoa(q.left)}
+	h[headerRateReset] = []string{strconv.FormatInt(q.reset, 10)}
 }
 
 // answer writes a JSON answer of the layers in front of the API (rate limit, token check),
@@ -203,16 +210,23 @@ func (f *Fake) answer(w http.ResponseWriter, r *http.Request, status int, body [
 	_, _ = w.Write(body)
 }
 
-// checkToken returns why the Authorization header is refused, or "".
-func (f *Fake) checkToken(header string) string {
+// The 401 answers' bodies.
+var (
+	bodyNoCredentials = []byte(`{"detail":"Authentication credentials were not provided."}` + "\n")
+	bodyInvalidToken  = []byte(`{"detail":"Invalid token."}` + "\n")
+)
+
+// checkToken returns the body of the 401 answer to the Authorization header, or nil when
+// it passes.
+func (f *Fake) checkToken(header string) []byte {
 	key, ok := strings.CutPrefix(header, "Token ")
 	if !ok || key == "" {
-		return "Authentication credentials were not provided."
+		return bodyNoCredentials
 	}
 	if f.token != "" && key != f.token {
-		return "Invalid token."
+		return bodyInvalidToken
 	}
-	return ""
+	return nil
 }
 
 // sleep waits d, or until ctx is done; it reports whether the whole wait passed.
