@@ -366,7 +366,7 @@ func TestDistinctPathsThroughTheAPI(t *testing.T) {
 	if !inChild(t) {
 		return
 	}
-	const n = 50_000
+	const n = 20_000
 	f := New()
 	r := httptest.NewRequest("GET", "/v1/tasks/x", nil)
 	r.Header.Set("Authorization", "Token t")
