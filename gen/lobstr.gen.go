@@ -1890,6 +1890,9 @@ type BadRequest = Error
 // NotFound Any of the error shapes lobstr.io answers with.
 type NotFound = Error
 
+// PayloadTooLarge Any of the error shapes lobstr.io answers with.
+type PayloadTooLarge = Error
+
 // ServerError Any of the error shapes lobstr.io answers with.
 type ServerError = Error
 
@@ -8369,6 +8372,13 @@ type AddTasksResponse404Headers struct {
 	XRateLimitReset     *int64
 }
 
+// AddTasksResponse413Headers the declared response headers of an HTTP 413 response for AddTasks
+type AddTasksResponse413Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
 // AddTasksResponse429Headers the declared response headers of an HTTP 429 response for AddTasks
 type AddTasksResponse429Headers struct {
 	RetryAfter          *string
@@ -8395,6 +8405,8 @@ type AddTasksResponse struct {
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON5XX the response for an HTTP 5XX `application/json` response
@@ -8407,6 +8419,8 @@ type AddTasksResponse struct {
 	Headers401 *AddTasksResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *AddTasksResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *AddTasksResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *AddTasksResponse429Headers
 	// Headers5XX the parsed response headers for an HTTP 5XX response
@@ -8431,6 +8445,11 @@ func (r AddTasksResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r AddTasksResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AddTasksResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -8500,6 +8519,13 @@ type UploadTasksResponse404Headers struct {
 	XRateLimitReset     *int64
 }
 
+// UploadTasksResponse413Headers the declared response headers of an HTTP 413 response for UploadTasks
+type UploadTasksResponse413Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
 // UploadTasksResponse429Headers the declared response headers of an HTTP 429 response for UploadTasks
 type UploadTasksResponse429Headers struct {
 	RetryAfter          *string
@@ -8526,6 +8552,8 @@ type UploadTasksResponse struct {
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON5XX the response for an HTTP 5XX `application/json` response
@@ -8538,6 +8566,8 @@ type UploadTasksResponse struct {
 	Headers401 *UploadTasksResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UploadTasksResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UploadTasksResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UploadTasksResponse429Headers
 	// Headers5XX the parsed response headers for an HTTP 5XX response
@@ -8562,6 +8592,11 @@ func (r UploadTasksResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UploadTasksResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UploadTasksResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14167,6 +14202,13 @@ func ParseAddTasksResponse(rsp *http.Response) (*AddTasksResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14283,6 +14325,30 @@ func ParseAddTasksResponse(rsp *http.Response) (*AddTasksResponse, error) {
 			headers.XRateLimitReset = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers AddTasksResponse413Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers AddTasksResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -14384,6 +14450,13 @@ func ParseUploadTasksResponse(rsp *http.Response) (*UploadTasksResponse, error) 
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -14501,6 +14574,30 @@ func ParseUploadTasksResponse(rsp *http.Response) (*UploadTasksResponse, error) 
 			headers.XRateLimitReset = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers UploadTasksResponse413Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers UploadTasksResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -16576,6 +16673,17 @@ type NotFoundJSONResponse struct {
 	Body Error
 
 	Headers NotFoundResponseHeaders
+}
+
+type PayloadTooLargeResponseHeaders struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+type PayloadTooLargeJSONResponse struct {
+	Body Error
+
+	Headers PayloadTooLargeResponseHeaders
 }
 
 type ServerErrorResponseHeaders struct {
@@ -20794,6 +20902,29 @@ func (response AddTasks404JSONResponse) VisitAddTasksResponse(w http.ResponseWri
 	return err
 }
 
+type AddTasks413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AddTasks413JSONResponse) VisitAddTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AddTasks429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response AddTasks429JSONResponse) VisitAddTasksResponse(w http.ResponseWriter) error {
@@ -20983,6 +21114,29 @@ func (response UploadTasks404JSONResponse) VisitUploadTasksResponse(w http.Respo
 		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadTasks413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UploadTasks413JSONResponse) VisitUploadTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }

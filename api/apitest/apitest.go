@@ -26,7 +26,8 @@
 //     (default 50), page counts from 1 (default 1). result_from and result_to (1-based) are
 //     present when the page holds tasks and absent when it is empty. next and previous are
 //     absolute URLs on the request's host (squid, type when given, page and limit), or null.
-//     A page past the end is empty, with next null and previous pointing at the last page.
+//     A page past the end, however far (any page up to the largest int), is empty, with next
+//     null and previous pointing at the last page.
 //     type=params shows the same fields as type=url.
 //   - Add Tasks refuses an empty batch or an empty task object (400, the documented body),
 //     counts a task whose params are already in the squid, or earlier in the same batch, in
@@ -34,7 +35,12 @@
 //     now (UTC, without zone, microseconds), and the squid's crawler hash as module. A new
 //     task is pending (see WithLifecycle and SetLifecycle to move it along).
 //   - Delete Task removes the task for good; a second delete is a 404.
-//   - Upload Tasks reads the multipart form as a stream (50 MB files are fine): the file is
+//   - A request body longer than MaxJSONBody (an upload form: MaxUploadBody) is answered
+//     413 {"detail": "The request body is larger than N bytes."}, after reading no more
+//     than N bytes; so is a file of more than MaxUploadRows rows.
+//   - A path with an empty, "." or ".." segment is a 404 {"detail": "Not found."}, where
+//     http.ServeMux would redirect to the cleaned path.
+//   - Upload Tasks reads the multipart form as a stream (files up to MaxUploadBody): the file is
 //     TSV when its name ends in .tsv, CSV when it ends in .csv, else TSV when its content type
 //     says so or when its header line holds a tab, else CSV. The header row names the task
 //     keys. Blank lines are skipped; a row whose column count differs from the header's, or
@@ -60,6 +66,7 @@ package apitest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -170,6 +177,10 @@ func (f *Fake) buildHandler() http.Handler {
 	strict := gen.NewStrictHandlerWithOptions(&server{f: f}, []gen.StrictMiddlewareFunc{f.hookMiddleware},
 		gen.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+					writeJSON(w, http.StatusRequestEntityTooLarge, tooLargeBody(tooLarge.Limit))
+					return
+				}
 				writeJSON(w, http.StatusBadRequest, detail(err.Error()))
 			},
 			ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -235,7 +246,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	if token == "" {
 		token = "apitest-token"
 	}
-	s := &Server{Fake: f, Token: token, srv: httptest.NewServer(f)}
+	hs := httptest.NewUnstartedServer(f)
+	configure(hs.Config)
+	hs.Start()
+	s := &Server{Fake: f, Token: token, srv: hs}
 	s.URL = s.srv.URL + basePath
 	t.Cleanup(s.Close)
 	return s

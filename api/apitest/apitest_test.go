@@ -643,7 +643,7 @@ func TestRequestLogIsBounded(t *testing.T) {
 	f := New()
 	for i := range maxLogged + 5 {
 		f.mu.Lock()
-		f.record(RecordedRequest{Method: "GET", Path: "/v1/tasks", Query: strconv.Itoa(i)})
+		f.record("GET", "/v1/tasks", strconv.Itoa(i), time.Now())
 		f.mu.Unlock()
 	}
 	log := f.RequestLog()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -16,14 +17,16 @@ import (
 // RecordedRequest is one request the fake received.
 type RecordedRequest struct {
 	Method string
-	Path   string // without the query
-	Query  string // the raw query
+	Path   string // without the query; its first MaxLoggedBytes bytes
+	Query  string // the raw query; its first MaxLoggedBytes bytes
 	Time   time.Time
 }
 
 // Requests counts the requests received for "METHOD /path" (the path without its query,
 // e.g. "GET /v1/tasks/c5e29d2aba8b77cdc56391e7405302de"), or all requests when
 // methodAndPath is empty. Every request counts: refused, faulted and rate-limited ones too.
+// Pairs are counted one by one for the first MaxCountedPaths distinct pairs, and for paths
+// of at most MaxLoggedBytes; requests to others count only in the total.
 func (f *Fake) Requests(methodAndPath string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -48,17 +51,32 @@ func (f *Fake) RequestLog() []RecordedRequest {
 }
 
 // record notes a request. f.mu is held.
-func (f *Fake) record(r RecordedRequest) {
+func (f *Fake) record(method, path, query string, at time.Time) {
 	if f.counts == nil {
 		f.counts = map[string]int{}
 	}
-	f.counts[r.Method+" "+r.Path]++
+	if len(method)+len(path) <= MaxLoggedBytes {
+		key := method + " " + path // a new string: it does not keep the request's alive
+		if _, ok := f.counts[key]; ok || len(f.counts) < MaxCountedPaths {
+			f.counts[key]++
+		}
+	}
+	r := RecordedRequest{Method: truncate(method), Path: truncate(path), Query: truncate(query), Time: at}
 	if len(f.requests) < maxLogged {
 		f.requests = append(f.requests, r)
 	} else {
 		f.requests[f.total%maxLogged] = r // a ring, once full
 	}
 	f.total++
+}
+
+// truncate returns the first MaxLoggedBytes bytes of s, as a copy that does not keep s's
+// memory alive.
+func truncate(s string) string {
+	if len(s) > MaxLoggedBytes {
+		s = s[:MaxLoggedBytes]
+	}
+	return strings.Clone(s)
 }
 
 // exchange is what the outer layers learned about a request, for the handlers.
@@ -80,6 +98,7 @@ func exchangeFrom(ctx context.Context) *exchange {
 // limit, then the token check, then api (validation and the operations).
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request, api http.Handler) {
 	start := time.Now()
+	limitBody(w, r)
 	sw := &statusWriter{ResponseWriter: w}
 	if f.logger != nil {
 		defer func() {
@@ -90,7 +109,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, api http.Handler) {
 	}
 
 	f.mu.Lock()
-	f.record(RecordedRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Time: start})
+	f.record(r.Method, r.URL.Path, r.URL.RawQuery, start)
 	fault, faulted := f.nextFault(r.Method, r.URL.Path)
 	if !faulted {
 		fault, faulted = f.randomFault() // failrate.go
@@ -130,13 +149,32 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler
 		f.answer(w, r, http.StatusTooManyRequests, fixtureRateLimit)
 		return
 	}
-	if msg := f.checkToken(r.Header.Get("Authorization")); msg != "" {
+	if body := f.checkToken(r.Header.Get("Authorization")); body != nil {
 		h.Set("WWW-Authenticate", "Token")
-		b, _ := json.Marshal(detail(msg))
-		f.answer(w, r, http.StatusUnauthorized, append(b, '\n'))
+		f.answer(w, r, http.StatusUnauthorized, body)
+		return
+	}
+	if !cleanPath(r.URL.Path) {
+		// http.ServeMux would redirect to the cleaned path with an HTML page; the API answers
+		// JSON, and no operation has a path with "//", "." or "..".
+		b, _ := json.Marshal(detail("Not found."))
+		f.answer(w, r, http.StatusNotFound, append(b, '\n'))
 		return
 	}
 	api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+// cleanPath reports whether p is a path http.ServeMux takes as it is: absolute, without
+// empty, "." or ".." segments.
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if p[len(p)-1] == '/' && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // takeQuota counts a request in the rate-limit window.
@@ -146,11 +184,19 @@ func (f *Fake) takeQuota() quota {
 	return f.rate.take(time.Now())
 }
 
+// The canonical forms of the rate-limit headers' names, to set them without
+// canonicalizing on every request.
+var (
+	headerRateLimit     = http.CanonicalHeaderKey("X-RateLimit-Limit")
+	headerRateRemaining = http.CanonicalHeaderKey("X-RateLimit-Remaining")
+	headerRateReset     = http.CanonicalHeaderKey("X-RateLimit-Reset")
+)
+
 // setRateHeaders sets the rate-limit headers of q.
 func setRateHeaders(h http.Header, q quota) {
-	h.Set("X-RateLimit-Limit", strconv.Itoa(q.limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(q.left))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(q.reset, 10))
+	h[headerRateLimit] = []string{strconv.Itoa(q.limit)}
+	h[headerRateRemaining] = []string{strconv.Itoa(q.left)}
+	h[headerRateReset] = []string{strconv.FormatInt(q.reset, 10)}
 }
 
 // answer writes a JSON answer of the layers in front of the API (rate limit, token check),
@@ -167,16 +213,23 @@ func (f *Fake) answer(w http.ResponseWriter, r *http.Request, status int, body [
 	_, _ = w.Write(body)
 }
 
-// checkToken returns why the Authorization header is refused, or "".
-func (f *Fake) checkToken(header string) string {
+// The 401 answers' bodies.
+var (
+	bodyNoCredentials = []byte(`{"detail":"Authentication credentials were not provided."}` + "\n")
+	bodyInvalidToken  = []byte(`{"detail":"Invalid token."}` + "\n")
+)
+
+// checkToken returns the body of the 401 answer to the Authorization header, or nil when
+// it passes.
+func (f *Fake) checkToken(header string) []byte {
 	key, ok := strings.CutPrefix(header, "Token ")
 	if !ok || key == "" {
-		return "Authentication credentials were not provided."
+		return bodyNoCredentials
 	}
 	if f.token != "" && key != f.token {
-		return "Invalid token."
+		return bodyInvalidToken
 	}
-	return ""
+	return nil
 }
 
 // sleep waits d, or until ctx is done; it reports whether the whole wait passed.

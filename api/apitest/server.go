@@ -2,7 +2,9 @@ package apitest
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -59,6 +61,11 @@ func badRequestBody(ctx context.Context, e gen.Error) gen.BadRequestJSONResponse
 	return r
 }
 
+// tooLargeBody is the 413 answer's body for a body over limit bytes.
+func tooLargeBody(limit int64) detailBody {
+	return detail("The request body is larger than " + strconv.FormatInt(limit, 10) + " bytes.")
+}
+
 // notFoundBody is a 404 answer with body e and the rate-limit headers.
 func notFoundBody(ctx context.Context, e gen.Error) gen.NotFoundJSONResponse {
 	r := gen.NotFoundJSONResponse{Body: e}
@@ -103,8 +110,10 @@ func (s *server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 		TotalPages:   (total + limit - 1) / limit,
 		Data:         []gen.TaskSummary{},
 	}
-	first := (page - 1) * limit
-	if first < total {
+	// page ≤ TotalPages keeps (page-1)*limit within total: a page past the end, however
+	// large, computes no offset (which could overflow) and is empty.
+	if page <= body.TotalPages {
+		first := (page - 1) * limit
 		last := min(first+limit, total)
 		for _, h := range sq.order[first:last] {
 			body.Data = append(body.Data, f.tasks[h].listed())
@@ -213,6 +222,20 @@ func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObje
 	badRequest := func(msg string) (gen.UploadTasksResponseObject, error) {
 		return gen.UploadTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, detailError(msg))}, nil
 	}
+	tooLarge := func(msg string) (gen.UploadTasksResponseObject, error) {
+		r := gen.PayloadTooLargeJSONResponse{Body: detailError(msg)}
+		r.Headers.XRateLimitLimit, r.Headers.XRateLimitRemaining, r.Headers.XRateLimitReset = rateHeaders(ctx)
+		return gen.UploadTasks413JSONResponse{PayloadTooLargeJSONResponse: r}, nil
+	}
+	readFailed := func(what string, err error) (gen.UploadTasksResponseObject, error) {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			return tooLarge(tooLargeBody(mbe.Limit).Detail)
+		}
+		if errors.Is(err, errTooManyRows) {
+			return tooLarge("The file has more than " + strconv.Itoa(MaxUploadRows) + " rows.")
+		}
+		return badRequest(what + err.Error())
+	}
 	u := &upload{id: newHash()}
 	var squidID string
 	var haveSquid, haveFile bool
@@ -222,13 +245,13 @@ func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObje
 			break
 		}
 		if err != nil {
-			return badRequest("The multipart body could not be read: " + err.Error())
+			return readFailed("The multipart body could not be read: ", err)
 		}
 		switch part.FormName() {
 		case "squid":
 			b, err := io.ReadAll(io.LimitReader(part, maxSquidField))
 			if err != nil {
-				return badRequest("The squid field could not be read: " + err.Error())
+				return readFailed("The squid field could not be read: ", err)
 			}
 			squidID, haveSquid = string(b), true
 		case "file":
@@ -237,10 +260,12 @@ func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObje
 			}
 			haveFile = true
 			if err := parseTasks(u, part, part.FileName(), part.Header.Get("Content-Type")); err != nil {
-				return badRequest("The file could not be read: " + err.Error())
+				return readFailed("The file could not be read: ", err)
 			}
 		default:
-			_, _ = io.Copy(io.Discard, part)
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				return readFailed("The multipart body could not be read: ", err)
+			}
 		}
 		part.Close()
 	}

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -25,8 +27,7 @@ type upload struct {
 	squid  string
 	checks int // Check Upload Status calls so far
 
-	rows     []gen.Params // the valid rows not repeated within the file, in file order
-	keys     []string     // their paramsKey
+	keys     []string // the paramsKey of the valid rows not repeated within the file, in file order
 	invalid  int
 	repeated int  // valid rows repeating an earlier row of the file
 	failed   bool // the file could not be read (not UTF-8, no header)
@@ -58,21 +59,30 @@ func (f *Fake) finish(u *upload) {
 		return
 	}
 	sq := f.addSquid(u.squid)
-	m := gen.UploadMeta{Valid: len(u.rows) + u.repeated, Invalid: u.invalid, Duplicates: u.repeated}
-	for i, params := range u.rows {
-		if _, dup := sq.keys[u.keys[i]]; dup {
+	m := gen.UploadMeta{Valid: len(u.keys) + u.repeated, Invalid: u.invalid, Duplicates: u.repeated}
+	for _, key := range u.keys {
+		if _, dup := sq.keys[key]; dup {
 			m.Duplicates++
 			continue
 		}
-		f.newTask(u.squid, sq, params, u.keys[i])
+		var params gen.Params
+		if err := json.Unmarshal([]byte(key), &params); err != nil {
+			panic("apitest: a row's key does not decode: " + err.Error()) // paramsKey made it
+		}
+		f.newTask(u.squid, sq, params, key)
 		m.Inserted++
 	}
 	u.meta = m
-	u.rows, u.keys = nil, nil
+	u.keys = nil
 }
 
-// parseTasks reads a CSV or TSV file of tasks as a stream into u. A file that cannot be
-// read as tasks marks u failed; the error is for failures to read r itself.
+// errTooManyRows is parseTasks' error for a file of more than MaxUploadRows rows.
+var errTooManyRows = errors.New("the file has more than " + strconv.Itoa(MaxUploadRows) + " rows")
+
+// parseTasks reads a CSV or TSV file of tasks as a stream into u, keeping only the key of
+// each distinct row. A file that cannot be read as tasks marks u failed; the error is for
+// failures to read r itself, and errTooManyRows for a file of more than MaxUploadRows rows
+// (then the rest of r is not read).
 func parseTasks(u *upload, r io.Reader, filename, contentType string) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	comma := delimiter(br, filename, contentType)
@@ -86,10 +96,16 @@ func parseTasks(u *upload, r io.Reader, filename, contentType string) error {
 
 	var header []string
 	seen := map[string]bool{}
+	rows := 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
+		}
+		if header != nil && err == nil || errors.As(err, new(*csv.ParseError)) {
+			if rows++; rows > MaxUploadRows {
+				return errTooManyRows
+			}
 		}
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
@@ -133,14 +149,13 @@ func parseTasks(u *upload, r io.Reader, filename, contentType string) error {
 			continue
 		}
 		seen[key] = true
-		u.rows = append(u.rows, params)
 		u.keys = append(u.keys, key)
 	}
 	if header == nil {
 		u.failed = true
 	}
 	if u.failed {
-		u.rows, u.keys, u.invalid, u.repeated = nil, nil, 0, 0
+		u.keys, u.invalid, u.repeated = nil, 0, 0
 	}
 	// Read what is left, so the client's upload completes and the next part can be read.
 	_, err := io.Copy(io.Discard, br)

@@ -197,12 +197,8 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 		}
 		return c.errorLine(exitFail, "network", fmt.Sprintf("mock: cannot listen on %s: %s", o.addr, msg), 0, "")
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := fake.HTTPServer(o.addr) // the fake's timeouts and header limit
+	srv.Handler, srv.ErrorLog = h, slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 

@@ -7,6 +7,13 @@
 // declared header that does not match its schema) is still delivered as the handler wrote
 // it. Both are reported to a callback as a Violation.
 //
+// A request body is read by the middleware only as far as the body allows: put an
+// http.MaxBytesReader in front of it to bound what a request may send. A request whose body
+// goes past that limit is answered 413 with the general error shape, {"detail": "The request
+// body is larger than N bytes."}, checked against the document, and never reaches the
+// handler. JSON bodies are read whole into memory (kin-openapi decodes them), so without
+// such a limit a request can make the middleware hold any amount of memory.
+//
 // Requests are matched to operations by path, on any host: the path must start with the
 // path of the document's first server (/v1 for https://api.lobstr.io/v1). Security
 // requirements are not checked: the handler checks tokens itself, before this middleware.
@@ -230,6 +237,10 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			defer body.Close()
 		}
 	}
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		m.refuseTooLarge(w, input, tooLarge.Limit)
+		return
+	}
 	if err != nil {
 		m.report(Violation{Kind: Request, Method: r.Method, Path: r.URL.Path, Err: err})
 		writeDetail(w, http.StatusBadRequest, err.Error())
@@ -256,6 +267,28 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.v.rememberValid(key)
 	}
 	w.WriteHeader(rec.status)
+	_, _ = w.Write(body)
+}
+
+// refuseTooLarge answers 413 to a request whose body went past the limit of an
+// http.MaxBytesReader in front of the middleware, with the general error shape, and checks
+// that answer against the document like any other. The client broke no rule of the
+// document, so it is not a request violation.
+func (m *middleware) refuseTooLarge(w http.ResponseWriter, input *openapi3filter.RequestValidationInput, limit int64) {
+	body := detailJSON(fmt.Sprintf("The request body is larger than %d bytes.", limit))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Del("Content-Length")
+	r := input.Request
+	if err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: input,
+		Status:                 http.StatusRequestEntityTooLarge,
+		Header:                 w.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                responseOptions,
+	}); err != nil {
+		m.report(Violation{Kind: Response, Method: r.Method, Path: r.URL.Path, Status: http.StatusRequestEntityTooLarge, Err: err})
+	}
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
 	_, _ = w.Write(body)
 }
 
@@ -332,13 +365,18 @@ func (rec *recorder) Write(p []byte) (int, error) {
 
 // writeDetail answers with the general error shape of the document, {"detail": "..."}.
 func writeDetail(w http.ResponseWriter, status int, detail string) {
-	b, _ := json.Marshal(struct {
-		Detail string `json:"detail"`
-	}{detail})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Del("Content-Length")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(detailJSON(detail))
+}
+
+// detailJSON is the general error shape of the document, {"detail": "..."}, with a newline.
+func detailJSON(detail string) []byte {
+	b, _ := json.Marshal(struct {
+		Detail string `json:"detail"`
+	}{detail})
+	return append(b, '\n')
 }
 
 // maxField bounds the size of a multipart field that is not a file.
@@ -370,7 +408,7 @@ func checkMultipart(r *http.Request, form *openapi3.MediaType) (*spool, error) {
 			break
 		}
 		if err != nil {
-			return fail("malformed multipart body: %v", err)
+			return fail("malformed multipart body: %w", err)
 		}
 		name := part.FormName()
 		if name == "" {
@@ -386,14 +424,14 @@ func checkMultipart(r *http.Request, form *openapi3.MediaType) (*spool, error) {
 				return fail("field %q has content type %q, want one of %q", name, ct, form.Encoding[name].ContentType)
 			}
 			if _, err := io.Copy(io.Discard, part); err != nil {
-				return fail("reading field %q: %v", name, err)
+				return fail("reading field %q: %w", name, err)
 			}
 			fields[name] = "" // its content is not checked
 			continue
 		}
 		raw, err := io.ReadAll(io.LimitReader(part, maxField+1))
 		if err != nil {
-			return fail("reading field %q: %v", name, err)
+			return fail("reading field %q: %w", name, err)
 		}
 		if len(raw) > maxField {
 			return fail("field %q is longer than %d bytes", name, maxField)
@@ -401,7 +439,7 @@ func checkMultipart(r *http.Request, form *openapi3.MediaType) (*spool, error) {
 		fields[name] = formValue(string(raw), prop)
 	}
 	if _, err := io.Copy(io.Discard, tee); err != nil { // the epilogue, if any
-		return fail("reading the body: %v", err)
+		return fail("reading the body: %w", err)
 	}
 	if err := schema.VisitJSON(fields, openapi3.VisitAsRequest(), openapi3.DisableSchemaErrorDetails()); err != nil {
 		return fail("doesn't match the form's schema: %v", err)
