@@ -90,6 +90,13 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 		defer cancel()
 	}
 	req = req.WithContext(ctx)
+	if req.Body != nil {
+		// The transport waits for a body's Read before it gives up on a request; a body that
+		// blocks (an upload from a pipe) would hold the request past its context. Closing the
+		// body when the context ends unblocks it (see UploadTasks).
+		stop := context.AfterFunc(ctx, func() { req.Body.Close() })
+		defer stop()
+	}
 	// The header values are shared read-only slices: no allocation per request.
 	req.Header["Authorization"] = c.cred.values
 	req.Header["Accept"] = acceptJSON
