@@ -94,7 +94,14 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 		// The transport waits for a body's Read before it gives up on a request; a body that
 		// blocks (an upload from a pipe) would hold the request past its context. Closing the
 		// body when the context ends unblocks it (see UploadTasks).
-		stop := context.AfterFunc(ctx, func() { req.Body.Close() })
+		body := req.Body
+		stop := context.AfterFunc(ctx, func() {
+			if p, ok := body.(interface{ CloseWithError(error) error }); ok {
+				p.CloseWithError(ctx.Err()) // the transport's error then says why
+				return
+			}
+			body.Close()
+		})
 		defer stop()
 	}
 	// The header values are shared read-only slices: no allocation per request.
@@ -105,6 +112,9 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {
+		if ce := ctx.Err(); ce != nil && !errors.Is(err, ce) {
+			err = fmt.Errorf("%w: %w", ce, err) // the body failed because the context ended
+		}
 		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: err}
 	}
 	defer res.Body.Close()
