@@ -78,7 +78,7 @@ func (c *Client) UploadTasks(ctx context.Context, squid, filename string, r io.R
 		return req, nil
 	}}, "an upload (no id)", uploadComplete)
 	if re := readErr.Load(); err != nil && re != nil && !errors.As(err, new(*Error)) {
-		return nil, fmt.Errorf("api: %s: %w", op, re)
+		return nil, c.cred.redactError(fmt.Errorf("api: %s: %w", op, re))
 	}
 	return u, err
 }
