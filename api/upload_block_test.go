@@ -44,7 +44,14 @@ func TestUploadBlockedReaderEndsAtDeadline(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := &blockingReader{release: make(chan struct{})}
-			defer close(r.release)
+			// The reader blocks for 10s: a client that waits for it fails the bound below
+			// instead of hanging the test.
+			release := time.AfterFunc(10*time.Second, func() { close(r.release) })
+			defer func() {
+				if release.Stop() {
+					close(r.release)
+				}
+			}()
 			ctx := t.Context()
 			if tc.ctxTime > 0 {
 				var cancel context.CancelFunc
@@ -58,7 +65,7 @@ func TestUploadBlockedReaderEndsAtDeadline(t *testing.T) {
 				t.Errorf("err = %v; want one wrapping context.DeadlineExceeded", err)
 			}
 			// 200ms deadline; a generous bound that a noisy machine still meets, far below the
-			// reader's block (until the test ends).
+			// reader's 10s block.
 			if took > 3*time.Second {
 				t.Errorf("UploadTasks returned after %v with a 200ms deadline", took)
 			}
