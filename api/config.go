@@ -148,6 +148,11 @@ func (c *credential) redactBytes(b []byte) []byte {
 	for _, f := range forms {
 		if f != "" && bytes.Contains(b, []byte(f)) {
 			b = bytes.ReplaceAll(b, []byte(f), []byte(redactedText))
+			// A token that overlaps the mark can form again around it: cut it out then, until
+			// none is left (each pass shortens b, so this ends).
+			for bytes.Contains(b, []byte(f)) {
+				b = bytes.ReplaceAll(b, []byte(f), nil)
+			}
 		}
 	}
 	return b
@@ -171,7 +176,10 @@ func (c *credential) trimPartialSecret(b []byte) []byte {
 // redactString returns s with every occurrence of the token replaced by [redacted].
 func (c *credential) redactString(s string) string {
 	if tok := c.secret(); tok != "" && strings.Contains(s, tok) {
-		return strings.ReplaceAll(s, tok, redactedText)
+		s = strings.ReplaceAll(s, tok, redactedText)
+		for strings.Contains(s, tok) { // see redactBytes
+			s = strings.ReplaceAll(s, tok, "")
+		}
 	}
 	return s
 }
