@@ -139,21 +139,26 @@ func (c *credential) redactBytes(b []byte) []byte {
 	if tok == "" {
 		return b
 	}
-	forms := []string{tok}
+	b = replaceSecret(b, tok)
 	if strings.ContainsAny(tok, `<>&"\/`) || strings.ContainsFunc(tok, func(r rune) bool { return r >= utf8.RuneSelf }) {
 		if j, err := json.Marshal(tok); err == nil {
-			forms = append(forms, string(j[1:len(j)-1]), strings.ReplaceAll(string(j[1:len(j)-1]), "/", `\/`))
+			esc := string(j[1 : len(j)-1])
+			b = replaceSecret(replaceSecret(b, esc), strings.ReplaceAll(esc, "/", `\/`))
 		}
 	}
-	for _, f := range forms {
-		if f != "" && bytes.Contains(b, []byte(f)) {
-			b = bytes.ReplaceAll(b, []byte(f), []byte(redactedText))
-			// A token that overlaps the mark can form again around it: cut it out then, until
-			// none is left (each pass shortens b, so this ends).
-			for bytes.Contains(b, []byte(f)) {
-				b = bytes.ReplaceAll(b, []byte(f), nil)
-			}
-		}
+	return b
+}
+
+// replaceSecret replaces every f in b by [redacted]; b itself when it holds none.
+func replaceSecret(b []byte, f string) []byte {
+	if f == "" || !bytes.Contains(b, []byte(f)) {
+		return b
+	}
+	b = bytes.ReplaceAll(b, []byte(f), []byte(redactedText))
+	// A token that overlaps the mark can form again around it: cut it out then, until none
+	// is left (each pass shortens b, so this ends).
+	for bytes.Contains(b, []byte(f)) {
+		b = bytes.ReplaceAll(b, []byte(f), nil)
 	}
 	return b
 }

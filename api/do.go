@@ -167,34 +167,17 @@ func readCapped(r io.Reader, size, limit int64, keepPrefix bool) ([]byte, error)
 	}
 	initial := int64(512)
 	if size >= 0 {
-		initial = min(size, 64<<10)
+		initial = min(size, 64<<10) + 1 // +1: room to read the end without growing
 	}
+	// The buffer never grows past limit+1 bytes, which bounds every read.
 	b := make([]byte, 0, min(initial, limit+1))
-	lr := &io.LimitedReader{R: r, N: limit + 1}
-	for {
-		if int64(len(b)) > limit {
-			break // over the cap: no need to read on
-		}
+	for int64(len(b)) <= limit {
 		if len(b) == cap(b) {
-			if int64(len(b)) == size || len(b) == 0 {
-				// Every announced byte is in (or none was asked for): the body should end
-				// here, and a one-byte read says so without growing the buffer.
-				var p [1]byte
-				n, err := io.ReadFull(lr, p[:])
-				if n == 0 {
-					if err == io.EOF {
-						break
-					}
-					return nil, err
-				}
-				b = append(b, p[0]) // more than announced: grow and read on
-				continue
-			}
 			nb := make([]byte, len(b), min(max(2*int64(cap(b)), 512), limit+1))
 			copy(nb, b)
 			b = nb
 		}
-		n, err := lr.Read(b[len(b):cap(b)])
+		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if err == io.EOF {
 			break
