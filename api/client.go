@@ -281,8 +281,8 @@ func NewClient(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if strings.ContainsAny(token, "\r\n\t ") {
-		return nil, errors.New("api: the token contains white space; check LOBSTR_TOKEN or the config file")
+	if err := checkToken(token); err != nil {
+		return nil, err
 	}
 	hc := cfg.hc
 	if hc == nil {

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // parseConfigToken reads `token` from table [auth] of the official CLI's TOML config file.
@@ -75,10 +79,149 @@ func tomlString(v string) (string, error) {
 	return "", errors.New("want a quoted string")
 }
 
+// checkRest refuses anything but a comment after the token's string. The error does not
+// quote the text: on a malformed token line it may be part of the token.
 func checkRest(rest string) error {
 	rest = strings.TrimSpace(rest)
 	if rest != "" && rest[0] != '#' {
-		return fmt.Errorf("unexpected %q after the string", rest)
+		return fmt.Errorf("unexpected text (%d bytes) after the string; only a # comment may follow", len(rest))
 	}
 	return nil
 }
+
+// checkToken refuses a token that cannot travel in an Authorization header, before any
+// request is made: white space, a control character (C0, DEL, C1), another character that is
+// not printable, or bytes that are not UTF-8. The error names the problem and where it is,
+// never the token.
+func checkToken(token string) error {
+	const where = "check WithToken, LOBSTR_TOKEN or the config file"
+	if !utf8.ValidString(token) {
+		return fmt.Errorf("api: the token is not valid UTF-8; %s", where)
+	}
+	for i, r := range token {
+		switch {
+		case unicode.IsSpace(r):
+			return fmt.Errorf("api: the token contains white space (%U at byte %d); %s", r, i, where)
+		case unicode.IsControl(r):
+			return fmt.Errorf("api: the token contains a control character (%U at byte %d); %s", r, i, where)
+		case !unicode.IsPrint(r):
+			return fmt.Errorf("api: the token contains a character that is not printable (%U at byte %d); %s", r, i, where)
+		}
+	}
+	return nil
+}
+
+// redactedText replaces the token in what the client returns or prints.
+const redactedText = "[redacted]"
+
+// minRedactLen is the length under which a token is not redacted: replacing every
+// occurrence of one to three characters would garble every message, and a token that short
+// is no secret.
+const minRedactLen = 4
+
+// secret returns the token of the credential ("" when it is too short to redact).
+func (c *credential) secret() string {
+	if c == nil || len(c.values) == 0 {
+		return ""
+	}
+	t := strings.TrimPrefix(c.values[0], "Token ")
+	if len(t) < minRedactLen {
+		return ""
+	}
+	return t
+}
+
+// redactBytes returns b with every occurrence of the token, as is or as a JSON encoder
+// escapes it, replaced by [redacted]: a server that echoes the token gives it back to no one.
+// b itself is returned (no copy) when it holds none.
+func (c *credential) redactBytes(b []byte) []byte {
+	tok := c.secret()
+	if tok == "" {
+		return b
+	}
+	b = replaceSecret(b, tok)
+	if strings.ContainsAny(tok, `<>&"\/`) || strings.ContainsFunc(tok, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		if j, err := json.Marshal(tok); err == nil {
+			esc := string(j[1 : len(j)-1])
+			b = replaceSecret(replaceSecret(b, esc), strings.ReplaceAll(esc, "/", `\/`))
+		}
+	}
+	return b
+}
+
+// replaceSecret replaces every f in b by [redacted]; b itself when it holds none.
+func replaceSecret(b []byte, f string) []byte {
+	if f == "" || !bytes.Contains(b, []byte(f)) {
+		return b
+	}
+	b = bytes.ReplaceAll(b, []byte(f), []byte(redactedText))
+	// A token that overlaps the mark can form again around it: cut it out then, until none
+	// is left (each pass shortens b, so this ends).
+	for bytes.Contains(b, []byte(f)) {
+		b = bytes.ReplaceAll(b, []byte(f), nil)
+	}
+	return b
+}
+
+// trimPartialSecret cuts from the end of a truncated body the start of a token the cut went
+// through, which redactBytes cannot recognise.
+func (c *credential) trimPartialSecret(b []byte) []byte {
+	tok := c.secret()
+	if tok == "" {
+		return b
+	}
+	for n := min(len(tok)-1, len(b)); n > 0; n-- {
+		if bytes.HasSuffix(b, []byte(tok[:n])) {
+			return b[:len(b)-n]
+		}
+	}
+	return b
+}
+
+// redactString returns s with every occurrence of the token replaced by [redacted].
+func (c *credential) redactString(s string) string {
+	if tok := c.secret(); tok != "" && strings.Contains(s, tok) {
+		s = strings.ReplaceAll(s, tok, redactedText)
+		for strings.Contains(s, tok) { // see redactBytes
+			s = strings.ReplaceAll(s, tok, "")
+		}
+	}
+	return s
+}
+
+// redactError makes err safe to return: an *Error in it has the token replaced in every
+// field, and an error whose text still holds the token is wrapped in one that prints it
+// redacted (errors.Is and errors.As still see through it; errors.Unwrap does not).
+func (c *credential) redactError(err error) error {
+	if err == nil || c.secret() == "" {
+		return err
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		e.Message, e.Type, e.Param = c.redactString(e.Message), c.redactString(e.Type), c.redactString(e.Param)
+		e.Method, e.Path = c.redactString(e.Method), c.redactString(e.Path)
+		e.Body = c.redactBytes(e.Body)
+	}
+	if msg := err.Error(); strings.Contains(msg, c.secret()) {
+		return &redactedError{msg: c.redactString(msg), err: err}
+	}
+	return err
+}
+
+// redactedError is an error whose text held the token, printed with it redacted.
+type redactedError struct {
+	msg string
+	err error
+}
+
+// Error is the wrapped error's text, the token redacted.
+func (e *redactedError) Error() string { return e.msg }
+
+// Is reports whether the wrapped error matches target.
+func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// As finds the first error of the wrapped chain that matches target.
+func (e *redactedError) As(target any) bool { return errors.As(e.err, target) }
+
+// GoString prints the redacted text, never the wrapped error's fields.
+func (e *redactedError) GoString() string { return "api.redactedError(" + strconv.Quote(e.msg) + ")" }

@@ -90,6 +90,20 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 		defer cancel()
 	}
 	req = req.WithContext(ctx)
+	if req.Body != nil {
+		// The transport waits for a body's Read before it gives up on a request; a body that
+		// blocks (an upload from a pipe) would hold the request past its context. Closing the
+		// body when the context ends unblocks it (see UploadTasks).
+		body := req.Body
+		stop := context.AfterFunc(ctx, func() {
+			if p, ok := body.(interface{ CloseWithError(error) error }); ok {
+				p.CloseWithError(ctx.Err()) // the transport's error then says why
+				return
+			}
+			body.Close()
+		})
+		defer stop()
+	}
 	// The header values are shared read-only slices: no allocation per request.
 	req.Header["Authorization"] = c.cred.values
 	req.Header["Accept"] = acceptJSON
@@ -98,20 +112,37 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {
+		if ce := ctx.Err(); ce != nil && !errors.Is(err, ce) {
+			err = fmt.Errorf("%w: %w", ce, err) // the body failed because the context ended
+		}
 		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: err}
 	}
 	defer res.Body.Close()
 	rl = c.noteRate(res.Header)
-	body, err := readCapped(res.Body, res.ContentLength, c.maxBody)
+	failed := res.StatusCode < 200 || res.StatusCode > 299
+	limit := c.maxBody
+	if failed {
+		limit = min(limit, maxErrorBody) // all of an error body an *Error keeps
+	}
+	body, err := readCapped(res.Body, res.ContentLength, limit, failed)
+	truncated := failed && errors.Is(err, errBodyTooLarge)
+	if truncated {
+		err = nil // an error answer keeps its status, its body cut at the cap
+	}
 	if err != nil {
 		if errors.Is(err, errBodyTooLarge) {
 			return nil, fmt.Errorf("api: %s: %s %s: %d response body exceeds %d bytes (WithMaxBodySize)", r.op, req.Method, req.URL.Path, res.StatusCode, c.maxBody)
 		}
 		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: fmt.Errorf("reading the %d response body: %w", res.StatusCode, err)}
 	}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
+	body = c.cred.redactBytes(body) // a server that echoes the token gives it back to no one
+	if truncated {
+		body = c.cred.trimPartialSecret(body)
+	}
+	if failed {
 		e := ParseError(res.StatusCode, res.Header, body)
 		e.Method, e.Path = req.Method, req.URL.Path
+		c.cred.redactError(e)
 		if res.StatusCode == http.StatusTooManyRequests {
 			c.pacer.backOff(e)
 		}
@@ -125,28 +156,45 @@ var acceptJSON = []string{"application/json"}
 
 var errBodyTooLarge = errors.New("body too large")
 
-// readCapped reads all of r, failing when it holds more than max bytes. size is the
-// announced length (-1 when unknown): a body that ends before it is an error.
-func readCapped(r io.Reader, size, max int64) ([]byte, error) {
-	if size > max {
+// readCapped reads all of r, failing with errBodyTooLarge when it holds more than limit bytes
+// (with the first limit bytes beside the error when keepPrefix is set, nil otherwise). size is
+// the announced length (-1 when unknown): a body that ends before it is io.ErrUnexpectedEOF,
+// one announced over limit is refused before a read unless keepPrefix is set. The buffer grows
+// as bytes arrive: an announced length is never allocated ahead of the bytes themselves
+// beyond 64 KiB.
+func readCapped(r io.Reader, size, limit int64, keepPrefix bool) ([]byte, error) {
+	if size > limit && !keepPrefix {
 		return nil, errBodyTooLarge
 	}
+	initial := int64(512)
 	if size >= 0 {
-		b := make([]byte, size)
-		if _, err := io.ReadFull(r, b); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
+		initial = min(size, 64<<10) + 1 // +1: room to read the end without growing
+	}
+	// The buffer never grows past limit+1 bytes, which bounds every read.
+	b := make([]byte, 0, min(initial, limit+1))
+	for int64(len(b)) <= limit {
+		if len(b) == cap(b) {
+			nb := make([]byte, len(b), min(max(2*int64(cap(b)), 512), limit+1))
+			copy(nb, b)
+			b = nb
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
 			return nil, err
 		}
-		return b, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
+	if int64(len(b)) > limit {
+		if keepPrefix {
+			return b[:limit], errBodyTooLarge
+		}
 		return nil, errBodyTooLarge
+	}
+	if size >= 0 && int64(len(b)) < size {
+		return nil, io.ErrUnexpectedEOF
 	}
 	return b, nil
 }
@@ -189,11 +237,11 @@ func (c *Client) noteRate(h http.Header) *RateLimit {
 func send[T any](ctx context.Context, c *Client, r request, what string, complete func(*T) bool) (*T, error) {
 	resp, err := c.do(ctx, r)
 	if err != nil {
-		return nil, err
+		return nil, c.cred.redactError(err)
 	}
 	v := new(T)
 	if err := decode(r.op, resp, v); err != nil {
-		return nil, err
+		return nil, c.cred.redactError(err)
 	}
 	if !complete(v) {
 		return nil, fmt.Errorf("api: %s: the %d response is not %s", r.op, resp.status, what)

@@ -28,13 +28,17 @@ const maxErrorBody = 64 << 10
 //
 // and anything else (an HTML page from a proxy, an empty body). Use errors.As to get it, or
 // IsNotFound, IsUnauthorized and IsRateLimited.
+//
+// An error answer whose body is over the cap keeps its status: the body is cut, not the
+// answer lost. The client replaces its own token by [redacted] in every field, should a
+// server echo it (ParseError, which knows no token, does not).
 type Error struct {
 	StatusCode int
 	Type       string        // "not_found_error", "RateLimitExceeded", … ("" when the body had none)
 	Message    string        // never empty
 	Param      string        // the parameter the error is about, when the body says
 	RetryAfter time.Duration // from Retry-After, on 429 and 503
-	Body       []byte        // the raw body, capped at 64 KiB
+	Body       []byte        // the raw body, capped at 64 KiB (and at WithMaxBodySize), the client's token redacted
 
 	Method string // the request's method
 	Path   string // the request's path, e.g. /v1/tasks/c5e2…

@@ -102,35 +102,43 @@ func (c *Client) ListTasks(ctx context.Context, opts ListTasksOptions) (*TaskPag
 // AllTasks walks every task of a squid, page after page from opts.Page (the first page when
 // 0), fetching each page only when the consumer reaches it. It stops when the consumer
 // stops: no request is made after a break. On failure it yields the error once, with a zero
-// TaskSummary, and ends. Pages are followed by number; the walk ends on the page whose
-// `next` is null (or on an empty page).
+// TaskSummary, and ends.
+//
+// The walk trusts the server only so far (the contract every All method shares):
+//   - It always ends: it asks no page beyond the last one the first answer announced, and it
+//     stops at the first page that is empty, short, or has no next page.
+//   - It never yields the same task twice (tasks are told apart by id).
+//   - An answer for another page than the one asked for ends it with an error wrapping
+//     ErrInconsistentPage.
+//   - When it ends having seen fewer tasks than the server's total_results counts (from
+//     opts.Page on), its last yield is an *IncompleteError saying how many of how many.
+//
+// Pages are numbered, so tasks added or deleted during the walk shift the pages under it: a
+// task added before the page being read pushes later ones a page further, where they are
+// seen again and skipped; a task deleted before it pulls a later one back onto a page
+// already read, and that one is missed. A shortfall ends the walk with an *IncompleteError
+// (Changed is true when the count moved); a deletion and an addition that cancel out go
+// unnoticed. Walk again, or walk while nobody changes the squid, for a complete list.
 //
 //	for task, err := range c.AllTasks(ctx, api.ListTasksOptions{Squid: squid, Limit: 100}) {
 //		if err != nil { return err }
 //		fmt.Println(task.Id)
 //	}
 func (c *Client) AllTasks(ctx context.Context, opts ListTasksOptions) iter.Seq2[TaskSummary, error] {
-	return func(yield func(TaskSummary, error) bool) {
-		if opts.Page == 0 {
-			opts.Page = 1
+	fetch := func(ctx context.Context, page int) (*listPage[TaskSummary], error) {
+		o := opts
+		o.Page = page
+		p, err := c.ListTasks(ctx, o)
+		if err != nil {
+			return nil, err
 		}
-		for {
-			page, err := c.ListTasks(ctx, opts)
-			if err != nil {
-				yield(TaskSummary{}, err)
-				return
-			}
-			for _, t := range page.Data {
-				if !yield(t, nil) {
-					return
-				}
-			}
-			if page.Next == nil || len(page.Data) == 0 {
-				return
-			}
-			opts.Page++
+		lp := &listPage[TaskSummary]{items: p.Data, page: p.Page, limit: p.Limit, totalResults: p.TotalResults, totalPages: p.TotalPages, hasNext: p.Next != nil}
+		if p.Warning != nil {
+			lp.warning = *p.Warning
 		}
+		return lp, nil
 	}
+	return walkPages(ctx, "AllTasks", opts.Page, opts.Limit, fetch, func(t TaskSummary) string { return string(t.Id) })
 }
 
 // AddTasks adds tasks to a squid (Add Tasks). Each task is a map of the crawler's task keys,

@@ -36,6 +36,12 @@ func uploadContentType(filename string) (string, error) {
 // ends the request with an error that says so. When the connection breaks after the body
 // was sent, the server may have taken the upload all the same; uploading the file again is
 // safe, since the server counts rows already in the squid as duplicates.
+//
+// The request ends when ctx ends or the client's timeout (WithTimeout) passes, whatever r
+// does: r is read by a goroutine of its own and fed to the request through a pipe, which is
+// closed when the request ends. A Read of r that blocks (a pipe, stdin, a network stream) may
+// therefore still be running when UploadTasks returns; r is not read again after it, and
+// closing r (when it can be) ends that goroutine.
 func (c *Client) UploadTasks(ctx context.Context, squid, filename string, r io.Reader) (*Upload, error) {
 	const op = "UploadTasks"
 	if squid == "" {
@@ -72,7 +78,7 @@ func (c *Client) UploadTasks(ctx context.Context, squid, filename string, r io.R
 		return req, nil
 	}}, "an upload (no id)", uploadComplete)
 	if re := readErr.Load(); err != nil && re != nil && !errors.As(err, new(*Error)) {
-		return nil, fmt.Errorf("api: %s: %w", op, re)
+		return nil, c.cred.redactError(fmt.Errorf("api: %s: %w", op, re))
 	}
 	return u, err
 }
