@@ -10,4 +10,5 @@
 //	go generate ./...
 package lobstr
 
+//go:generate go tool oapi-codegen -config openapi/oapi-codegen-models.yaml openapi/openapi.yaml
 //go:generate go tool oapi-codegen -config openapi/oapi-codegen.yaml openapi/openapi.yaml

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lobstr-go/lobstr/api"
 	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -64,7 +65,7 @@ func TestSeedBodiesThroughGeneratedClient(t *testing.T) {
 	if task == nil {
 		t.Fatalf("no JSON200 for %d %s", res.StatusCode(), res.Body)
 	}
-	if task.HashValue != hash || task.Status.Status != gen.Completed || !task.Status.IsDone || task.Status.TotalResults != 156 ||
+	if task.HashValue != hash || task.Status.Status != models.Completed || !task.Status.IsDone || task.Status.TotalResults != 156 ||
 		task.Status.StartedAt == nil || task.Status.StartedAt.Time.Nanosecond() != 278419000 || task.Status.DoneReason == nil || *task.Status.DoneReason != "completed" {
 		t.Fatalf("decoded task: %+v", task)
 	}
@@ -110,7 +111,7 @@ func TestModelsRoundTrip(t *testing.T) {
 		"upload-tasks.200.json":  &api.Upload{},
 		"upload-status.200.json": &api.Upload{},
 		"upload-status.202.json": &api.Upload{},
-		"add-tasks.request.json": &gen.AddTasksRequest{},
+		"add-tasks.request.json": &models.AddTasksRequest{},
 	}
 	for name, v := range cases {
 		in := readFixture(t, name)

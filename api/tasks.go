@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 // ValidHash reports whether s can be a task or upload hash: 32 lowercase hexadecimal
@@ -59,15 +60,15 @@ type ListTasksOptions struct {
 // MaxPageSize is the largest page List Tasks serves.
 const MaxPageSize = 100
 
-func (o ListTasksOptions) params(op string) (*gen.ListTasksParams, error) {
+func (o ListTasksOptions) params(op string) (*models.ListTasksParams, error) {
 	if o.Squid == "" {
 		return nil, argError(op, "Squid", "empty; a squid id is required")
 	}
-	p := &gen.ListTasksParams{Squid: o.Squid}
+	p := &models.ListTasksParams{Squid: o.Squid}
 	switch o.Type {
 	case "":
 	case "url", "params":
-		t := gen.ListTasksParamsType(o.Type)
+		t := models.ListTasksParamsType(o.Type)
 		p.Type = &t
 	default:
 		return nil, argError(op, "Type", "%q; want \"url\" or \"params\"", clip(o.Type, 40))
@@ -161,7 +162,7 @@ func (c *Client) AddTasks(ctx context.Context, squid string, tasks []map[string]
 		return nil, argError(op, "tasks", "empty; give at least one task")
 	}
 	// Each task is encoded once: the encoding both checks it (naming the one that fails) and
-	// goes into its batch's body, which has the shape of gen.AddTasksRequest.
+	// goes into its batch's body, which has the shape of models.AddTasksRequest.
 	type addBody struct {
 		Squid string            `json:"squid"`
 		Tasks []json.RawMessage `json:"tasks"`

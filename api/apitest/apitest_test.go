@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 	"github.com/lobstr-go/lobstr/internal/specvalidate"
 	"github.com/lobstr-go/lobstr/types"
 )
@@ -79,7 +80,7 @@ func TestSeed(t *testing.T) {
 	t.Run("get task answers the documented body", func(t *testing.T) {
 		got := get(t, srv, "/v1/tasks/"+SeedTaskHash)
 		expect(t, "Get Task", got, 200, string(sharedFixture(t, "get-task.200.json")))
-		var task gen.Task
+		var task models.Task
 		if err := json.Unmarshal(got.body, &task); err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +105,7 @@ func TestSeed(t *testing.T) {
 	})
 	t.Run("the other seed task is a full task", func(t *testing.T) {
 		got := get(t, srv, "/v1/tasks/6b9d3afdf4e76df374915a50d7a495c4")
-		task := decode[gen.Task](t, got)
+		task := decode[models.Task](t, got)
 		if got.status != 200 || task.HashValue != "6b9d3afdf4e76df374915a50d7a495c4" ||
 			task.Params["url"] != "https://www.linkedin.com/in/johndoe" || task.CreatedAt.String() != "2025-03-05T09:24:49.581177" ||
 			!task.Status.IsDone || task.Status.Status != "completed" || task.Status.EndedAt == nil {
@@ -179,7 +180,7 @@ func walk(t *testing.T, srv *Server, squid string, limit int) (ids []string, pag
 		if got.status != 200 {
 			t.Fatalf("GET %s: %d %s", next, got.status, got.body)
 		}
-		page := decode[gen.TaskPage](t, got)
+		page := decode[models.TaskPage](t, got)
 		link := func(p int) string { return fmt.Sprintf("%s/tasks?squid=%s&page=%d&limit=%d", srv.URL, squid, p, limit) }
 		if page.Page != n || page.Limit != limit || page.TotalResults != total || page.TotalPages != wantPages {
 			t.Fatalf("page %d of limit %d: page %d limit %d total_results %d total_pages %d", n, limit, page.Page, page.Limit, page.TotalResults, page.TotalPages)
@@ -219,7 +220,7 @@ func TestPagination(t *testing.T) {
 			tasks = append(tasks, map[string]any{"url": fmt.Sprintf("https://example.com/%d", batch*100+i)})
 		}
 		got := postJSON(t, srv, "/v1/tasks", map[string]any{"squid": "big", "tasks": tasks})
-		if res := decode[gen.AddTasksResult](t, got); got.status != 200 || len(res.Tasks) != len(tasks) {
+		if res := decode[models.AddTasksResult](t, got); got.status != 200 || len(res.Tasks) != len(tasks) {
 			t.Fatalf("adding batch %d: %d, %d added", batch, got.status, len(res.Tasks))
 		}
 	}
@@ -238,14 +239,14 @@ func TestPagination(t *testing.T) {
 	}
 
 	t.Run("default limit and page", func(t *testing.T) {
-		page := decode[gen.TaskPage](t, get(t, srv, "/v1/tasks?squid=big"))
+		page := decode[models.TaskPage](t, get(t, srv, "/v1/tasks?squid=big"))
 		if page.Limit != 50 || page.Page != 1 || len(page.Data) != 50 || page.Data[0].Id != want[0] ||
 			page.Next == nil || *page.Next != srv.URL+"/tasks?squid=big&page=2&limit=50" {
 			t.Errorf("default page: limit %d page %d, %d tasks, next %v", page.Limit, page.Page, len(page.Data), page.Next)
 		}
 	})
 	t.Run("type is kept in the links", func(t *testing.T) {
-		page := decode[gen.TaskPage](t, get(t, srv, "/v1/tasks?squid=big&type=params&page=2&limit=100"))
+		page := decode[models.TaskPage](t, get(t, srv, "/v1/tasks?squid=big&type=params&page=2&limit=100"))
 		if page.Next == nil || *page.Next != srv.URL+"/tasks?squid=big&type=params&page=3&limit=100" ||
 			page.Previous == nil || *page.Previous != srv.URL+"/tasks?squid=big&type=params&page=1&limit=100" {
 			t.Errorf("next %v previous %v", page.Next, page.Previous)
@@ -256,7 +257,7 @@ func TestPagination(t *testing.T) {
 	})
 	t.Run("past the end", func(t *testing.T) {
 		got := get(t, srv, "/v1/tasks?squid=big&page=9&limit=100")
-		page := decode[gen.TaskPage](t, got)
+		page := decode[models.TaskPage](t, got)
 		if got.status != 200 || len(page.Data) != 0 || page.Page != 9 || page.TotalPages != 3 || page.Next != nil ||
 			page.Previous == nil || *page.Previous != srv.URL+"/tasks?squid=big&page=3&limit=100" {
 			t.Errorf("page 9 of 3: %d %s", got.status, got.body)
@@ -317,7 +318,7 @@ func TestAddGetListDelete(t *testing.T) {
 	got = postJSON(t, srv, "/v1/tasks", map[string]any{"squid": "mine", "tasks": []any{
 		map[string]any{"url": "https://a"}, map[string]any{"url": "https://b", "depth": 2.0}, map[string]any{"url": "https://a"},
 	}})
-	res := decode[gen.AddTasksResult](t, got)
+	res := decode[models.AddTasksResult](t, got)
 	if got.status != 200 || res.DuplicatedCount != 1 || len(res.Tasks) != 2 {
 		t.Fatalf("adding a, b, a: %d %s", got.status, got.body)
 	}
@@ -341,12 +342,12 @@ func TestAddGetListDelete(t *testing.T) {
 	expect(t, "re-adding", got, 200, `{"duplicated_count": 2, "tasks": []}`)
 
 	// Listed, in order; gettable, pending.
-	page := decode[gen.TaskPage](t, get(t, srv, "/v1/tasks?squid=mine"))
+	page := decode[models.TaskPage](t, get(t, srv, "/v1/tasks?squid=mine"))
 	if page.TotalResults != 2 || page.Data[0].Id != res.Tasks[0].Id || page.Data[1].Id != res.Tasks[1].Id {
 		t.Fatalf("list after add: %+v", page)
 	}
 	got = get(t, srv, "/v1/tasks/"+res.Tasks[0].Id)
-	task := decode[gen.Task](t, got)
+	task := decode[models.Task](t, got)
 	if got.status != 200 || task.Status.Status != "pending" || task.Status.IsDone || task.Status.StartedAt != nil ||
 		task.Status.DoneReason != nil || task.Params["url"] != "https://a" || task.CreatedAt.String() != res.Tasks[0].CreatedAt.String() {
 		t.Errorf("get added task: %d %s", got.status, got.body)
@@ -360,7 +361,7 @@ func TestAddGetListDelete(t *testing.T) {
 	if list := srv.Tasks("mine"); len(list) != 1 || list[0].Id != res.Tasks[1].Id {
 		t.Errorf("after delete the squid holds %+v", list)
 	}
-	again := decode[gen.AddTasksResult](t, postJSON(t, srv, "/v1/tasks", map[string]any{"squid": "mine", "tasks": []any{map[string]any{"url": "https://a"}}}))
+	again := decode[models.AddTasksResult](t, postJSON(t, srv, "/v1/tasks", map[string]any{"squid": "mine", "tasks": []any{map[string]any{"url": "https://a"}}}))
 	if again.DuplicatedCount != 0 || len(again.Tasks) != 1 || again.Tasks[0].Id == res.Tasks[0].Id {
 		t.Errorf("re-adding a deleted task: %+v", again)
 	}
@@ -393,21 +394,21 @@ func TestAddRefusesEmptyTasks(t *testing.T) {
 func TestPutTask(t *testing.T) {
 	srv := NewServer(t)
 	ts, _ := types.ParseTimestamp("2025-01-01T00:00:00Z")
-	task := gen.Task{HashValue: "0123456789abcdef0123456789abcdef", CreatedAt: ts, IsActive: true,
-		Params: gen.Params{"url": "https://p"}, Module: types.ModuleInt(7), Object: "task",
-		Status: gen.TaskStatus{Status: "running", Errors: json.RawMessage("null")}}
+	task := models.Task{HashValue: "0123456789abcdef0123456789abcdef", CreatedAt: ts, IsActive: true,
+		Params: models.Params{"url": "https://p"}, Module: types.ModuleInt(7), Object: "task",
+		Status: models.TaskStatus{Status: "running", Errors: json.RawMessage("null")}}
 	srv.PutTask("other", task)
 	if list := srv.Tasks("other"); len(list) != 1 || list[0].Id != task.HashValue || list[0].Params["url"] != "https://p" {
 		t.Fatalf("Tasks after PutTask: %+v", list)
 	}
 	got := get(t, srv, "/v1/tasks/"+task.HashValue)
-	if r := decode[gen.Task](t, got); got.status != 200 || r.Status.Status != "running" || r.Module.String() != "7" ||
+	if r := decode[models.Task](t, got); got.status != 200 || r.Status.Status != "running" || r.Module.String() != "7" ||
 		r.CreatedAt.String() != "2025-01-01T00:00:00Z" {
 		t.Errorf("get put task: %s", got.body)
 	}
 	// Replacing the seed task: keeps its place, List now shows the new params.
 	seed, _ := srv.Task(SeedTaskHash)
-	seed.Params = gen.Params{"url": "https://replaced"}
+	seed.Params = models.Params{"url": "https://replaced"}
 	srv.PutTask(SeedSquid, seed)
 	if list := srv.Tasks(SeedSquid); len(list) != 2 || list[1].Id != SeedTaskHash || list[1].Params["url"] != "https://replaced" {
 		t.Errorf("after replacing: %+v", list)
@@ -464,7 +465,7 @@ func TestResponseViolation(t *testing.T) {
 		return resp
 	}
 	got := get(t, srv, "/v1/tasks/"+SeedTaskHash)
-	if got.status != 200 || decode[gen.Task](t, got).HashValue != "XYZ" {
+	if got.status != 200 || decode[models.Task](t, got).HashValue != "XYZ" {
 		t.Errorf("the broken answer was not delivered: %d %s", got.status, got.body)
 	}
 	v := c.all()
@@ -620,7 +621,7 @@ func TestConcurrentClients(t *testing.T) {
 			for i := range 10 {
 				b, _ := json.Marshal(map[string]any{"squid": "busy", "tasks": []any{map[string]any{"url": fmt.Sprintf("https://%d/%d", w, i)}}})
 				got := call(t, srv, "POST", "/v1/tasks", bytes.NewReader(b), "application/json")
-				res := decode[gen.AddTasksResult](t, got)
+				res := decode[models.AddTasksResult](t, got)
 				if got.status != 200 || len(res.Tasks) != 1 {
 					t.Errorf("add: %d %s", got.status, got.body)
 					return

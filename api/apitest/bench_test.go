@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 // BenchmarkFake measures the fake over loopback HTTP, with validation on and off.
@@ -21,8 +21,8 @@ func BenchmarkFake(b *testing.B) {
 				srv := NewServer(b, WithValidation(on))
 				srv.AddSquid("bench")
 				for i := range 100 {
-					srv.PutTask("bench", gen.Task{HashValue: fmt.Sprintf("%032x", i), CreatedAt: now(), IsActive: true,
-						Params: gen.Params{"url": fmt.Sprintf("https://www.linkedin.com/in/someone-%d", i)}, Object: "task", Status: pendingStatus()})
+					srv.PutTask("bench", models.Task{HashValue: fmt.Sprintf("%032x", i), CreatedAt: now(), IsActive: true,
+						Params: models.Params{"url": fmt.Sprintf("https://www.linkedin.com/in/someone-%d", i)}, Object: "task", Status: pendingStatus()})
 				}
 				client := srv.Client()
 				req, err := http.NewRequest("GET", srv.URL+op.path, nil)

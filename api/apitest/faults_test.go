@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 func TestScriptedStatuses(t *testing.T) {
@@ -180,13 +180,13 @@ func TestEnforcedRateLimit(t *testing.T) {
 }
 
 // poll gets a task and returns its status.
-func poll(t *testing.T, srv *Server, hash string) gen.TaskStatus {
+func poll(t *testing.T, srv *Server, hash string) models.TaskStatus {
 	t.Helper()
 	got := get(t, srv, "/v1/tasks/"+hash)
 	if got.status != 200 {
 		t.Fatalf("GET task: %d %s", got.status, got.body)
 	}
-	return decode[gen.Task](t, got).Status
+	return decode[models.Task](t, got).Status
 }
 
 func TestLifecycleByPolls(t *testing.T) {
@@ -267,7 +267,7 @@ func TestLifecycleByDuration(t *testing.T) {
 
 func TestWithLifecycle(t *testing.T) {
 	srv := NewServer(t, WithLifecycle(Lifecycle{Polls: 2, Results: 5}))
-	res := decode[gen.AddTasksResult](t, postJSON(t, srv, "/v1/tasks", map[string]any{"squid": SeedSquid, "tasks": []any{map[string]any{"url": "https://new"}}}))
+	res := decode[models.AddTasksResult](t, postJSON(t, srv, "/v1/tasks", map[string]any{"squid": SeedSquid, "tasks": []any{map[string]any{"url": "https://new"}}}))
 	if len(res.Tasks) != 1 {
 		t.Fatalf("add: %+v", res)
 	}

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 	"github.com/lobstr-go/lobstr/openapi"
 )
 
@@ -451,7 +451,7 @@ func TestListTasksHugePage(t *testing.T) {
 			t.Errorf("%s: status %d %s", what, got.status, got.body)
 			continue
 		}
-		page := decode[gen.TaskPage](t, got)
+		page := decode[models.TaskPage](t, got)
 		if len(page.Data) != 0 || page.Next != nil || page.ResultFrom != nil || page.TotalResults != 2 {
 			t.Errorf("%s: %s, want an empty page of 2 results", what, got.body)
 		}
@@ -639,7 +639,7 @@ func FuzzOperations(f *testing.F) {
 			t.Fatalf("%s: body %q is not a JSON object: %v", what, w.Body, err)
 		}
 		if w.Code >= 400 {
-			var e gen.Error
+			var e models.Error
 			_, hasDetail := shape["detail"]
 			_, hasError := shape["error"]
 			if err := e.UnmarshalJSON(w.Body.Bytes()); err != nil || !hasDetail && !hasError {

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 // Lifecycle moves a task from pending through running to its end, over a number of Get Task
@@ -20,7 +20,7 @@ type Lifecycle struct {
 	// is 0. With neither, the first Get Task finds the task done.
 	Duration time.Duration
 	// End is how the task ends: "completed" (when empty), "failed" or "aborted".
-	End gen.TaskState
+	End models.TaskState
 	// Results is status.total_results when the task completes; a failed or aborted task ends
 	// with half as many (an aborted task may have partial results).
 	Results int
@@ -57,7 +57,7 @@ func newLifeState(l Lifecycle, start time.Time) *lifeState {
 }
 
 // poll advances the task by one Get Task call made at now.
-func (s *lifeState) poll(t *gen.Task, now time.Time) {
+func (s *lifeState) poll(t *models.Task, now time.Time) {
 	if s.done {
 		return
 	}
@@ -109,7 +109,7 @@ func (s *lifeState) poll(t *gen.Task, now time.Time) {
 		st.EndedAt = &ended
 		st.IsDone = true
 		st.Status = s.l.End
-		reason := map[gen.TaskState]string{"completed": "completed", "aborted": "run_aborted", "failed": "error"}[s.l.End]
+		reason := map[models.TaskState]string{"completed": "completed", "aborted": "run_aborted", "failed": "error"}[s.l.End]
 		st.DoneReason = &reason
 		st.TotalResults = s.l.Results
 		if s.l.End != "completed" {

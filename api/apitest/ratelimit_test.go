@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 // rateHeadersOf reads the three rate-limit headers of an answer, each sent exactly once.
@@ -47,7 +48,7 @@ func TestRateLimitHeadersOnEveryStatus(t *testing.T) {
 		{"200 Get Task", 200, func() response { return get(t, srv, "/v1/tasks/"+SeedTaskHash) }},
 		{"200 Upload Tasks", 200, func() response {
 			got := call(t, srv, "POST", "/v1/tasks/upload", strings.NewReader(string(form)), ctype)
-			uploadID = decode[gen.Upload](t, got).Id
+			uploadID = decode[models.Upload](t, got).Id
 			return got
 		}},
 		{"202 Check Upload Status", 202, func() response { return get(t, srv, "/v1/tasks/upload/"+uploadID) }},

@@ -12,6 +12,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 // server implements the operations of the document on a Fake's state.
@@ -28,17 +29,17 @@ var (
 	errSquidNotFound  = errorBody([]byte(`{"error":{"message":"Squid not found","type":"not_found_error","param":"squid"}}`))
 )
 
-func errorBody(raw []byte) gen.Error {
-	var e gen.Error
+func errorBody(raw []byte) models.Error {
+	var e models.Error
 	if err := e.UnmarshalJSON(raw); err != nil {
 		panic("apitest: bad error body: " + err.Error())
 	}
 	return e
 }
 
-func detailError(msg string) gen.Error {
-	var e gen.Error
-	if err := e.FromDetailError(gen.DetailError{Detail: msg}); err != nil {
+func detailError(msg string) models.Error {
+	var e models.Error
+	if err := e.FromDetailError(models.DetailError{Detail: msg}); err != nil {
 		panic(err)
 	}
 	return e
@@ -55,7 +56,7 @@ func rateHeaders(ctx context.Context) (limit, left *int, reset *int64) {
 }
 
 // badRequestBody is a 400 answer with body e and the rate-limit headers.
-func badRequestBody(ctx context.Context, e gen.Error) gen.BadRequestJSONResponse {
+func badRequestBody(ctx context.Context, e models.Error) gen.BadRequestJSONResponse {
 	r := gen.BadRequestJSONResponse{Body: e}
 	r.Headers.XRateLimitLimit, r.Headers.XRateLimitRemaining, r.Headers.XRateLimitReset = rateHeaders(ctx)
 	return r
@@ -67,7 +68,7 @@ func tooLargeBody(limit int64) detailBody {
 }
 
 // notFoundBody is a 404 answer with body e and the rate-limit headers.
-func notFoundBody(ctx context.Context, e gen.Error) gen.NotFoundJSONResponse {
+func notFoundBody(ctx context.Context, e models.Error) gen.NotFoundJSONResponse {
 	r := gen.NotFoundJSONResponse{Body: e}
 	r.Headers.XRateLimitLimit, r.Headers.XRateLimitRemaining, r.Headers.XRateLimitReset = rateHeaders(ctx)
 	return r
@@ -103,12 +104,12 @@ func (s *server) ListTasks(ctx context.Context, req gen.ListTasksRequestObject) 
 		return gen.ListTasks404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errSquidNotFound)}, nil
 	}
 	total := len(sq.order)
-	body := gen.TaskPage{
+	body := models.TaskPage{
 		TotalResults: total,
 		Limit:        limit,
 		Page:         page,
 		TotalPages:   (total + limit - 1) / limit,
-		Data:         []gen.TaskSummary{},
+		Data:         []models.TaskSummary{},
 	}
 	// page ≤ TotalPages keeps (page-1)*limit within total: a page past the end, however
 	// large, computes no offset (which could overflow) and is empty.
@@ -162,7 +163,7 @@ func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (g
 	if !ok {
 		return gen.AddTasks404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errSquidNotFound)}, nil
 	}
-	result := gen.AddTasksResult{Tasks: []gen.AddedTask{}}
+	result := models.AddTasksResult{Tasks: []models.AddedTask{}}
 	for _, params := range body.Tasks {
 		key := paramsKey(params)
 		if _, dup := sq.keys[key]; dup {
@@ -170,7 +171,7 @@ func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (g
 			continue
 		}
 		t := f.newTask(body.Squid, sq, params, key).task
-		result.Tasks = append(result.Tasks, gen.AddedTask{
+		result.Tasks = append(result.Tasks, models.AddedTask{
 			Id: t.HashValue, Object: "task", CreatedAt: t.CreatedAt, IsActive: t.IsActive, Params: t.Params, Module: t.Module,
 		})
 	}
@@ -184,7 +185,7 @@ func (s *server) GetTask(ctx context.Context, req gen.GetTaskRequestObject) (gen
 	f := s.f
 	f.mu.Lock()
 	rec, ok := f.tasks[req.TaskHash]
-	var task gen.Task
+	var task models.Task
 	if ok {
 		if rec.life != nil {
 			rec.life.poll(&rec.task, time.Now())
@@ -209,7 +210,7 @@ func (s *server) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject
 	if !ok {
 		return gen.DeleteTask404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errDeleteNotFound)}, nil
 	}
-	resp := gen.DeleteTask200JSONResponse{Body: gen.DeletedTask{Id: req.TaskHash, Object: "task", Deleted: true}}
+	resp := gen.DeleteTask200JSONResponse{Body: models.DeletedTask{Id: req.TaskHash, Object: "task", Deleted: true}}
 	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
 	return resp, nil
 }
@@ -287,7 +288,7 @@ func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObje
 	if !ok {
 		return gen.UploadTasks404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errSquidNotFound)}, nil
 	}
-	resp := gen.UploadTasks200JSONResponse{Body: gen.Upload{Id: u.id, Object: "task_upload"}}
+	resp := gen.UploadTasks200JSONResponse{Body: models.Upload{Id: u.id, Object: "task_upload"}}
 	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
 	return resp, nil
 }
@@ -297,12 +298,12 @@ func (s *server) GetUpload(ctx context.Context, req gen.GetUploadRequestObject) 
 	f := s.f
 	f.mu.Lock()
 	u, ok := f.uploads[req.UploadTaskId]
-	var body gen.Upload
+	var body models.Upload
 	finished := false
 	if ok {
 		u.checks = min(u.checks+1, finishedAt)
 		state := u.state()
-		body = gen.Upload{Id: u.id, Object: "task_upload", State: &state, Meta: nullable.NewNullNullable[gen.UploadMeta]()}
+		body = models.Upload{Id: u.id, Object: "task_upload", State: &state, Meta: nullable.NewNullNullable[models.UploadMeta]()}
 		if finished = u.checks >= finishedAt; finished {
 			f.finish(u)
 			if !u.failed {

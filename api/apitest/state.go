@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 	"github.com/lobstr-go/lobstr/openapi"
 	"github.com/lobstr-go/lobstr/types"
 )
@@ -38,16 +38,16 @@ type squid struct {
 // taskRecord is a task and how the fake shows it.
 type taskRecord struct {
 	squid   string
-	task    gen.Task
-	summary *gen.TaskSummary // what List Tasks shows, when it is not derived from task (a seed)
+	task    models.Task
+	summary *models.TaskSummary // what List Tasks shows, when it is not derived from task (a seed)
 	life    *lifeState
 }
 
-func (t *taskRecord) listed() gen.TaskSummary {
+func (t *taskRecord) listed() models.TaskSummary {
 	if t.summary != nil {
 		return *t.summary
 	}
-	return gen.TaskSummary{Id: t.task.HashValue, CreatedAt: t.task.CreatedAt, IsActive: t.task.IsActive, Params: t.task.Params}
+	return models.TaskSummary{Id: t.task.HashValue, CreatedAt: t.task.CreatedAt, IsActive: t.task.IsActive, Params: t.task.Params}
 }
 
 // seed loads the documented examples.
@@ -56,9 +56,9 @@ func (f *Fake) seed() {
 	f.tasks = map[string]*taskRecord{}
 	f.uploads = map[string]*upload{}
 
-	var page gen.TaskPage
+	var page models.TaskPage
 	mustDecode("list-tasks.200.json", &page)
-	var seedTask gen.Task
+	var seedTask models.Task
 	mustDecode("get-task.200.json", &seedTask)
 
 	sq := f.addSquid(SeedSquid)
@@ -76,25 +76,25 @@ func (f *Fake) seed() {
 		sq.keys[paramsKey(s.Params)] = s.Id
 	}
 
-	var up gen.Upload
+	var up models.Upload
 	mustDecode("upload-status.200.json", &up)
 	meta, _ := up.Meta.Get()
 	f.uploads[up.Id] = &upload{id: up.Id, squid: SeedSquid, checks: finishedAt, meta: meta, inserted: true}
 }
 
 // completedTask makes a plausible finished task of a listed one: the other seed task.
-func completedTask(s gen.TaskSummary) gen.Task {
+func completedTask(s models.TaskSummary) models.Task {
 	started, _ := types.ParseTimestamp("2025-03-05T09:31:12.204512")
 	ended, _ := types.ParseTimestamp("2025-03-05T09:32:40.918377")
 	reason := "completed"
-	return gen.Task{
+	return models.Task{
 		HashValue: s.Id,
 		CreatedAt: s.CreatedAt,
 		IsActive:  s.IsActive,
 		Params:    s.Params,
 		Module:    types.ModuleInt(5),
 		Object:    "task",
-		Status: gen.TaskStatus{
+		Status: models.TaskStatus{
 			Status:       "completed",
 			StartedAt:    &started,
 			EndedAt:      &ended,
@@ -133,7 +133,7 @@ func (f *Fake) AddSquid(squid string) {
 // PutTask adds task to squid (made if needed), or replaces the task of the same hash,
 // wherever it was; a replaced task keeps its place in its squid's list. List Tasks shows it
 // as derived from task, and its lifecycle, if any, is dropped.
-func (f *Fake) PutTask(squidID string, task gen.Task) {
+func (f *Fake) PutTask(squidID string, task models.Task) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	hash := task.HashValue
@@ -152,12 +152,12 @@ func (f *Fake) PutTask(squidID string, task gen.Task) {
 
 // Task returns the task of that hash as Get Task shows it now (without advancing its
 // lifecycle), and whether it exists.
-func (f *Fake) Task(hash string) (gen.Task, bool) {
+func (f *Fake) Task(hash string) (models.Task, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	rec, ok := f.tasks[hash]
 	if !ok {
-		return gen.Task{}, false
+		return models.Task{}, false
 	}
 	t := rec.task
 	t.Params = maps.Clone(t.Params)
@@ -166,14 +166,14 @@ func (f *Fake) Task(hash string) (gen.Task, bool) {
 
 // Tasks returns the tasks of a squid as List Tasks shows them, in its order (nil for an
 // unknown squid).
-func (f *Fake) Tasks(squidID string) []gen.TaskSummary {
+func (f *Fake) Tasks(squidID string) []models.TaskSummary {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	sq, ok := f.squids[squidID]
 	if !ok {
 		return nil
 	}
-	out := make([]gen.TaskSummary, 0, len(sq.order))
+	out := make([]models.TaskSummary, 0, len(sq.order))
 	for _, h := range sq.order {
 		s := f.tasks[h].listed()
 		s.Params = maps.Clone(s.Params)
@@ -200,9 +200,9 @@ func (f *Fake) removeTask(hash string) bool {
 }
 
 // newTask adds a task made from params to a squid, as Add Tasks and uploads do. f.mu is held.
-func (f *Fake) newTask(squidID string, sq *squid, params gen.Params, key string) *taskRecord {
+func (f *Fake) newTask(squidID string, sq *squid, params models.Params, key string) *taskRecord {
 	hash := newHash()
-	rec := &taskRecord{squid: squidID, task: gen.Task{
+	rec := &taskRecord{squid: squidID, task: models.Task{
 		HashValue: hash,
 		CreatedAt: now(),
 		IsActive:  true,
@@ -220,12 +220,12 @@ func (f *Fake) newTask(squidID string, sq *squid, params gen.Params, key string)
 	return rec
 }
 
-func pendingStatus() gen.TaskStatus {
-	return gen.TaskStatus{Status: "pending", Errors: json.RawMessage("null")}
+func pendingStatus() models.TaskStatus {
+	return models.TaskStatus{Status: "pending", Errors: json.RawMessage("null")}
 }
 
 // paramsKey is the identity of a task's params, for duplicates: JSON with sorted keys.
-func paramsKey(p gen.Params) string {
+func paramsKey(p models.Params) string {
 	b, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Sprint(p)

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 // finishedAt is the Check Upload Status call that finds an upload finished: the first
@@ -33,11 +33,11 @@ type upload struct {
 	failed   bool // the file could not be read (not UTF-8, no header)
 
 	inserted bool // rows were added to the squid, meta is final
-	meta     gen.UploadMeta
+	meta     models.UploadMeta
 }
 
 // state returns the state a check sees after checks checks.
-func (u *upload) state() gen.UploadState {
+func (u *upload) state() models.UploadState {
 	switch {
 	case u.checks < 2:
 		return "PENDING"
@@ -59,13 +59,13 @@ func (f *Fake) finish(u *upload) {
 		return
 	}
 	sq := f.addSquid(u.squid)
-	m := gen.UploadMeta{Valid: len(u.keys) + u.repeated, Invalid: u.invalid, Duplicates: u.repeated}
+	m := models.UploadMeta{Valid: len(u.keys) + u.repeated, Invalid: u.invalid, Duplicates: u.repeated}
 	for _, key := range u.keys {
 		if _, dup := sq.keys[key]; dup {
 			m.Duplicates++
 			continue
 		}
-		var params gen.Params
+		var params models.Params
 		if err := json.Unmarshal([]byte(key), &params); err != nil {
 			panic("apitest: a row's key does not decode: " + err.Error()) // paramsKey made it
 		}
@@ -139,7 +139,7 @@ func parseTasks(u *upload, r io.Reader, filename, contentType string) error {
 			u.invalid++
 			continue
 		}
-		params := make(gen.Params, len(header))
+		params := make(models.Params, len(header))
 		for i, k := range header {
 			params[k] = rec[i]
 		}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 // uploadFile uploads content and returns the upload's id.
@@ -19,7 +19,7 @@ func uploadFile(t *testing.T, srv *Server, squid, filename, fileType, content st
 	// The file comes before the squid: the fake must not need the squid first.
 	ctype, body := uploadForm(t, filename, fileType, content, [2]string{"file", ""}, [2]string{"squid", squid})
 	got := call(t, srv, "POST", "/v1/tasks/upload", bytes.NewReader(body), ctype)
-	up := decode[gen.Upload](t, got)
+	up := decode[models.Upload](t, got)
 	if got.status != 200 || !hashRE.MatchString(up.Id) || up.Object != "task_upload" || up.State != nil || up.Meta.IsSpecified() {
 		t.Fatalf("upload: %d %s", got.status, got.body)
 	}
@@ -31,7 +31,7 @@ func uploadFile(t *testing.T, srv *Server, squid, filename, fileType, content st
 
 // checkUntilDone checks the upload three times and returns the final answer, checking the
 // PENDING, PROGRESS steps on the way.
-func checkUntilDone(t *testing.T, srv *Server, id string) gen.Upload {
+func checkUntilDone(t *testing.T, srv *Server, id string) models.Upload {
 	t.Helper()
 	for _, state := range []string{"PENDING", "PROGRESS"} {
 		got := get(t, srv, "/v1/tasks/upload/"+id)
@@ -41,10 +41,10 @@ func checkUntilDone(t *testing.T, srv *Server, id string) gen.Upload {
 	if got.status != 200 {
 		t.Fatalf("third check: %d %s", got.status, got.body)
 	}
-	return decode[gen.Upload](t, got)
+	return decode[models.Upload](t, got)
 }
 
-func metaOf(t *testing.T, up gen.Upload) gen.UploadMeta {
+func metaOf(t *testing.T, up models.Upload) models.UploadMeta {
 	t.Helper()
 	if up.State == nil || *up.State != "SUCCESS" {
 		t.Fatalf("upload state %v, want SUCCESS", up.State)
@@ -56,7 +56,7 @@ func metaOf(t *testing.T, up gen.Upload) gen.UploadMeta {
 	return m
 }
 
-func urls(list []gen.TaskSummary) []string {
+func urls(list []models.TaskSummary) []string {
 	var out []string
 	for _, s := range list {
 		out = append(out, fmt.Sprint(s.Params["url"], "|", s.Params["keyword"]))
@@ -80,7 +80,7 @@ func TestUploadFlows(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := NewServer(t)
 			srv.AddSquid("up")
-			srv.PutTask("up", gen.Task{HashValue: "0123456789abcdef0123456789abcdef", Params: gen.Params{"url": "https://seed", "keyword": "s"},
+			srv.PutTask("up", models.Task{HashValue: "0123456789abcdef0123456789abcdef", Params: models.Params{"url": "https://seed", "keyword": "s"},
 				Object: "task", Status: pendingStatus(), CreatedAt: now()})
 			id := uploadFile(t, srv, "up", tc.filename, tc.fileType, tc.content)
 			if n := len(srv.Tasks("up")); n != 1 {
@@ -88,7 +88,7 @@ func TestUploadFlows(t *testing.T) {
 			}
 			m := metaOf(t, checkUntilDone(t, srv, id))
 			// a, b, d new; a again and seed duplicates; "https://c" (one column) and the empty row invalid.
-			if m != (gen.UploadMeta{Valid: 5, Inserted: 3, Duplicates: 2, Invalid: 2}) {
+			if m != (models.UploadMeta{Valid: 5, Inserted: 3, Duplicates: 2, Invalid: 2}) {
 				t.Errorf("meta %+v, want valid 5 inserted 3 duplicates 2 invalid 2", m)
 			}
 			want := "https://seed|s,https://a|x,https://b|y, z,https://d|w"
@@ -97,12 +97,12 @@ func TestUploadFlows(t *testing.T) {
 			}
 			// Finished: later checks say the same, and insert nothing more.
 			again := get(t, srv, "/v1/tasks/upload/"+id)
-			if again.status != 200 || metaOf(t, decode[gen.Upload](t, again)) != m || len(srv.Tasks("up")) != 4 {
+			if again.status != 200 || metaOf(t, decode[models.Upload](t, again)) != m || len(srv.Tasks("up")) != 4 {
 				t.Errorf("a fourth check: %d %s, %d tasks", again.status, again.body, len(srv.Tasks("up")))
 			}
 			// The inserted tasks are real: gettable and pending.
 			got := get(t, srv, "/v1/tasks/"+srv.Tasks("up")[1].Id)
-			if task := decode[gen.Task](t, got); got.status != 200 || task.Status.Status != "pending" || task.Module.String() != SeedModule {
+			if task := decode[models.Task](t, got); got.status != 200 || task.Status.Status != "pending" || task.Module.String() != SeedModule {
 				t.Errorf("an uploaded task: %d %s", got.status, got.body)
 			}
 		})
@@ -205,7 +205,7 @@ func TestLargeUpload(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("upload: %d %s", resp.StatusCode, b)
 	}
-	up := decode[gen.Upload](t, response{status: resp.StatusCode, body: b})
+	up := decode[models.Upload](t, response{status: resp.StatusCode, body: b})
 	m := metaOf(t, checkUntilDone(t, srv, up.Id))
 	rows := (size + block.Len() - 1) / block.Len() * 1000
 	if m.Inserted != 1000 || m.Valid != rows || m.Duplicates != rows-1000 || m.Invalid != 0 {

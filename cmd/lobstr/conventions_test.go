@@ -18,7 +18,7 @@ import (
 
 	"github.com/lobstr-go/lobstr/api"
 	"github.com/lobstr-go/lobstr/api/apitest"
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 	"github.com/lobstr-go/lobstr/types"
 )
 
@@ -75,10 +75,10 @@ const longTask = "0123456789abcdef0123456789abcd01"
 func wideServer(t *testing.T) invocation {
 	srv := apitest.NewServer(t, apitest.WithToken(testToken))
 	ts, _ := types.ParseTimestamp("2025-03-06T10:00:00.000000")
-	srv.PutTask(apitest.SeedSquid, gen.Task{
+	srv.PutTask(apitest.SeedSquid, models.Task{
 		HashValue: longTask, CreatedAt: ts, IsActive: false, Module: types.ModuleInt(5), Object: "task",
-		Params: gen.Params{"url": "https://www.linkedin.com/in/a-rather-long-profile-name-0123456789/details/experience?lang=en"},
-		Status: gen.TaskStatus{Status: gen.Pending, Errors: json.RawMessage("null")},
+		Params: models.Params{"url": "https://www.linkedin.com/in/a-rather-long-profile-name-0123456789/details/experience?lang=en"},
+		Status: models.TaskStatus{Status: models.Pending, Errors: json.RawMessage("null")},
 	})
 	return invocation{env: envFor(srv.URL, srv.Token)}
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/lobstr-go/lobstr/api/apitest"
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 	"github.com/lobstr-go/lobstr/openapi"
 	"github.com/lobstr-go/lobstr/types"
 )
@@ -37,14 +37,14 @@ func lifeTask(t *testing.T, hash string, l apitest.Lifecycle) (url, token string
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.PutTask(apitest.SeedSquid, gen.Task{
+	srv.PutTask(apitest.SeedSquid, models.Task{
 		HashValue: hash,
 		CreatedAt: ts,
 		IsActive:  true,
 		Module:    types.ModuleInt(5),
 		Object:    "task",
-		Params:    gen.Params{"url": "https://www.example.com/" + hash},
-		Status:    gen.TaskStatus{Status: gen.Pending, Errors: json.RawMessage("null")},
+		Params:    models.Params{"url": "https://www.example.com/" + hash},
+		Status:    models.TaskStatus{Status: models.Pending, Errors: json.RawMessage("null")},
 	})
 	srv.SetLifecycle(hash, l)
 	return srv.URL, srv.Token

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/lobstr-go/lobstr/api/apitest"
-	"github.com/lobstr-go/lobstr/gen"
+	"github.com/lobstr-go/lobstr/gen/models"
 	"github.com/lobstr-go/lobstr/types"
 )
 
@@ -264,14 +264,14 @@ func seedDemo(fake *apitest.Fake) http.Handler {
 	start := map[string]apitest.Lifecycle{}
 	fake.AddSquid(demoSquid)
 	for _, d := range demoTasks {
-		fake.PutTask(demoSquid, gen.Task{
+		fake.PutTask(demoSquid, models.Task{
 			HashValue: d.hash,
 			CreatedAt: created,
 			IsActive:  true,
 			Module:    types.ModuleString(apitest.SeedModule),
 			Object:    "task",
-			Params:    gen.Params{"url": d.url},
-			Status:    gen.TaskStatus{Status: gen.Pending, Errors: json.RawMessage("null")},
+			Params:    models.Params{"url": d.url},
+			Status:    models.TaskStatus{Status: models.Pending, Errors: json.RawMessage("null")},
 		})
 		start[d.hash] = d.life
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"encoding/json"
-	"github.com/lobstr-go/lobstr/api/apitest"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lobstr-go/lobstr/api/apitest"
 )
 
 const (
