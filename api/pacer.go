@@ -477,13 +477,13 @@ func (f *family) learn(reset time.Time) {
 	f.lastReset = reset
 }
 
-// backOff takes a 429 into account: the window is spent, and a believable Retry-After holds
-// the family.
+// backOff takes a 429 into account: a believable Retry-After holds the family for that long
+// (after which the window's headers rule again); without one, the window is spent.
 func (f *family) backOff(e *Error, now time.Time) {
-	if f.known {
-		f.budget = min(f.budget, f.answered+f.charged)
-	}
 	if e.RetryAfter <= 0 || e.RetryAfter > maxBelievedRetryAfter {
+		if f.known {
+			f.budget = min(f.budget, f.answered+f.charged)
+		}
 		return
 	}
 	if t := now.Add(e.RetryAfter); t.After(f.until) {
