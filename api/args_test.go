@@ -23,7 +23,7 @@ func countingClient(t *testing.T) (*Client, *atomic.Int32) {
 		w.WriteHeader(500)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(WithToken("t"), WithBaseURL(srv.URL), WithMaxRetries(0), WithoutPacing())
+	c, err := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithMaxRetries(0), WithoutPacing())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestUploadReadErrorIsReported(t *testing.T) {
 		io.WriteString(w, `{"id": "427a7bfc54cf4ce483d83ba23425164b", "object": "task_upload"}`)
 	}))
 	defer srv.Close()
-	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL), WithoutPacing())
+	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithoutPacing())
 	_, err := c.UploadTasks(t.Context(), "sq", "tasks.csv", &failingReader{n: 3})
 	if err == nil || !strings.Contains(err.Error(), "reading tasks.csv: disk on fire") {
 		t.Fatalf("err = %v", err)
@@ -157,7 +157,7 @@ func TestRateLimitOfLastResponse(t *testing.T) {
 		w.WriteHeader(404)
 	}))
 	defer srv.Close()
-	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL))
+	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"))
 	if (c.RateLimit() != RateLimit{}) {
 		t.Fatal("rate limit known before any response")
 	}

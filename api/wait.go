@@ -69,7 +69,8 @@ func newWaitConfig(opts []WaitOption) waitConfig {
 // waitFor gets a value until done says it is finished, waiting between gets with a growing
 // interval, and calls progress (when set) with every value. It polls through failures that
 // a later poll may not meet (network errors, 429, 5xx), waiting as between polls (or the
-// 429's Retry-After, when longer), for as long as ctx allows; it ends on any other error
+// 429's Retry-After, when longer), for as long as ctx allows (when the next poll would lie
+// beyond ctx's deadline, it returns the failure at once); it ends on any other error
 // (400, 401, 403, 404, a body that is not the documented JSON, …). When ctx ends first it
 // returns the last value it got (nil if none) and the context's error, wrapped, with the
 // last failure, if any, wrapped too.
@@ -91,7 +92,7 @@ func waitFor[T any](ctx context.Context, cfg waitConfig, name string, get func()
 				return v, nil
 			}
 		case ctx.Err() != nil:
-			return last, waitEnded(ctx, name, err)
+			return last, waitEnded(ctx, name, err, lastErr)
 		case !pollAgain(err):
 			return last, err
 		default:
@@ -99,6 +100,9 @@ func waitFor[T any](ctx context.Context, cfg waitConfig, name string, get func()
 			var e *Error
 			if errors.As(err, &e) && e.RetryAfter > wait {
 				wait = e.RetryAfter
+			}
+			if !deadlineAllows(ctx, wait) {
+				return last, err // the context would end before the next poll: the failure now
 			}
 		}
 		t := time.NewTimer(wait)
@@ -123,10 +127,13 @@ func pollAgain(err error) bool {
 	return errors.As(err, &te)
 }
 
-// waitEnded is the error of a wait whose context ended, with the last poll's failure.
-func waitEnded(ctx context.Context, name string, lastErr error) error {
-	if lastErr != nil && !errors.Is(lastErr, ctx.Err()) {
-		return fmt.Errorf("api: %s: %w; the last poll failed: %w", name, ctx.Err(), lastErr)
+// waitEnded is the error of a wait whose context ended, with the latest of the polls'
+// failures (newest first) that was not the context ending.
+func waitEnded(ctx context.Context, name string, failures ...error) error {
+	for _, err := range failures {
+		if err != nil && !errors.Is(err, ctx.Err()) {
+			return fmt.Errorf("api: %s: %w; the last poll failed: %w", name, ctx.Err(), err)
+		}
 	}
 	return fmt.Errorf("api: %s: %w", name, ctx.Err())
 }

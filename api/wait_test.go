@@ -114,7 +114,8 @@ func TestWaitSurvivesOutage(t *testing.T) {
 	}
 	srv.SetLifecycle(apitest.SeedTaskHash, apitest.Lifecycle{Polls: 12, Results: 7})
 	var polls atomic.Int64
-	var downAt, upAt time.Time
+	var downAt time.Time
+	upAt := make(chan time.Time, 1)
 	var once sync.Once
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
@@ -124,7 +125,7 @@ func TestWaitSurvivesOutage(t *testing.T) {
 				once.Do(func() {
 					proxy.down()
 					downAt = time.Now()
-					time.AfterFunc(5*time.Second, func() { proxy.up(); upAt = time.Now() })
+					time.AfterFunc(5*time.Second, func() { proxy.up(); upAt <- time.Now() })
 				})
 			}
 		}))
@@ -134,13 +135,18 @@ func TestWaitSurvivesOutage(t *testing.T) {
 	if !task.Status.IsDone || task.Status.TotalResults != 7 {
 		t.Fatalf("task status %+v; want done with 7 results", task.Status)
 	}
-	if downAt.IsZero() || upAt.IsZero() || time.Since(downAt) < 5*time.Second {
-		t.Fatalf("the outage did not happen during the wait (down %v, up %v)", downAt, upAt)
+	var up time.Time
+	select {
+	case up = <-upAt:
+	default:
+	}
+	if downAt.IsZero() || up.IsZero() || time.Since(downAt) < 5*time.Second {
+		t.Fatalf("the outage did not happen during the wait (down %v, up %v)", downAt, up)
 	}
 	if retries.Load() == 0 {
 		t.Fatal("no retry after a network error was reported during the outage")
 	}
-	t.Logf("%d polls; %d retries after network errors reported; done %v after the server came back", polls.Load(), retries.Load(), time.Since(upAt).Round(time.Millisecond))
+	t.Logf("%d polls; %d retries after network errors reported; done %v after the server came back", polls.Load(), retries.Load(), time.Since(up).Round(time.Millisecond))
 }
 
 // A wait polls through 5xx and 429 answers (more than the client's own retries), and ends at
@@ -183,18 +189,26 @@ func TestWaitPollsThroughServerErrors(t *testing.T) {
 		}
 	}
 
-	// The context ending during an outage says so, with the last failure.
+	// The context ending during an outage says so, with the last failure; a deadline that
+	// the next poll would pass gives the last failure at once.
 	srv.SetLifecycle(apitest.SeedTaskHash, apitest.Lifecycle{Polls: 100})
 	faults := make([]apitest.Fault, 200)
 	for i := range faults {
 		faults[i] = fault(503)
 	}
 	srv.Script(http.MethodGet, path, faults...)
-	short, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
-	defer cancel2()
-	_, err = c.WaitTask(short, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
+	cancelled, cancel2 := context.WithCancel(ctx)
+	time.AfterFunc(300*time.Millisecond, cancel2)
+	_, err = c.WaitTask(cancelled, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
 	var e *api.Error
-	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &e) || e.StatusCode != 503 {
-		t.Fatalf("WaitTask ended by its context during 503s: %v", err)
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &e) || e.StatusCode != 503 {
+		t.Fatalf("WaitTask cancelled during 503s: %v", err)
+	}
+	short, cancel3 := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel3()
+	start := time.Now()
+	_, err = c.WaitTask(short, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
+	if !errors.As(err, &e) || e.StatusCode != 503 || time.Since(start) > 2*time.Second {
+		t.Fatalf("WaitTask with a deadline during 503s: %v after %v", err, time.Since(start))
 	}
 }
