@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"io"
 	"mime"
@@ -24,7 +23,7 @@ func countingClient(t *testing.T) (*Client, *atomic.Int32) {
 		w.WriteHeader(500)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(WithToken("t"), WithBaseURL(srv.URL), WithMaxRetries(0), WithoutPacing())
+	c, err := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithMaxRetries(0), WithoutPacing())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,83 +142,11 @@ func TestUploadReadErrorIsReported(t *testing.T) {
 		io.WriteString(w, `{"id": "427a7bfc54cf4ce483d83ba23425164b", "object": "task_upload"}`)
 	}))
 	defer srv.Close()
-	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL), WithoutPacing())
+	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithoutPacing())
 	_, err := c.UploadTasks(t.Context(), "sq", "tasks.csv", &failingReader{n: 3})
 	if err == nil || !strings.Contains(err.Error(), "reading tasks.csv: disk on fire") {
 		t.Fatalf("err = %v", err)
 	}
-}
-
-func TestPacer(t *testing.T) {
-	ctx := t.Context()
-	grant := func(p *pacer, rl *RateLimit) {
-		t.Helper()
-		if err := p.acquire(ctx, time.Minute); err != nil {
-			t.Fatal(err)
-		}
-		p.release(rl)
-	}
-	// No rate information: requests are spaced at the configured rate.
-	p := newPacer(10, time.Second) // one every 102ms
-	start := time.Now()
-	for range 4 {
-		grant(p, nil)
-	}
-	if d := time.Since(start); d < 300*time.Millisecond {
-		t.Fatalf("4 requests at 10/s took %v; want at least 300ms", d)
-	}
-	// The server says plenty is left in its window: requests go at once.
-	p = newPacer(10, time.Second)
-	grant(p, &RateLimit{Limit: 90, Remaining: 50, Reset: time.Now().Add(2 * time.Second)})
-	start = time.Now()
-	for range 20 {
-		grant(p, nil)
-	}
-	if d := time.Since(start); d > 150*time.Millisecond {
-		t.Fatalf("20 requests on credit took %v; want them at once", d)
-	}
-	// Credit is bounded by what the server said: the 50th goes at once, the 51st waits for
-	// the window to reset.
-	p = newPacer(1000, time.Second)
-	reset := time.Now().Add(400 * time.Millisecond)
-	grant(p, &RateLimit{Limit: 90, Remaining: 3, Reset: reset})
-	for range 3 {
-		grant(p, nil)
-	}
-	grant(p, nil)
-	if time.Now().Before(reset) {
-		t.Fatal("a request went out beyond the server's remaining count before its window reset")
-	}
-	// A 429 holds requests; a hold longer than the caller waits returns the 429 at once.
-	p = newPacer(10, time.Second)
-	p.backOff(&Error{StatusCode: 429, Message: "slow", RetryAfter: time.Hour})
-	start = time.Now()
-	err := p.acquire(ctx, time.Minute)
-	var got *Error
-	if !errors.As(err, &got) || got.RetryAfter < 59*time.Minute || time.Since(start) > 100*time.Millisecond {
-		t.Fatalf("held pacer: %v after %v", err, time.Since(start))
-	}
-	// A short hold is waited out.
-	p = newPacer(1000, time.Second)
-	p.backOff(&Error{StatusCode: 429, Message: "slow", RetryAfter: 200 * time.Millisecond})
-	start = time.Now()
-	if grant(p, nil); time.Since(start) < 150*time.Millisecond {
-		t.Fatalf("a 200ms Retry-After was waited %v", time.Since(start))
-	}
-	// A wait past the context's deadline is refused at once.
-	p = newPacer(1000, time.Second)
-	grant(p, &RateLimit{Limit: 90, Remaining: 0, Reset: time.Now().Add(2 * time.Second)})
-	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-	defer cancel()
-	if err := p.acquire(short, time.Minute); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("acquire past the deadline: %v", err)
-	}
-	// A nil pacer (WithoutPacing) never waits.
-	var none *pacer
-	if err := none.acquire(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
-	none.release(nil)
 }
 
 func TestRateLimitOfLastResponse(t *testing.T) {
@@ -230,7 +157,7 @@ func TestRateLimitOfLastResponse(t *testing.T) {
 		w.WriteHeader(404)
 	}))
 	defer srv.Close()
-	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL))
+	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"))
 	if (c.RateLimit() != RateLimit{}) {
 		t.Fatal("rate limit known before any response")
 	}

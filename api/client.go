@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -37,7 +38,9 @@ type Client struct {
 	retry     retryPolicy
 	maxBody   int64
 	batchSize int
-	pacer     *pacer
+	basePath  string  // the base URL's path, "/v1": a request's family follows it
+	limiter   limiter // nil with WithoutPacing
+	onWait    func(family string, d time.Duration, why string)
 
 	mu   sync.Mutex
 	rate RateLimit // of the last response
@@ -75,8 +78,7 @@ type config struct {
 	retryBase    time.Duration
 	retryMax     time.Duration
 	maxRetryWait time.Duration
-	rateLimit    int
-	rateWindow   time.Duration
+	rates        map[string]rateSpec
 	noPacing     bool
 	onWait       func(family string, d time.Duration, why string)
 }
@@ -163,9 +165,16 @@ func WithRetryBackoff(base, max time.Duration) Option {
 	}
 }
 
-// WithMaxRetryWait caps how long the client waits on a Retry-After before retrying (60s
-// unless set). A 429 or 503 that asks for a longer wait is returned at once as an *Error
-// with RetryAfter set, so the caller can decide.
+// WithMaxRetryWait caps how long the client waits on the server's word before sending (60s
+// unless set): a Retry-After before a retry, and the reset of a spent rate-limit window. A
+// 429 or 503 that asks for a longer wait is returned at once as an *Error with RetryAfter
+// set, so the caller can decide; a request that would wait longer for a window's
+// X-RateLimit-Reset fails at once with an error that says so. A Retry-After over an hour
+// (Inf, 1e12, …) is not believed: it is treated as absent (the request is retried with the
+// ordinary backoff, and its RetryAfter is 0). An X-RateLimit-Reset further ahead than a few
+// windows (or an hour) is not believed either: a reset in milliseconds, or from a server
+// whose clock is off, never holds the client. A server clock that is off by more than 2s
+// (its Date header says how far) is allowed for.
 func WithMaxRetryWait(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
@@ -212,15 +221,27 @@ func WithAddBatchSize(n int) Option {
 	}
 }
 
-// WithRateLimit sets the pace the client keeps on the /v1/tasks endpoint family: at most
-// limit requests per window. The default is the documented 90 requests a minute. The client
-// also follows the X-RateLimit headers the server sends.
-func WithRateLimit(limit int, window time.Duration) Option {
+// WithRateLimit sets the budget an endpoint family starts from: limit requests per window.
+// family is one of FamilySquids, FamilyTasks, FamilyRuntasks, FamilyRuns, FamilyResults and
+// FamilyOther. The defaults are the documented limits (squids 120 a minute, tasks 90,
+// runtasks 90, runs 120, results 2 a second) and 60 a minute for the other endpoints.
+//
+// It is only where the client starts: once the server's X-RateLimit-Limit, -Remaining and
+// -Reset headers have told a family's budget and window, the client follows them. It
+// matters for a server that sends no such headers (requests are then spaced at this rate),
+// and for the length of a window until two resets have shown it.
+func WithRateLimit(family string, limit int, window time.Duration) Option {
 	return func(c *config) error {
+		if _, ok := defaultRates()[family]; !ok {
+			return fmt.Errorf("api: WithRateLimit: unknown endpoint family %q; want squids, tasks, runtasks, runs, results or other", family)
+		}
 		if limit <= 0 || window <= 0 {
 			return fmt.Errorf("api: WithRateLimit: want a positive limit and window, got %d per %v", limit, window)
 		}
-		c.rateLimit, c.rateWindow = limit, window
+		if c.rates == nil {
+			c.rates = defaultRates()
+		}
+		c.rates[family] = rateSpec{limit, window}
 		return nil
 	}
 }
@@ -237,7 +258,10 @@ func WithoutPacing() Option {
 // OnWait sets a function the client calls when it holds a request back on its own: for the
 // rate limit (a spent window, a 429's Retry-After) or before a retry. family is the endpoint
 // family ("tasks", "squids", "runs", "runtasks", "results", or "other"), d how long the
-// request will wait, and why a short reason in words ("rate limit", "retry after 503", …).
+// request will wait (for a queued request, an estimate from its place in the queue), and
+// why a short reason in words: "rate limit" (a spent window, or spacing), "429 Retry-After"
+// (a hold), "retry after 503", "retry after 429", "retry after network error". The short
+// wait of a family's first requests for the first answer's headers is not reported.
 // It is called before the wait, from the goroutine of the request, so it must be quick; a
 // command-line tool uses it to say "waiting 41s for the rate limit" instead of going silent.
 func OnWait(fn func(family string, d time.Duration, why string)) Option {
@@ -260,8 +284,6 @@ func NewClient(opts ...Option) (*Client, error) {
 		retryBase:    500 * time.Millisecond,
 		retryMax:     30 * time.Second,
 		maxRetryWait: time.Minute,
-		rateLimit:    90,
-		rateWindow:   time.Minute,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -302,8 +324,14 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.userAgent != "" {
 		c.userAgent = []string{cfg.userAgent}
 	}
+	c.basePath = strings.TrimSuffix(mustPath(base), "/")
+	c.onWait = cfg.onWait
 	if !cfg.noPacing {
-		c.pacer = newPacer(cfg.rateLimit, cfg.rateWindow)
+		rates := cfg.rates
+		if rates == nil {
+			rates = defaultRates()
+		}
+		c.limiter = newPacer(rates, cfg.onWait)
 	}
 	return c, nil
 }
@@ -347,10 +375,25 @@ func checkBaseURL(raw string, insecure bool) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("api: base URL %q: must not have a query or fragment", raw)
 	}
+	if !versionPath.MatchString(strings.TrimRight(u.Path, "/")) {
+		return "", fmt.Errorf("api: base URL %q: want the API's versioned root, ending in a version path such as /v1 (%s)", raw, DefaultBaseURL)
+	}
 	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
 		return "", fmt.Errorf("api: base URL %q: plain http to a host other than loopback would send the token in clear; use https, or WithInsecureHTTP to opt in", raw)
 	}
 	return strings.TrimRight(u.String(), "/") + "/", nil
+}
+
+// versionPath is the end of a base URL's path: the API's version.
+var versionPath = regexp.MustCompile(`/v[0-9]+$`)
+
+// mustPath returns the path of a URL checkBaseURL accepted.
+func mustPath(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Path
 }
 
 func isLoopback(host string) bool {

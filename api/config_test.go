@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseConfigToken(t *testing.T) {
@@ -141,7 +142,12 @@ func TestNewClientRefusesBadOptions(t *testing.T) {
 		{[]Option{WithToken("t"), WithUserAgent("a\nb")}, "line break"},
 		{[]Option{WithToken("t"), WithMaxBodySize(0)}, "not positive"},
 		{[]Option{WithToken("t"), WithAddBatchSize(0)}, "not positive"},
-		{[]Option{WithToken("t"), WithRateLimit(0, 1)}, "positive"},
+		{[]Option{WithToken("t"), WithRateLimit("tasks", 0, 1)}, "positive"},
+		{[]Option{WithToken("t"), WithRateLimit("task", 90, time.Minute)}, `unknown endpoint family "task"`},
+		{[]Option{WithToken("t"), WithBaseURL("https://api.lobstr.io")}, "https://api.lobstr.io/v1"},
+		{[]Option{WithToken("t"), WithBaseURL("https://api.lobstr.io/")}, "version path such as /v1"},
+		{[]Option{WithToken("t"), WithBaseURL("https://api.lobstr.io/api")}, "version path such as /v1"},
+		{[]Option{WithToken("t"), WithBaseURL("https://api.lobstr.io/v1/tasks")}, "version path such as /v1"},
 		{[]Option{WithToken("t"), WithRetryBackoff(2, 1)}, "base <= max"},
 		{[]Option{WithToken("t"), WithTimeout(-1)}, "negative"},
 		{[]Option{WithToken("t"), WithMaxRetryWait(-1)}, "negative"},
@@ -151,11 +157,11 @@ func TestNewClientRefusesBadOptions(t *testing.T) {
 			t.Errorf("err = %v, want one saying %q", err, c.want)
 		}
 	}
-	for _, u := range []string{"http://127.0.0.1:8080/v1", "http://localhost/v1/", "http://[::1]:1/v1", "https://api.example.test/v1"} {
+	for _, u := range []string{"http://127.0.0.1:8080/v1", "http://localhost/v1/", "http://[::1]:1/v1", "https://api.example.test/v1", "https://proxy.example.test/lobstr/v2"} {
 		c, err := NewClient(WithToken("t"), WithBaseURL(u))
 		if err != nil {
 			t.Errorf("%s: %v", u, err)
-		} else if !strings.HasSuffix(c.base, "/v1/") {
+		} else if !strings.HasSuffix(c.base, "/v1/") && !strings.HasSuffix(c.base, "/v2/") {
 			t.Errorf("%s: base %q", u, c.base)
 		}
 	}

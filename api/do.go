@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -33,14 +34,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		return nil, fmt.Errorf("api: %s: nil context", r.op)
 	}
 	for attempt := 0; ; attempt++ {
-		if err := c.pacer.acquire(ctx, c.retry.maxWait); err != nil {
-			var e *Error
-			if errors.As(err, &e) {
-				return nil, e
-			}
-			return nil, fmt.Errorf("api: %s: %w", r.op, err)
-		}
-		resp, err := c.attempt(ctx, r)
+		resp, family, err := c.attempt(ctx, r)
 		if err == nil {
 			return resp, nil
 		}
@@ -56,6 +50,9 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return nil, err // the context would end before the retry: give the caller the answer now
+		}
+		if c.onWait != nil {
+			c.onWait(family, wait, retryReason(err))
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -76,14 +73,36 @@ func stoppedRetrying(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("api: %s: %w before a retry of: %w", op, ctx.Err(), err)
 }
 
-// attempt sends r once, after the pacer has granted it, and releases that grant.
-func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
-	var rl *RateLimit // the answer's rate information, for the pacer
-	defer func() { c.pacer.release(rl) }()
+// attempt sends r once, when the limiter grants it, and tells the limiter what became of it.
+// It returns the request's endpoint family too.
+func (c *Client) attempt(ctx context.Context, r request) (_ *response, family string, _ error) {
 	req, err := r.build(c.base)
 	if err != nil {
-		return nil, fmt.Errorf("api: %s: building the request: %w", r.op, err)
+		return nil, FamilyOther, fmt.Errorf("api: %s: building the request: %w", r.op, err)
 	}
+	family = familyOf(strings.TrimPrefix(req.URL.Path, c.basePath))
+	var out outcome // for the limiter
+	if c.limiter != nil {
+		p, err := c.limiter.acquire(ctx, family, c.retry.maxWait)
+		if err != nil {
+			if req.Body != nil {
+				req.Body.Close() // never sent
+			}
+			var e *Error
+			if errors.As(err, &e) {
+				return nil, family, e
+			}
+			return nil, family, fmt.Errorf("api: %s: %w", r.op, err)
+		}
+		defer func() { p.release(out) }()
+	}
+	resp, err := c.send(ctx, r, req, &out)
+	return resp, family, err
+}
+
+// send sends req, the request of r, and reads its answer, noting in out what the limiter
+// needs.
+func (c *Client) send(ctx context.Context, r request, req *http.Request, out *outcome) (*response, error) {
 	if dl, ok := ctx.Deadline(); c.timeout > 0 && (!ok || time.Until(dl) > c.timeout) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -110,6 +129,7 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 	if c.userAgent != nil {
 		req.Header["User-Agent"] = c.userAgent
 	}
+	out.sent = true
 	res, err := c.hc.Do(req)
 	if err != nil {
 		if ce := ctx.Err(); ce != nil && !errors.Is(err, ce) {
@@ -118,7 +138,8 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: err}
 	}
 	defer res.Body.Close()
-	rl = c.noteRate(res.Header)
+	out.answered = true
+	out.rate, out.skew = c.noteRate(res.Header), serverSkew(res.Header, time.Now())
 	failed := res.StatusCode < 200 || res.StatusCode > 299
 	limit := c.maxBody
 	if failed {
@@ -143,8 +164,11 @@ func (c *Client) attempt(ctx context.Context, r request) (*response, error) {
 		e := ParseError(res.StatusCode, res.Header, body)
 		e.Method, e.Path = req.Method, req.URL.Path
 		c.cred.redactError(e)
+		if e.RetryAfter > maxBelievedRetryAfter {
+			e.RetryAfter = 0 // not believed (see WithMaxRetryWait)
+		}
 		if res.StatusCode == http.StatusTooManyRequests {
-			c.pacer.backOff(e)
+			out.limited = e
 		}
 		return nil, e
 	}

@@ -426,25 +426,55 @@ func (s *statusCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return res, err
 }
 
-// 64 goroutines share one client against a fake that enforces 90 requests per window (the
-// window scaled down from a minute to 2s): pacing keeps them under the limit with no 429 at
-// all, and close to everything the limit allows.
-func TestPacingUnderEnforcedLimit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes several seconds")
+// 64 goroutines share one default client against a fake that enforces N requests per window
+// W and says so honestly in its X-RateLimit headers, for windows other than the configured
+// minute: the client learns the budget and the window from the headers, sends no request
+// the server refuses, and uses nearly everything the whole windows of the run allowed.
+func TestPacingFollowsTheServer(t *testing.T) {
+	cases := []struct {
+		limit  int
+		window time.Duration
+		whole  int // whole windows measured (fewer with -short)
+	}{
+		{90, 6 * time.Second, 2},
+		{120, 4 * time.Second, 3},
+		{2, time.Second, 10},
 	}
-	const limit, window, run = 90, 2 * time.Second, 10 * time.Second
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%d per %v", tc.limit, tc.window), func(t *testing.T) {
+			t.Parallel()
+			whole := tc.whole
+			if testing.Short() {
+				whole = max(whole/2, 1)
+			}
+			pacingRun(t, tc.limit, tc.window, whole)
+		})
+	}
+}
+
+func pacingRun(t *testing.T, limit int, window time.Duration, whole int) {
 	srv := apitest.NewServer(t)
 	srv.EnforceRateLimit(limit, window)
 	counter := &statusCounter{next: srv.Client().Transport, n: map[int]int{}}
+	var waits atomic.Int64
 	c, err := api.NewClient(api.WithBaseURL(srv.URL), api.WithToken(srv.Token), api.WithHTTPClient(&http.Client{Transport: counter}),
-		api.WithRateLimit(limit, window))
+		api.OnWait(func(family string, d time.Duration, why string) {
+			if family != api.FamilyTasks || d <= 0 || d > time.Minute || why == "" {
+				t.Errorf("OnWait(%q, %v, %q)", family, d, why)
+			}
+			waits.Add(1)
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), run)
-	defer cancel()
+	// The fake counts in fixed windows aligned to the clock (a whole number of seconds long),
+	// as a per-minute limiter does. The run ends just after the given number of whole windows;
+	// each of them allows limit requests.
 	start := time.Now()
+	first := start.Truncate(window).Add(window)
+	last := first.Add(time.Duration(whole) * window)
+	ctx, cancel := context.WithDeadline(t.Context(), last.Add(window/4))
+	defer cancel()
 	var ok, failed atomic.Int64
 	var wg sync.WaitGroup
 	for range 64 {
@@ -455,7 +485,7 @@ func TestPacingUnderEnforcedLimit(t *testing.T) {
 				case err == nil:
 					ok.Add(1)
 				case ctx.Err() != nil, errors.Is(err, context.DeadlineExceeded):
-					// The test's time is up (the pacer says so before it ends, when the next
+					// The run's time is up (the pacer says so before it ends, when the next
 					// slot lies beyond it).
 					return
 				default:
@@ -467,29 +497,26 @@ func TestPacingUnderEnforcedLimit(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	end := time.Now()
-	elapsed := end.Sub(start)
-	// The fake counts in fixed windows aligned to the clock (a whole number of seconds long),
-	// as a per-minute limiter does. Measure the windows that lie wholly inside the run: each
-	// allows limit requests.
-	first := start.Truncate(window).Add(window)
-	full := int(end.Sub(first) / window)
-	inFull := 0
+	elapsed := time.Since(start)
+	made := 0
 	for _, r := range srv.RequestLog() {
-		if !r.Time.Before(first) && r.Time.Before(first.Add(time.Duration(full)*window)) {
-			inFull++
+		if !r.Time.Before(first) && r.Time.Before(last) {
+			made++
 		}
 	}
-	allowed := limit * full
+	allowed := limit * whole
 	counter.mu.Lock()
 	tooMany := counter.n[http.StatusTooManyRequests]
 	counter.mu.Unlock()
-	t.Logf("64 goroutines, %v: %d requests answered 200 (%.1f req/s), %d answered 429; in the %d whole windows of %v: %d requests of the %d allowed (%.0f%%)",
-		elapsed.Round(time.Millisecond), ok.Load(), float64(ok.Load())/elapsed.Seconds(), tooMany, full, window, inFull, allowed, 100*float64(inFull)/float64(allowed))
+	t.Logf("%d per %v, 64 goroutines, %v: %d answered 200, %d answered 429, %d OnWait calls; in the %d whole windows: %d requests made of the %d allowed (%.1f%%)",
+		limit, window, elapsed.Round(time.Millisecond), ok.Load(), tooMany, waits.Load(), whole, made, allowed, 100*float64(made)/float64(allowed))
 	if tooMany != 0 || failed.Load() != 0 {
 		t.Fatalf("%d answers were 429 and %d calls failed; want none", tooMany, failed.Load())
 	}
-	if full < 3 || float64(inFull) < 0.9*float64(allowed) {
-		t.Fatalf("%d requests in %d whole windows; want at least 90%% of the %d allowed", inFull, full, allowed)
+	if made > allowed {
+		t.Fatalf("%d requests in %d whole windows; the server allowed %d", made, whole, allowed)
+	}
+	if float64(made) < 0.95*float64(allowed) {
+		t.Fatalf("%d requests in %d whole windows; want at least 95%% of the %d allowed", made, whole, allowed)
 	}
 }

@@ -49,6 +49,9 @@ type faultOp struct {
 	// on by one step (a poll of a lifecycle, a check of an upload), so it counts as one of
 	// the steps.
 	stepped bool
+	// polls: a wait, which polls on through a failure that a later poll may not meet (429,
+	// 5xx, network), for as long as its context allows.
+	polls bool
 	// cutErr, when set, is the outcome of the "cut body then ok" row instead of success: the
 	// cut answer was for a request that took effect.
 	cutErr func(t *testing.T, err error)
@@ -73,6 +76,22 @@ type faultRow struct {
 	err func(t *testing.T, err error)
 	// once is the outcome of an operation sent once (UploadTasks), whatever the fault.
 	once func(t *testing.T, err error)
+}
+
+// fails reports whether the row's faults are all status answers.
+func (r faultRow) fails() bool {
+	for _, f := range r.faults {
+		if f.Status == 0 {
+			return false
+		}
+	}
+	return len(r.faults) > 0
+}
+
+// failure is the *api.Error of the row's first fault, which must be a status answer.
+func (r faultRow) failure() error {
+	f := r.faults[0]
+	return api.ParseError(f.Status, f.Header, f.Body)
 }
 
 func status(code int, body string, header ...string) apitest.Fault {
@@ -322,7 +341,7 @@ var faultOps = []faultOp{
 	{
 		name:    "WaitTask",
 		target:  func(*faultEnv) (string, string) { return "GET", "/v1/tasks/" + apitest.SeedTaskHash },
-		retried: true, steps: 2, stepped: true,
+		retried: true, steps: 2, stepped: true, polls: true,
 		setup: func(t *testing.T, e *faultEnv) {
 			e.srv.SetLifecycle(apitest.SeedTaskHash, apitest.Lifecycle{Polls: 2, Results: 10})
 		},
@@ -341,7 +360,7 @@ var faultOps = []faultOp{
 	{
 		name:    "WaitUpload",
 		target:  func(e *faultEnv) (string, string) { return "GET", "/v1/tasks/upload/" + e.uploadID },
-		retried: true, steps: 3, stepped: true,
+		retried: true, steps: 3, stepped: true, polls: true,
 		setup: func(t *testing.T, e *faultEnv) {
 			u, err := e.c.UploadTasks(t.Context(), apitest.SeedSquid, "tasks.csv", strings.NewReader("url\n"+faultURL1+"\n"+faultURL2+"\n"))
 			if err != nil {
@@ -411,13 +430,21 @@ func TestFaultMatrix(t *testing.T) {
 				method, path := op.target(e)
 				srv.Script(method, path, row.faults...)
 
-				v, err := op.run(t.Context(), e)
+				// A wait whose next poll lies beyond its context's deadline (a Retry-After of an
+				// hour) gives the last failure at once.
+				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+				defer cancel()
+				v, err := op.run(ctx, e)
 
 				var wantRequests int
 				var wantErr func(*testing.T, error)
+				var temp *api.Error
 				switch {
 				case !op.retried:
 					wantRequests, wantErr = 1, row.once
+				case op.polls && row.err != nil && row.fails() && errors.As(row.failure(), &temp) && temp.Temporary() && temp.RetryAfter < time.Minute:
+					// The wait polls through the failures that made the call give up.
+					wantRequests = row.met + op.steps
 				case row.cut && op.cutErr != nil:
 					wantRequests, wantErr = row.met+op.steps, op.cutErr
 				case row.err != nil:

@@ -3,147 +3,491 @@ package api
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
 
-// pacer keeps the requests of one endpoint family under the rate limit, so that a busy
-// program stays under it instead of discovering it through 429s, while a program that
-// makes a few requests is not slowed down for nothing.
-//
-// It works from what the server says when it can, and from the configured limit when it
-// cannot:
-//
-//   - Credit. While the server's last X-RateLimit-Remaining (less the requests this client
-//     has reserved or has in flight since) is above zero and its window has not reset,
-//     a request goes at once.
-//   - Hold. When that credit is spent, requests wait for X-RateLimit-Reset; after a 429 they
-//     wait for its Retry-After.
-//   - Spacing. Otherwise (no rate information yet, or the window has reset and no answer
-//     has told the new count) requests are spaced evenly at the configured rate, limit per
-//     window, with a 2% margin that absorbs scheduling jitter at window boundaries.
-//
-// A nil pacer does nothing.
+// The endpoint families lobstr.io limits separately (its rate-limit page), and the family
+// of every other endpoint. A family's name is the first path segment after the version.
+const (
+	FamilySquids   = "squids"   // /v1/squids…, 120 requests a minute
+	FamilyTasks    = "tasks"    // /v1/tasks…, 90 requests a minute
+	FamilyRuntasks = "runtasks" // /v1/runtasks…, 90 requests a minute
+	FamilyRuns     = "runs"     // /v1/runs…, 120 requests a minute
+	FamilyResults  = "results"  // /v1/results…, 2 requests a second
+	FamilyOther    = "other"    // every other endpoint: 60 requests a minute until the server says
+)
+
+// rateSpec is a budget: limit requests per window.
+type rateSpec struct {
+	limit  int
+	window time.Duration
+}
+
+// defaultRates are the documented limits each family starts from. "other" has no documented
+// figure: 60 a minute is below every documented per-minute limit, so an endpoint of unknown
+// limit is not hammered while the client has not heard the server's headers yet (a server
+// that sends them is followed at once, whatever this figure).
+func defaultRates() map[string]rateSpec {
+	return map[string]rateSpec{
+		FamilySquids:   {120, time.Minute},
+		FamilyTasks:    {90, time.Minute},
+		FamilyRuntasks: {90, time.Minute},
+		FamilyRuns:     {120, time.Minute},
+		FamilyResults:  {2, time.Second},
+		FamilyOther:    {60, time.Minute},
+	}
+}
+
+// familyOf returns the endpoint family of a request path given relative to the base URL's
+// version path: "tasks/c5e2…" and "/tasks" are "tasks", "runs/r1/stats" is "runs",
+// "squid/estimate" and "me" are "other".
+func familyOf(rel string) string {
+	seg, _, _ := strings.Cut(strings.TrimLeft(rel, "/"), "/")
+	switch seg {
+	case FamilySquids, FamilyTasks, FamilyRuntasks, FamilyRuns, FamilyResults:
+		return seg
+	}
+	return FamilyOther
+}
+
+// limiter is what the client asks before each request and tells after it. The in-process
+// pacer is one; a limiter shared by several processes (a store every process sees) can take
+// its place behind the same two calls.
+type limiter interface {
+	// acquire blocks until a request of the family may be sent, and returns the permit the
+	// caller must release once the request is over. It fails at once when the wait the
+	// server imposes (a spent window, a 429's Retry-After) is longer than maxWait, or when
+	// the wait would outlast ctx's deadline; it fails with ctx's error when ctx ends first.
+	acquire(ctx context.Context, family string, maxWait time.Duration) (permit, error)
+}
+
+// permit is one granted request.
+type permit interface {
+	// release ends the request with what became of it; call it exactly once.
+	release(outcome)
+}
+
+// outcome is what became of a granted request, for the limiter.
+type outcome struct {
+	sent     bool          // the request left: the server may have counted it
+	answered bool          // an HTTP answer came back
+	rate     *RateLimit    // the answer's rate-limit headers; nil when it had none
+	skew     time.Duration // the server's clock less ours (from Date), when far enough off to matter
+	limited  *Error        // the answer, when it was a 429
+}
+
+// Bounds on what the client believes of a server's timing headers.
+const (
+	// maxBelievedRetryAfter: a longer Retry-After (Inf, 1e12, …) is not believed and is
+	// treated as absent: the request is retried with the ordinary backoff, and nothing is held.
+	maxBelievedRetryAfter = time.Hour
+	// maxBelievedReset: an X-RateLimit-Reset further ahead than this is never believed,
+	// whatever the window; within it, no more than resetWindows windows ahead (a reset in
+	// milliseconds, or from a clock far off, is ignored).
+	maxBelievedReset = time.Hour
+	resetWindows     = 4
+	// minSkew: the server's clock (Date) is trusted to be off only by more than this;
+	// Date has whole seconds, so a smaller difference is rounding.
+	minSkew = 2 * time.Second
+)
+
+// serverSkew returns how far the server's clock (its Date header) is ahead of ours at now,
+// or 0 when it is close enough (within minSkew) or the header is missing or unreadable.
+func serverSkew(h http.Header, now time.Time) time.Duration {
+	d, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return 0
+	}
+	if s := d.Sub(now); s > minSkew || s < -minSkew {
+		return s
+	}
+	return 0
+}
+
+// pacer is the in-process limiter: one family state per endpoint family, each following
+// what the server's X-RateLimit headers say.
 type pacer struct {
-	interval time.Duration
-
-	mu       sync.Mutex
-	next     time.Time // the earliest moment the next spaced request may be sent
-	until    time.Time // no request before this moment (a 429's Retry-After)
-	limited  *Error    // the 429 that set until
-	reserved int       // requests granted and not yet answered
-	credit   int       // requests the server still allows in its window, less reserved ones
-	window   time.Time // when the server's window resets; credit is void after it
+	families map[string]*family // fixed at construction
+	onWait   func(family string, d time.Duration, why string)
 }
 
-func newPacer(limit int, window time.Duration) *pacer {
-	iv := window / time.Duration(limit)
+func newPacer(rates map[string]rateSpec, onWait func(string, time.Duration, string)) *pacer {
+	p := &pacer{families: make(map[string]*family, len(rates)), onWait: onWait}
+	for name, r := range rates {
+		p.families[name] = newFamily(name, r)
+	}
+	return p
+}
+
+// acquire implements limiter.
+func (p *pacer) acquire(ctx context.Context, name string, maxWait time.Duration) (permit, error) {
+	f := p.families[name]
+	if f == nil {
+		f = p.families[FamilyOther]
+	}
+	return f.acquire(ctx, maxWait, p.onWait)
+}
+
+// family paces the requests of one endpoint family, so that a busy program stays under the
+// server's limit instead of discovering it through 429s, and uses nearly all of it:
+//
+//   - Probe. Before any answer has told the family's state, one request goes at a time (or,
+//     should its answer be slow, at the configured pace): its answer tells the budget.
+//   - Windows. Once an answer carries X-RateLimit-Limit, -Remaining and a believable -Reset,
+//     the family knows its window: requests go at once while the window has budget, and
+//     wait, in order, for its reset once it is spent. At the reset the new window's budget is
+//     the server's X-RateLimit-Limit, and the queued requests go at once, up to that budget.
+//     The window's length is learnt from successive resets (the smallest step between two),
+//     so the end of a window no answer has confirmed yet is extrapolated right; every answer
+//     corrects it.
+//   - Spacing. When answers carry no rate headers, requests are spaced evenly at the
+//     configured rate, limit per window, with a 2% margin.
+//   - Hold. A 429 with a (believable) Retry-After holds the family for that long.
+//
+// Budget accounting: a window's budget is the server's limit, lowered when an answer says
+// fewer remain than this client's own requests explain (another client on the same token).
+// A request counts against the window it was sent in and, while unanswered at a reset,
+// against the next one too (the server may count it there); its answer's X-RateLimit-Reset
+// settles which.
+type family struct {
+	name string
+	conf rateSpec
+
+	mu         sync.Mutex
+	limit      int           // budget of a fresh window: configured, then X-RateLimit-Limit
+	window     time.Duration // length of a window: configured, then learnt
+	learnt     bool          // window was learnt from two resets
+	lastReset  time.Time     // the latest distinct reset seen, to learn window
+	known      bool          // the current window (end, budget) comes from the server
+	headerless bool          // answers came without rate headers: space at the configured rate
+	interval   time.Duration // spacing at the configured rate
+	next       time.Time     // the earliest spaced request (probing or headerless)
+
+	epoch     int       // the current window's number
+	end       time.Time // when the current window ends
+	confirmed bool      // end was said by the server, not extrapolated
+	budget    int       // requests this client may make in the current window
+	answered  int       // answers counted in the current window
+	charged   int       // unanswered requests that may count in the current window
+	inflight  map[*ticket]struct{}
+
+	until   time.Time // hold: no request before this (a 429's Retry-After)
+	limited *Error    // the 429 that set until
+
+	queue    []*waiter
+	timer    *time.Timer
+	timerAt  time.Time
+	timerGen int
+}
+
+type ticket struct {
+	f     *family
+	epoch int // the window it was granted in
+	spill int // a later window it may be counted in (it was unanswered at that reset); -1 none
+}
+
+type waiter struct {
+	ready chan struct{} // closed when granted
+	t     *ticket
+}
+
+func newFamily(name string, r rateSpec) *family {
+	iv := r.window / time.Duration(r.limit)
 	iv += iv / 50
-	return &pacer{interval: iv}
+	return &family{name: name, conf: r, limit: r.limit, window: r.window, interval: iv, inflight: map[*ticket]struct{}{}}
 }
 
-// acquire blocks until the caller may send a request, or ctx ends; the caller must call
-// release once the answer (or the failure) is in. When the server has asked for a pause
-// longer than maxWait, or longer than ctx allows, acquire returns at once: the 429 *Error
-// that asked for it (RetryAfter updated to what is left), or an error wrapping
-// context.DeadlineExceeded.
-func (p *pacer) acquire(ctx context.Context, maxWait time.Duration) error {
-	if p == nil {
-		return ctx.Err()
-	}
-	p.mu.Lock()
-	now := time.Now()
-	if held := p.until.Sub(now); held > 0 && (held > maxWait || !deadlineAllows(ctx, held)) {
-		err := p.heldError(held)
-		p.mu.Unlock()
-		return err
-	}
-	var slot time.Time
-	switch {
-	case p.until.After(now):
-		slot = later(p.until, p.next)
-		p.next = slot.Add(p.interval)
-	case now.Before(p.window) && p.credit > 0:
-		p.credit--
-		slot = now
-	case now.Before(p.window):
-		// The server's window is spent: wait for its reset, spaced from there.
-		slot = later(p.window, p.next)
-		p.next = slot.Add(p.interval)
-		if !deadlineAllows(ctx, slot.Sub(now)) {
-			p.mu.Unlock()
-			return fmt.Errorf("waiting %v for the rate-limit window to reset would pass the context's deadline: %w", slot.Sub(now).Round(time.Millisecond), context.DeadlineExceeded)
-		}
-	default:
-		slot = later(now, p.next)
-		p.next = slot.Add(p.interval)
-	}
-	p.reserved++
-	p.mu.Unlock()
-	if d := slot.Sub(now); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			p.release(nil)
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+func (f *family) acquire(ctx context.Context, maxWait time.Duration, onWait func(string, time.Duration, string)) (permit, error) {
 	if err := ctx.Err(); err != nil {
-		p.release(nil)
-		return err
+		return nil, err
 	}
-	return nil
+	f.mu.Lock()
+	now := time.Now()
+	if held := f.until.Sub(now); held > 0 && (held > maxWait || !deadlineAllows(ctx, held)) {
+		err := f.heldError(held, maxWait)
+		f.mu.Unlock()
+		return nil, err
+	}
+	if len(f.queue) == 0 {
+		if ok, _ := f.canGo(now); ok {
+			t := f.grant(now)
+			f.mu.Unlock()
+			return t, nil
+		}
+	}
+	// The request must wait.
+	imposed, est, why := f.estimate(now, len(f.queue))
+	if imposed > maxWait {
+		f.mu.Unlock()
+		return nil, fmt.Errorf("the %s rate-limit window resets in %v, longer than the client waits (WithMaxRetryWait %v)", f.name, imposed.Round(time.Millisecond), maxWait)
+	}
+	if !deadlineAllows(ctx, est) {
+		f.mu.Unlock()
+		return nil, fmt.Errorf("waiting %v for the %s rate limit would pass the context's deadline: %w", est.Round(time.Millisecond), f.name, context.DeadlineExceeded)
+	}
+	w := &waiter{ready: make(chan struct{})}
+	f.queue = append(f.queue, w)
+	f.dispatch(now)
+	f.mu.Unlock()
+	if onWait != nil && est > 0 {
+		onWait(f.name, est, why)
+	}
+	select {
+	case <-w.ready:
+		return w.t, nil
+	case <-ctx.Done():
+		f.mu.Lock()
+		if w.t != nil { // granted meanwhile: give it back unused
+			f.settle(w.t, outcome{}, time.Now())
+		} else {
+			for i, q := range f.queue {
+				if q == w {
+					f.queue = append(f.queue[:i], f.queue[i+1:]...)
+					break
+				}
+			}
+		}
+		f.dispatch(time.Now())
+		f.mu.Unlock()
+		return nil, ctx.Err()
+	}
 }
 
 // heldError is the error of a request refused during a hold of the given length.
-func (p *pacer) heldError(held time.Duration) error {
-	if p.limited != nil {
-		e := *p.limited
+func (f *family) heldError(held, maxWait time.Duration) error {
+	if f.limited != nil && held > maxWait {
+		e := *f.limited
 		e.RetryAfter = held.Round(time.Second)
 		return &e
 	}
-	return fmt.Errorf("waiting %v for the rate limit would pass the context's deadline: %w", held.Round(time.Millisecond), context.DeadlineExceeded)
+	return fmt.Errorf("waiting %v for the %s rate limit would pass the context's deadline: %w", held.Round(time.Millisecond), f.name, context.DeadlineExceeded)
 }
 
-// release ends a request granted by acquire, with the rate information of its answer when
-// the answer had any.
-func (p *pacer) release(rl *RateLimit) {
-	if p == nil {
+// canGo reports whether a request may be sent at now; when not, wake is when to look again
+// (zero: when an answer comes).
+func (f *family) canGo(now time.Time) (ok bool, wake time.Time) {
+	if now.Before(f.until) {
+		return false, f.until
+	}
+	if !f.known {
+		// Probing: one request at a time, or the configured pace should an answer be slow;
+		// without rate headers, the configured pace only.
+		if (len(f.inflight) == 0 && !f.headerless) || !now.Before(f.next) {
+			return true, time.Time{}
+		}
+		return false, f.next
+	}
+	if !now.Before(f.end) {
+		f.roll(now)
+		if !f.known {
+			return f.canGo(now)
+		}
+	}
+	if f.budget-f.answered-f.charged > 0 {
+		return true, time.Time{}
+	}
+	return false, f.end
+}
+
+// grant lets one request go at now.
+func (f *family) grant(now time.Time) *ticket {
+	t := &ticket{f: f, epoch: f.epoch, spill: -1}
+	f.inflight[t] = struct{}{}
+	if f.known {
+		f.charged++
+	} else {
+		f.next = later(now, f.next).Add(f.interval)
+	}
+	return t
+}
+
+// roll moves to the window after the one that ended: extrapolated from the learnt length
+// when the reset is just past (the queued requests go now, up to the new budget), else
+// unknown again (the next request probes).
+func (f *family) roll(now time.Time) {
+	f.epoch++
+	f.answered, f.confirmed = 0, false
+	if now.Sub(f.end) >= f.window {
+		f.known = false
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.reserved--
-	if rl == nil || rl.Reset.IsZero() || !rl.Reset.After(time.Now()) {
-		return
+	f.end = f.end.Add(f.window)
+	f.budget = f.limit
+	f.chargeInflight()
+}
+
+// chargeInflight counts every unanswered request against the current window too.
+func (f *family) chargeInflight() {
+	for t := range f.inflight {
+		t.spill = f.epoch
 	}
-	credit := max(rl.Remaining-p.reserved, 0)
+	f.charged = len(f.inflight)
+}
+
+// estimate returns, for a request at position k of the queue, how long of its wait the server
+// imposes (the hold, or the time to the reset of a spent window), and how long it will wait
+// in all, with the reason.
+func (f *family) estimate(now time.Time, k int) (imposed, total time.Duration, why string) {
 	switch {
-	case rl.Reset.After(p.window.Add(time.Second)) || rl.Reset.Before(p.window.Add(-time.Second)):
-		// A new window (resets move by at least a second between windows).
-		p.window, p.credit = rl.Reset, credit
-	default:
-		// The same window: answers may come back out of order; trust the lowest count.
-		p.credit = min(p.credit, credit)
+	case now.Before(f.until):
+		imposed = f.until.Sub(now)
+		return imposed, imposed, "429 Retry-After"
+	case f.known:
+		credit := max(f.budget-f.answered-f.charged, 0)
+		imposed = max(f.end.Sub(now), 0)
+		return imposed, imposed + time.Duration(max(k-credit, 0)/max(f.limit, 1))*f.window, "rate limit"
+	case f.headerless:
+		return 0, max(f.next.Sub(now), 0) + time.Duration(k)*f.interval, "rate limit"
+	}
+	return 0, 0, "" // probing: the first answer comes soon
+}
+
+// dispatch grants queued requests in order while they may go, and sets a timer for when the
+// next may.
+func (f *family) dispatch(now time.Time) {
+	for len(f.queue) > 0 {
+		ok, wake := f.canGo(now)
+		if !ok {
+			f.arm(now, wake)
+			return
+		}
+		w := f.queue[0]
+		f.queue[0] = nil
+		f.queue = f.queue[1:]
+		w.t = f.grant(now)
+		close(w.ready)
 	}
 }
 
-// backOff holds requests for the Retry-After of a 429.
-func (p *pacer) backOff(e *Error) {
-	if p == nil {
+// arm sets the timer that dispatches at wake (no timer for a zero wake: an answer will).
+func (f *family) arm(now, wake time.Time) {
+	if wake.IsZero() || (f.timer != nil && f.timerAt.Equal(wake)) {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.credit = 0
-	if e.RetryAfter <= 0 {
+	if f.timer != nil {
+		f.timer.Stop()
+	}
+	f.timerGen++
+	gen := f.timerGen
+	f.timerAt = wake
+	f.timer = time.AfterFunc(max(wake.Sub(now), 0), func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.timerGen == gen {
+			f.timer = nil
+		}
+		f.dispatch(time.Now())
+	})
+}
+
+// release implements permit.
+func (t *ticket) release(o outcome) {
+	f := t.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	f.settle(t, o, now)
+	f.dispatch(now)
+}
+
+// settle takes what became of t into account.
+func (f *family) settle(t *ticket, o outcome, now time.Time) {
+	if _, ok := f.inflight[t]; !ok {
 		return
 	}
-	t := time.Now().Add(min(e.RetryAfter, 24*time.Hour))
-	if t.After(p.until) {
-		p.until, p.limited = t, e
+	delete(f.inflight, t)
+	inCur := f.known && (t.epoch == f.epoch || t.spill == f.epoch)
+	if inCur {
+		f.charged--
+	}
+	defer func() {
+		if o.limited != nil {
+			f.backOff(o.limited, now)
+		}
+	}()
+	if !o.sent {
+		return // never left: nothing to count
+	}
+	countHere := func() {
+		if inCur {
+			f.answered++ // it may have counted in this window: assume it did
+		}
+	}
+	rl := o.rate
+	if !o.answered || rl == nil || rl.Reset.IsZero() {
+		if o.answered && rl == nil && !f.known {
+			f.headerless = true
+		}
+		countHere()
+		return
+	}
+	f.headerless = false
+	reset := rl.Reset.Add(-o.skew)
+	ahead := reset.Sub(now)
+	if ahead > f.believable() {
+		countHere() // a reset implausibly far ahead: not believed
+		return
+	}
+	if ahead <= 0 {
+		return // counted in a window that has ended
+	}
+	f.learn(reset)
+	if rl.Limit > 0 {
+		f.limit = rl.Limit
+	}
+	switch {
+	case !f.known, reset.Sub(f.end) > time.Second/2 && f.confirmed:
+		// The first news of the family, or the server is in a later window than the one
+		// this client thought current: start that window.
+		f.known, f.epoch = true, f.epoch+1
+		f.end, f.confirmed, f.budget, f.answered = reset, true, f.limit, 0
+		f.chargeInflight()
+	case reset.Sub(f.end).Abs() <= time.Second/2 || !f.confirmed:
+		// The current window; an extrapolated end is corrected by the server's.
+		f.end, f.confirmed = reset, true
+	default:
+		return // an earlier window than the current one
+	}
+	f.answered++
+	f.budget = min(f.budget, f.limit, rl.Remaining+f.answered+f.charged)
+}
+
+// believable is how far ahead a reset may lie and still be believed: a few windows, and
+// never more than maxBelievedReset.
+func (f *family) believable() time.Duration {
+	return min(maxBelievedReset, max(resetWindows*f.window, resetWindows*f.conf.window, time.Minute))
+}
+
+// learn takes the window's length from successive resets: the smallest step between two.
+func (f *family) learn(reset time.Time) {
+	if f.lastReset.IsZero() {
+		f.lastReset = reset
+		return
+	}
+	d := reset.Sub(f.lastReset)
+	if d < time.Second/2 {
+		return // the same window, or an earlier one
+	}
+	if !f.learnt || d < f.window {
+		f.window, f.learnt = d, true
+	}
+	f.lastReset = reset
+}
+
+// backOff takes a 429 into account: a believable Retry-After holds the family for that long
+// (after which the window's headers rule again); without one, the window is spent.
+func (f *family) backOff(e *Error, now time.Time) {
+	if e.RetryAfter <= 0 || e.RetryAfter > maxBelievedRetryAfter {
+		if f.known {
+			f.budget = min(f.budget, f.answered+f.charged)
+		}
+		return
+	}
+	if t := now.Add(e.RetryAfter); t.After(f.until) {
+		f.until, f.limited = t, e
 	}
 }
 

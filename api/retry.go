@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -43,6 +44,15 @@ func (p retryPolicy) decide(err error, attempt int) (time.Duration, bool) {
 		return p.backoff(attempt), true
 	}
 	return 0, false
+}
+
+// retryReason says in words why a request is about to be retried, for OnWait.
+func retryReason(err error) string {
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return "retry after " + strconv.Itoa(apiErr.StatusCode)
+	}
+	return "retry after network error"
 }
 
 // backoff is exponential backoff with full jitter: a uniform draw from

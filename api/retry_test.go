@@ -93,7 +93,7 @@ func TestRetryGivesUpAfterMax(t *testing.T) {
 	s2 := &scripted{steps: []http.HandlerFunc{status(504, "")}}
 	srv := httptest.NewServer(s2)
 	defer srv.Close()
-	c0, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL), WithMaxRetries(0), WithoutPacing())
+	c0, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithMaxRetries(0), WithoutPacing())
 	if _, err := c0.GetTask(t.Context(), seedHash); err == nil || s2.n.Load() != 1 {
 		t.Fatalf("WithMaxRetries(0): %v after %d requests", err, s2.n.Load())
 	}
@@ -166,7 +166,7 @@ func TestBodyCapAndMalformedBodies(t *testing.T) {
 	s := &scripted{steps: []http.HandlerFunc{status(200, big)}}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL), WithMaxBodySize(1<<10), WithoutPacing())
+	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithMaxBodySize(1<<10), WithoutPacing())
 	if _, err := c.GetTask(t.Context(), seedHash); err == nil || !strings.Contains(err.Error(), "exceeds 1024 bytes") || s.n.Load() != 1 {
 		t.Fatalf("err = %v after %d requests", err, s.n.Load())
 	}
