@@ -37,7 +37,7 @@ func TestErrorOverBodyCapKeepsStatus(t *testing.T) {
 				io.WriteString(w, huge)
 			}))
 			t.Cleanup(srv.Close)
-			opts := []Option{WithToken("tok"), WithBaseURL(srv.URL), WithoutPacing(), WithMaxRetries(0)}
+			opts := []Option{WithToken("tok"), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(0)}
 			if tc.maxBody > 0 {
 				opts = append(opts, WithMaxBodySize(tc.maxBody))
 			}
@@ -65,7 +65,7 @@ func TestErrorOverBodyCapKeepsStatus(t *testing.T) {
 	// A success body over the cap is still an error, not a truncated answer.
 	srv := httptest.NewServer(status(200, huge))
 	t.Cleanup(srv.Close)
-	c := mustClient(t, WithToken("tok"), WithBaseURL(srv.URL), WithoutPacing(), WithMaxRetries(0))
+	c := mustClient(t, WithToken("tok"), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(0))
 	if _, err := c.GetTask(t.Context(), seedHash); err == nil || !strings.Contains(err.Error(), "exceeds") {
 		t.Fatalf("200 over the cap: err = %v", err)
 	}
@@ -91,7 +91,7 @@ func TestAnnouncedLengthNotAllocated(t *testing.T) {
 		io.WriteString(w, "{}") // then the handler returns: the connection is closed short
 	}))
 	t.Cleanup(srv.Close)
-	c := mustClient(t, WithToken("tok"), WithBaseURL(srv.URL), WithoutPacing(), WithMaxRetries(2), WithRetryBackoff(time.Millisecond, time.Millisecond))
+	c := mustClient(t, WithToken("tok"), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(2), WithRetryBackoff(time.Millisecond, time.Millisecond))
 	var err error
 	n := allocated(func() { _, err = c.GetTask(t.Context(), seedHash) })
 	if err == nil || !errors.Is(err, io.ErrUnexpectedEOF) {

@@ -23,17 +23,17 @@ func tokenSources(t *testing.T, token, base string) map[string]func(t *testing.T
 		"WithToken": func(t *testing.T) *Client {
 			t.Setenv("LOBSTR_TOKEN", "")
 			t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-			return mustClient(t, WithToken(token), WithBaseURL(base), WithoutPacing(), WithMaxRetries(0))
+			return mustClient(t, WithToken(token), WithBaseURL(base+"/v1"), WithoutPacing(), WithMaxRetries(0))
 		},
 		"LOBSTR_TOKEN": func(t *testing.T) *Client {
 			t.Setenv("LOBSTR_TOKEN", token)
 			t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-			return mustClient(t, WithBaseURL(base), WithoutPacing(), WithMaxRetries(0))
+			return mustClient(t, WithBaseURL(base+"/v1"), WithoutPacing(), WithMaxRetries(0))
 		},
 		"config file": func(t *testing.T) *Client {
 			t.Setenv("LOBSTR_TOKEN", "")
 			writeConfig(t, "[auth]\ntoken = \""+token+"\"\n")
-			return mustClient(t, WithBaseURL(base), WithoutPacing(), WithMaxRetries(0))
+			return mustClient(t, WithBaseURL(base+"/v1"), WithoutPacing(), WithMaxRetries(0))
 		},
 	}
 }
@@ -156,7 +156,7 @@ func TestEchoedTokenCutByTheBodyCap(t *testing.T) {
 	prefix := strings.Repeat("x", maxErrorBody-8)
 	srv := httptest.NewServer(status(429, prefix+echoedToken+strings.Repeat("y", 1000)))
 	t.Cleanup(srv.Close)
-	c := mustClient(t, WithToken(echoedToken), WithBaseURL(srv.URL), WithoutPacing(), WithMaxRetries(0))
+	c := mustClient(t, WithToken(echoedToken), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(0))
 	_, err := c.GetTask(t.Context(), seedHash)
 	var ae *Error
 	if !errors.As(err, &ae) || ae.StatusCode != 429 {
@@ -230,7 +230,7 @@ func TestTokenWithControlCharactersRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv("LOBSTR_TOKEN", "")
 			t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-			_, err := NewClient(WithToken(tc.token), WithBaseURL(srv.URL))
+			_, err := NewClient(WithToken(tc.token), WithBaseURL(srv.URL+"/v1"))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("WithToken: err = %v; want one saying %q", err, tc.want)
 			}
@@ -240,7 +240,7 @@ func TestTokenWithControlCharactersRefused(t *testing.T) {
 			}
 			// The same from the environment.
 			t.Setenv("LOBSTR_TOKEN", tc.token)
-			if _, err := NewClient(WithBaseURL(srv.URL)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := NewClient(WithBaseURL(srv.URL+"/v1")); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("LOBSTR_TOKEN: err = %v; want one saying %q", err, tc.want)
 			}
 		})
@@ -248,14 +248,14 @@ func TestTokenWithControlCharactersRefused(t *testing.T) {
 	// From the config file, where a basic string can spell a NUL.
 	t.Setenv("LOBSTR_TOKEN", "")
 	writeConfig(t, "[auth]\ntoken = \"abc\\u0000def-secret\"\n")
-	if _, err := NewClient(WithBaseURL(srv.URL)); err == nil || !strings.Contains(err.Error(), "control character (U+0000 at byte 3)") {
+	if _, err := NewClient(WithBaseURL(srv.URL+"/v1")); err == nil || !strings.Contains(err.Error(), "control character (U+0000 at byte 3)") {
 		t.Fatalf("config file: err = %v", err)
 	}
 	if n := requests.Load(); n != 0 {
 		t.Fatalf("%d requests made; want none", n)
 	}
 	// A printable token of any script is taken.
-	if _, err := NewClient(WithToken("clé-ключ-鍵-0123"), WithBaseURL(srv.URL)); err != nil {
+	if _, err := NewClient(WithToken("clé-ключ-鍵-0123"), WithBaseURL(srv.URL+"/v1")); err != nil {
 		t.Fatalf("printable non-ASCII token refused: %v", err)
 	}
 }

@@ -52,7 +52,13 @@ func (c *cli) client() (cl *api.Client, code int, done bool) {
 	cl, err := api.NewClient(opts...)
 	if err != nil {
 		if errors.Is(err, api.ErrNoToken) {
-			return nil, c.errorLine(exitUsage, "config", "no API token: pass --token, set LOBSTR_TOKEN, or save one with 'lobstr config set-token TOKEN'", 0, ""), true
+			msg := "no API token: pass --token, set LOBSTR_TOKEN, or save one with 'lobstr config set-token TOKEN'"
+			if _, detail, ok := strings.Cut(err.Error(), "config file "); ok && strings.Contains(err.Error(), ": "+"config file ") {
+				// A config file that is there but unreadable: say where and why (the
+				// parser never quotes the token), and how to mend it.
+				msg = "no API token: config file " + detail + "; mend it, or save a token with 'lobstr config set-token TOKEN'"
+			}
+			return nil, c.errorLine(exitUsage, "config", msg, 0, ""), true
 		}
 		msg := strings.TrimPrefix(err.Error(), "api: ")
 		msg = strings.Replace(msg, "use https, or WithInsecureHTTP to opt in", "use https, or --insecure-http to opt in", 1)

@@ -336,15 +336,20 @@ func (c *cli) onWait(family string, d time.Duration, why string) {
 		return
 	}
 	secs := (d + time.Second - 1) / time.Second * time.Second
-	what := why
-	switch why {
-	case "", "rate limit":
-		what = "for the rate limit"
-	default:
-		what = "(" + why + ")"
-	}
+	where := ""
 	if family != "" && family != "other" {
-		what += " of /v1/" + family
+		where = " on /v1/" + family
+	}
+	var what string
+	switch {
+	case why == "" || why == "rate limit":
+		what = "for the rate limit" + strings.Replace(where, " on ", " of ", 1)
+	case strings.Contains(why, "429"):
+		what = "for the rate limit (the API answered 429)" + where
+	case strings.HasPrefix(why, "retry after "):
+		what = "before retrying (" + strings.TrimPrefix(why, "retry after ") + ")" + where
+	default:
+		what = "(" + why + ")" + where
 	}
 	c.notice(fmt.Sprintf("waiting %v %s", secs, what))
 }
