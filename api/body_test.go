@@ -37,7 +37,7 @@ func TestErrorOverBodyCapKeepsStatus(t *testing.T) {
 				io.WriteString(w, huge)
 			}))
 			t.Cleanup(srv.Close)
-			opts := []Option{WithToken("tok"), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(0)}
+			opts := []Option{WithToken("tok"), WithBaseURL(srv.URL + "/v1"), WithoutPacing(), WithMaxRetries(0)}
 			if tc.maxBody > 0 {
 				opts = append(opts, WithMaxBodySize(tc.maxBody))
 			}

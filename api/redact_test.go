@@ -240,7 +240,7 @@ func TestTokenWithControlCharactersRefused(t *testing.T) {
 			}
 			// The same from the environment.
 			t.Setenv("LOBSTR_TOKEN", tc.token)
-			if _, err := NewClient(WithBaseURL(srv.URL+"/v1")); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := NewClient(WithBaseURL(srv.URL + "/v1")); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("LOBSTR_TOKEN: err = %v; want one saying %q", err, tc.want)
 			}
 		})
@@ -248,7 +248,7 @@ func TestTokenWithControlCharactersRefused(t *testing.T) {
 	// From the config file, where a basic string can spell a NUL.
 	t.Setenv("LOBSTR_TOKEN", "")
 	writeConfig(t, "[auth]\ntoken = \"abc\\u0000def-secret\"\n")
-	if _, err := NewClient(WithBaseURL(srv.URL+"/v1")); err == nil || !strings.Contains(err.Error(), "control character (U+0000 at byte 3)") {
+	if _, err := NewClient(WithBaseURL(srv.URL + "/v1")); err == nil || !strings.Contains(err.Error(), "control character (U+0000 at byte 3)") {
 		t.Fatalf("config file: err = %v", err)
 	}
 	if n := requests.Load(); n != 0 {
