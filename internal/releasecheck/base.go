@@ -19,6 +19,7 @@ type Base struct {
 	Commit  string  // the full commit hash
 	Tag     string  // the release tag, "" when there is none
 	Version Version // the tag's version; 0.0.0 without a tag
+	Shallow bool    // no tag, and the clone is shallow: Commit is the oldest commit it has
 	Notes   []string
 }
 
@@ -30,6 +31,9 @@ func (b Base) Describe() string {
 	}
 	if b.Tag != "" {
 		return fmt.Sprintf("%s (%s), the last release", b.Tag, short)
+	}
+	if b.Shallow {
+		return fmt.Sprintf("%s, the oldest commit of this shallow clone (no v* release tag)", short)
 	}
 	return fmt.Sprintf("%s, the first commit (no v* release tag yet)", short)
 }
@@ -82,6 +86,7 @@ func FindBase(ctx context.Context, repo string) (Base, error) {
 	}
 	b.Commit = lines[len(lines)-1] // the oldest root, when histories were joined
 	if shallow == "true" {
+		b.Shallow = true
 		b.Notes = append(b.Notes, fmt.Sprintf("this clone is shallow and has no v* tag: the first commit is "+
 			"not here, so the base is the oldest commit that is (%.12s); run `git fetch --unshallow --tags` "+
 			"for the real comparison", b.Commit))

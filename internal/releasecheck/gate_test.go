@@ -359,7 +359,8 @@ func TestGateFirstCommitAndShallowClone(t *testing.T) {
 		t.Errorf("notes = %q, want one about the shallow clone", base.Notes)
 	}
 	r, out := check(t, clone)
-	if r.Failed() || !strings.Contains(out, "note: this clone is shallow") || !strings.Contains(out, "next version: v0.0.1") {
+	if r.Failed() || !strings.Contains(out, "note: this clone is shallow") || !strings.Contains(out, "the oldest commit of this shallow clone") ||
+		!strings.Contains(out, "next version: v0.0.1") {
 		t.Errorf("the shallow clone's report:\n%s", out)
 	}
 
