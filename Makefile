@@ -12,7 +12,7 @@ DEMO_PORT   ?= 18080
 # `lobstr task wait`; the demo skips the wait when it is empty.
 DEMO_WAIT_TASK ?= de000000000000000000000000000001
 
-.PHONY: help generate check lint test bench fuzz demo
+.PHONY: help generate check lint test bench fuzz demo release-check
 
 help:
 	@echo 'make generate  regenerate gen/ from openapi/openapi.yaml (go generate ./...)'
@@ -22,6 +22,7 @@ help:
 	@echo 'make bench     every benchmark, with allocations'
 	@echo 'make fuzz      every fuzz target for FUZZTIME (default $(FUZZTIME)) each'
 	@echo 'make demo      build bin/lobstr and run it against `lobstr mock` on DEMO_PORT ($(DEMO_PORT))'
+	@echo 'make release-check  the next version semver asks for; fails on a breaking change CHANGELOG.md does not record'
 
 generate:
 	$(GO) generate ./...
@@ -63,6 +64,13 @@ fuzz:
 			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
 		done; \
 	done
+
+# The breaking-change gate: the document (oasdiff) and the Go API (apidiff), both pinned as
+# go.mod tool lines, against the last v* tag (else the first commit); prints the next
+# version and fails on a breaking change not recorded in CHANGELOG.md's Unreleased section
+# (the rule: CHANGELOG.md's header). RELEASE_CHECK_FLAGS=-v lists every change.
+release-check:
+	$(GO) run ./internal/releasecheck $(RELEASE_CHECK_FLAGS)
 
 # The command-line tool against its own mock: build, serve the documented examples on a
 # loopback port, show a task, list a squid, wait for a task, and stop the mock however
