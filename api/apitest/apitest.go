@@ -66,11 +66,13 @@ package apitest
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,8 +146,16 @@ type Fake struct {
 	// respHook, when set (by tests of this package), replaces the response of an operation.
 	respHook func(operationID string, response any) any
 
-	mu       sync.Mutex
-	squids   map[string]*squid
+	mu         sync.Mutex
+	squids     map[string]*squid
+	squidOrder []string // squid ids, in the order they were made
+	runs       map[string]*runRecord
+	runLife    RunLifecycle
+	families   map[string]*rateWindow // families.go: EnforceFamilyRateLimit
+	secret     [32]byte               // signs the file URLs
+	expiry     time.Duration          // of the file URLs (files.go)
+	expirySet  bool
+	files      FileStats
 	tasks    map[string]*taskRecord
 	uploads  map[string]*upload
 	requests []RecordedRequest // the last maxLogged, a ring once full
@@ -164,6 +174,7 @@ func New(opts ...Option) *Fake {
 		o(f)
 	}
 	f.rate = rateWindow{limit: DefaultRateLimit, window: time.Minute}
+	_, _ = rand.Read(f.secret[:])
 	f.seed()
 	f.handler = f.buildHandler()
 	return f
@@ -195,6 +206,7 @@ func (f *Fake) buildHandler() http.Handler {
 		},
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(mux, w, r) })
+	files := http.HandlerFunc(f.serveFile)
 
 	var api http.Handler = mux
 	if f.validate {
@@ -206,7 +218,13 @@ func (f *Fake) buildHandler() http.Handler {
 		f.validator = v
 		api = v.Handler(mux, f.report)
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, api) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, filesPath) {
+			files.ServeHTTP(w, r) // the file host: no token, no document
+			return
+		}
+		f.serve(w, r, api)
+	})
 }
 
 func (f *Fake) report(v Violation) {
