@@ -334,17 +334,3 @@ func (c *crawler) columns(params map[string]any) []attribute {
 	}
 	return cols
 }
-
-// render turns a JSON-shaped value into a model by way of its JSON, so that the fake
-// controls null and absent fields exactly.
-func render[T any](v any) (T, error) {
-	var out T
-	b, err := json.Marshal(v)
-	if err != nil {
-		return out, fmt.Errorf("apitest: encoding %T: %w", out, err)
-	}
-	if err := json.Unmarshal(b, &out); err != nil {
-		return out, fmt.Errorf("apitest: decoding %T: %w", out, err)
-	}
-	return out, nil
-}

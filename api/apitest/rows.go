@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -327,11 +328,5 @@ func (s *server) ListResults(ctx context.Context, req gen.ListResultsRequestObje
 		pos += n
 	}
 	f.mu.Unlock()
-	body, err := render[models.ResultPage](pg.envelope(ctx, "/results", q, sizeName, data))
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.ListResults200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, pg.envelope(ctx, "/results", q, sizeName, data)), nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -549,13 +550,7 @@ func (s *server) StartRun(ctx context.Context, req gen.StartRunRequestObject) (g
 	r := newRun(newHash(), sq, tasks, life, now)
 	f.runs[r.id] = r
 	sq.runs = append(sq.runs, r.id)
-	body, err := render[models.Run](r.view(now))
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.StartRun200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, r.view(now)), nil
 }
 
 // GetRun shows a run, moving it one poll along.
@@ -574,13 +569,7 @@ func (s *server) GetRun(ctx context.Context, req gen.GetRunRequestObject) (gen.G
 		resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
 		return resp, nil
 	}
-	body, err := render[models.Run](view)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.GetRun200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, view), nil
 }
 
 // GetRunStats shows a run's progress, moving it one poll along.
@@ -599,13 +588,7 @@ func (s *server) GetRunStats(ctx context.Context, req gen.GetRunStatsRequestObje
 		resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
 		return resp, nil
 	}
-	body, err := render[models.RunStats](view)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.GetRunStats200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, view), nil
 }
 
 // GetRunCredits shows how a run's credits split between the scraping and the functions.
@@ -623,13 +606,7 @@ func (s *server) GetRunCredits(ctx context.Context, req gen.GetRunCreditsRequest
 		resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
 		return resp, nil
 	}
-	body, err := render[models.RunCredits](view)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.GetRunCredits200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, view), nil
 }
 
 // AbortRun stops a run still collecting: it uploads what it collected, then ends aborted.
@@ -651,13 +628,7 @@ func (s *server) AbortRun(ctx context.Context, req gen.AbortRunRequestObject) (g
 		resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
 		return resp, nil
 	}
-	body, err := render[models.Run](view)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.AbortRun200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, view), nil
 }
 
 // ListRuns pages through a squid's runs, newest first.
@@ -685,13 +656,7 @@ func (s *server) ListRuns(ctx context.Context, req gen.ListRunsRequestObject) (g
 	if !ok {
 		return gen.ListRuns404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errSquidNotFound)}, nil
 	}
-	body, err := render[models.RunPage](env)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.ListRuns200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, env), nil
 }
 
 // ListRunTasks pages through the tasks of a run, in the order the run took them.
@@ -717,13 +682,7 @@ func (s *server) ListRunTasks(ctx context.Context, req gen.ListRunTasksRequestOb
 	if !ok {
 		return gen.ListRunTasks404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errRunTasksNotFound)}, nil
 	}
-	body, err := render[models.RunTaskPage](env)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.ListRunTasks200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, env), nil
 }
 
 // RunState is what a test can read of a run without moving it along (see Fake.Run).

@@ -3,6 +3,7 @@ package apitest
 import (
 	"context"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -256,13 +257,7 @@ func (s *server) ListSquids(ctx context.Context, req gen.ListSquidsRequestObject
 	if p.Name != nil {
 		q.Set("name", *p.Name)
 	}
-	body, err := render[models.SquidPage](pg.envelope(ctx, "/squids", q, "limit", data))
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.ListSquids200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, pg.envelope(ctx, "/squids", q, "limit", data)), nil
 }
 
 // CreateSquid makes a squid on a crawler of the catalogue. Its params are the crawler's
@@ -303,13 +298,7 @@ func (s *server) CreateSquid(ctx context.Context, req gen.CreateSquidRequestObje
 		"is_active": sq.isActive, "name": sq.name, "params": maps.Clone(sq.params), "schedule": nil, "to_complete": false,
 	}
 	f.mu.Unlock()
-	created, err := render[models.CreatedSquid](view)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.CreateSquid200JSONResponse{Body: created}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, view), nil
 }
 
 // GetSquid shows a squid with its settings and last run.
@@ -325,13 +314,7 @@ func (s *server) GetSquid(ctx context.Context, req gen.GetSquidRequestObject) (g
 	if !ok {
 		return gen.GetSquid404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errSquidPathNotFound)}, nil
 	}
-	body, err := render[models.Squid](view)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.GetSquid200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, view), nil
 }
 
 // UpdateSquid changes the settings sent, and only those; params are checked against the
@@ -437,13 +420,7 @@ func (s *server) UpdateSquid(ctx context.Context, req gen.UpdateSquidRequestObje
 	echo["no_line_breaks"] = sq.noLineBreaks
 	echo["to_complete"] = sq.toComplete
 	echo["export_unique_results"] = sq.exportUnique
-	body, err := render[models.UpdatedSquid](echo)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.UpdateSquid200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, echo), nil
 }
 
 // DeleteSquid removes a squid with its tasks and its runs (an active run with it).

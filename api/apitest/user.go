@@ -2,28 +2,20 @@ package apitest
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 
 	"github.com/lobstr-go/lobstr/gen"
-	"github.com/lobstr-go/lobstr/gen/models"
 )
 
 // GetMe answers the documented profile, whatever the token.
 func (s *server) GetMe(ctx context.Context, _ gen.GetMeRequestObject) (gen.GetMeResponseObject, error) {
-	var me models.User
-	mustDecode("docs/user-me.200.json", &me)
-	resp := gen.GetMe200JSONResponse{Body: me}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, fixture("docs/user-me.200.json")), nil
 }
 
 // GetBalance answers the documented balance, whatever the token.
 func (s *server) GetBalance(ctx context.Context, _ gen.GetBalanceRequestObject) (gen.GetBalanceResponseObject, error) {
-	var b models.Balance
-	mustDecode("docs/get-balance.200.json", &b)
-	resp := gen.GetBalance200JSONResponse{Body: b}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, fixture("docs/get-balance.200.json")), nil
 }
 
 // ListCrawlers pages through the catalogue.
@@ -38,13 +30,7 @@ func (s *server) ListCrawlers(ctx context.Context, req gen.ListCrawlersRequestOb
 	for _, c := range cat.order[pg.first:pg.last] {
 		data = append(data, c.summary())
 	}
-	body, err := render[models.CrawlerPage](pg.envelope(ctx, "/crawlers", url.Values{}, "limit", data))
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.ListCrawlers200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, pg.envelope(ctx, "/crawlers", url.Values{}, "limit", data)), nil
 }
 
 // GetCrawler shows a crawler by its hash (the document takes no slug).
@@ -53,13 +39,7 @@ func (s *server) GetCrawler(ctx context.Context, req gen.GetCrawlerRequestObject
 	if !ok {
 		return gen.GetCrawler404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errCrawlerNotFound)}, nil
 	}
-	body, err := render[models.Crawler](c.details)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.GetCrawler200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, c.details), nil
 }
 
 // GetCrawlerParams shows a crawler's task and squid parameters.
@@ -68,13 +48,7 @@ func (s *server) GetCrawlerParams(ctx context.Context, req gen.GetCrawlerParamsR
 	if !ok {
 		return gen.GetCrawlerParams404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errCrawlerNotFound)}, nil
 	}
-	body, err := render[models.CrawlerParams](c.params)
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.GetCrawlerParams200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, c.params), nil
 }
 
 // GetCrawlerAttributes shows a crawler's result columns; it needs no token.
@@ -83,11 +57,5 @@ func (s *server) GetCrawlerAttributes(ctx context.Context, req gen.GetCrawlerAtt
 	if !ok {
 		return gen.GetCrawlerAttributes404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errCrawlerNotFound)}, nil
 	}
-	body, err := render[models.CrawlerAttributeList](map[string]any{"data": c.attrs})
-	if err != nil {
-		return nil, err
-	}
-	resp := gen.GetCrawlerAttributes200JSONResponse{Body: body}
-	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
-	return resp, nil
+	return answer(ctx, http.StatusOK, map[string]any{"data": c.attrs}), nil
 }
