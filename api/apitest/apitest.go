@@ -156,15 +156,15 @@ type Fake struct {
 	expiry     time.Duration          // of the file URLs (files.go)
 	expirySet  bool
 	files      FileStats
-	tasks    map[string]*taskRecord
-	uploads  map[string]*upload
-	requests []RecordedRequest // the last maxLogged, a ring once full
-	counts   map[string]int    // "METHOD /path" → requests
-	total    int
-	rate     rateWindow
-	latency  time.Duration
-	scripts  map[string][]Fault
-	fail     failRate // failrate.go: SetFailRate
+	tasks      map[string]*taskRecord
+	uploads    map[string]*upload
+	requests   []RecordedRequest // the last maxLogged, a ring once full
+	counts     map[string]int    // "METHOD /path" → requests
+	total      int
+	rate       rateWindow
+	latency    time.Duration
+	scripts    map[string][]Fault
+	fail       failRate // failrate.go: SetFailRate
 }
 
 // New returns a fake seeded with the documented examples.

@@ -22,13 +22,13 @@ const (
 type crawler struct {
 	id       string
 	name     string
-	details  map[string]any      // Get Crawler Details
-	params   map[string]any      // Get Crawler Parameters
-	attrs    []attribute         // Get Crawler Attributes, in order
-	defaults map[string]any      // a new squid's params
+	details  map[string]any       // Get Crawler Details
+	params   map[string]any       // Get Crawler Parameters
+	attrs    []attribute          // Get Crawler Attributes, in order
+	defaults map[string]any       // a new squid's params
 	specs    map[string]paramSpec // the squid params Update Squid checks
-	funcs    map[string]bool     // paid add-ons → on by default
-	cpr      float64             // credits per row
+	funcs    map[string]bool      // paid add-ons → on by default
+	cpr      float64              // credits per row
 }
 
 // attribute is one result column.

@@ -87,7 +87,7 @@ func (r *runRecord) rowFields() []string {
 // place is the made-up business, person or profile a row describes.
 type place struct {
 	name, first, last, slug, street, city, country, code, zip, phone, category string
-	lat, lng                                                                  float64
+	lat, lng                                                                   float64
 }
 
 var (
