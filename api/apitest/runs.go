@@ -75,17 +75,16 @@ type runRecord struct {
 	start     time.Time
 	createdAt string
 
-	polls       int
-	status      string
-	tasksDone   int
-	taskEnds    []time.Time // when each done task ended
-	endedAt     time.Time   // collection over (is_done)
-	exportAt    time.Time   // export ready
-	doneReason  any
-	aborted     bool
-	abortPolls  int
-	seeded      map[string]any // a documented run: its body, as documented
-	seededStats bool
+	polls      int
+	status     string
+	tasksDone  int
+	taskEnds   []time.Time // when each done task ended
+	endedAt    time.Time   // collection over (is_done)
+	exportAt   time.Time   // export ready
+	doneReason any
+	aborted    bool
+	abortPolls int
+	seeded     map[string]any // a documented run: its body, as documented
 }
 
 // runTaskRec is a task as a run took it.
