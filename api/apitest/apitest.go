@@ -1,6 +1,8 @@
-// Package apitest is a fake lobstr.io Tasks API for tests: for this module's and for its
-// users'. It keeps squids, tasks and uploads in memory, answers as the documentation says,
-// and checks every request and every response against the module's OpenAPI document.
+// Package apitest is a fake lobstr.io API for tests: for this module's and for its users'.
+// It keeps the account, the crawler catalogue, squids, tasks, uploads, runs and their
+// results in memory, answers as the documentation says, serves the runs' export files at
+// signed URLs, and checks every request and every response against the module's OpenAPI
+// document.
 //
 // In a test, NewServer starts the fake on loopback and stops it when the test ends; a
 // request or response that breaks the document fails the test:
@@ -58,19 +60,69 @@
 //     EnforceRateLimit makes the limit bite. The 401 and 429 answers are checked against
 //     the document like the others.
 //
-// Faults (Script, SetLatency, EnforceRateLimit) and task lifecycles (SetLifecycle) let
-// tests drive a client through errors, slowness, rate limits and long-running tasks.
+// # User, crawlers, squids, runs and results
+//
+//   - Get User Profile and Get Balance answer the documented bodies, whatever the token.
+//   - The crawler catalogue holds the three crawlers of List Crawlers' example and the Google
+//     Maps Leads Scraper (SeedCrawlerID, SeedCrawlerSlug) with its documented details,
+//     parameters and attributes; the others get a url parameter and plausible columns. A
+//     crawler is named by its hash only (the document takes no slug). Get Crawler
+//     Attributes needs no token. List Crawlers pages like List Tasks.
+//   - The squids of the documented examples exist (SeedSquid, SeedDetailsSquid,
+//     SeedListedSquid, SeedRunsSquid, SeedRunSquid, and those of Empty and Delete Squid).
+//     Create Squid needs a crawler of the catalogue (else 404) and starts from its default
+//     params; List Squids pages and filters by name; Update Squid changes only what is sent,
+//     checks params against the crawler's (allowed values, types, maxima, functions; 400
+//     validation_error naming the parameter), merges them key by key and answers the
+//     documented echo; Empty Squid deletes the url or params tasks; Delete Squid takes its
+//     tasks and runs with it. Tasks can be added only to a squid that exists.
+//   - The documented quirk: a squid made with Create Squid cannot run until Update Squid
+//     was sent params once (even {"params": {}}): Start Run answers 400 {"errors":
+//     {"type": "SquidNotReady", ...}} with a message that says what to do. Squids made by
+//     AddSquid and the seeds are ready. is_ready says it (params saved and active tasks).
+//   - Start Run takes the squid's active tasks; a squid has one active run at a time (a
+//     second start is the documented 400). The run moves along its RunLifecycle
+//     (WithRunLifecycle, SetRunLifecycle; by default DefaultRunDuration): pending, running
+//     (tasks done one after another), paused when asked, uploading, done with
+//     export_done. Get Run Stats counts tasks, rows, percent_done and eta honestly. Abort
+//     Run ends it: uploading with done_reason aborted, then aborted with a partial export.
+//     Get Run Tasks reports each task's outcome; List Runs pages newest first; Get Run
+//     Credits splits the credits between the scraping and the functions switched on.
+//     SeedRunHash is Get Run's documented run (done, 40 rows).
+//   - Every task of a run produces rows with the columns of the crawler's attributes (those
+//     of a function only when the squid switches it on), made from the run, the task and
+//     the row's position: realistic, deterministic, never held in memory. Get Results pages
+//     the rows of a squid or a run (one of them, else the documented 400), optionally of one
+//     task, at limit or page_size rows a page (at most 100), and shows exactly the rows and
+//     values of the export file.
+//   - Download Run answers, once the export is done, a URL on the fake's own host outside
+//     /v1: /files/{run}.{csv,json,jsonl}?expires=...&sig=..., an HMAC of the run, format,
+//     expiry and columns, valid for DefaultDownloadExpiry (SetDownloadExpiry). The file host
+//     refuses 403 a request with an Authorization header, a bad signature or an expired URL
+//     (an S3-like XML body), and streams the file row by row (CSV with a header row, JSON,
+//     JSONL): a run of millions of rows (RunLifecycle.Rows) downloads in constant memory.
+//     FileRequests counts its requests, and those that carried a token.
+//   - EnforceFamilyRateLimit gives one endpoint family (FamilyResults, …) an enforced
+//     window of its own, with honest X-RateLimit headers, while the others keep the shared
+//     one.
+//
+// Faults (Script, SetLatency, EnforceRateLimit, EnforceFamilyRateLimit; Script works on
+// the file host's paths too), task lifecycles (SetLifecycle) and run lifecycles
+// (SetRunLifecycle) let tests drive a client through errors, slowness, rate limits,
+// long-running tasks and runs.
 //
 // A Fake is safe for concurrent use.
 package apitest
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,17 +196,25 @@ type Fake struct {
 	// respHook, when set (by tests of this package), replaces the response of an operation.
 	respHook func(operationID string, response any) any
 
-	mu       sync.Mutex
-	squids   map[string]*squid
-	tasks    map[string]*taskRecord
-	uploads  map[string]*upload
-	requests []RecordedRequest // the last maxLogged, a ring once full
-	counts   map[string]int    // "METHOD /path" → requests
-	total    int
-	rate     rateWindow
-	latency  time.Duration
-	scripts  map[string][]Fault
-	fail     failRate // failrate.go: SetFailRate
+	mu         sync.Mutex
+	squids     map[string]*squid
+	squidOrder []string // squid ids, in the order they were made
+	runs       map[string]*runRecord
+	runLife    RunLifecycle
+	families   map[string]*rateWindow // families.go: EnforceFamilyRateLimit
+	secret     [32]byte               // signs the file URLs
+	expiry     time.Duration          // of the file URLs (files.go)
+	expirySet  bool
+	files      FileStats
+	tasks      map[string]*taskRecord
+	uploads    map[string]*upload
+	requests   []RecordedRequest // the last maxLogged, a ring once full
+	counts     map[string]int    // "METHOD /path" → requests
+	total      int
+	rate       rateWindow
+	latency    time.Duration
+	scripts    map[string][]Fault
+	fail       failRate // failrate.go: SetFailRate
 }
 
 // New returns a fake seeded with the documented examples.
@@ -164,6 +224,7 @@ func New(opts ...Option) *Fake {
 		o(f)
 	}
 	f.rate = rateWindow{limit: DefaultRateLimit, window: time.Minute}
+	_, _ = rand.Read(f.secret[:])
 	f.seed()
 	f.handler = f.buildHandler()
 	return f
@@ -195,6 +256,7 @@ func (f *Fake) buildHandler() http.Handler {
 		},
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(mux, w, r) })
+	files := http.HandlerFunc(f.serveFile)
 
 	var api http.Handler = mux
 	if f.validate {
@@ -206,7 +268,13 @@ func (f *Fake) buildHandler() http.Handler {
 		f.validator = v
 		api = v.Handler(mux, f.report)
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, api) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, filesPath) {
+			files.ServeHTTP(w, r) // the file host: no token, no document
+			return
+		}
+		f.serve(w, r, api)
+	})
 }
 
 func (f *Fake) report(v Violation) {

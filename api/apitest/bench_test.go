@@ -1,9 +1,11 @@
 package apitest
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/lobstr-go/lobstr/gen/models"
@@ -44,5 +46,44 @@ func BenchmarkFake(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkExportDownload downloads a CSV export of 100,000 rows (about 29 MB) from the
+// file host: the throughput of making rows on the fly.
+func BenchmarkExportDownload(b *testing.B) {
+	srv := NewServer(b, WithRunLifecycle(RunLifecycle{Polls: 1, Rows: 100_000}))
+	srv.AddSquid("bench-export") // ready to run
+	do := func(method, path, body string) map[string]any {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Token "+srv.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != 200 {
+			b.Fatal(path, resp.StatusCode, err)
+		}
+		return m
+	}
+	do("POST", "/tasks", `{"squid": "bench-export", "tasks": [{"url": "https://example.com/1"}, {"url": "https://example.com/2"}]}`)
+	run := do("POST", "/runs", `{"squid": "bench-export"}`)["id"].(string)
+	do("GET", "/runs/"+run, "")
+	link := do("GET", "/runs/"+run+"/download", "")["s3"].(string)
+	b.ResetTimer()
+	for b.Loop() {
+		resp, err := srv.Client().Get(link)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatal(resp.StatusCode, err)
+		}
+		b.SetBytes(n)
 	}
 }

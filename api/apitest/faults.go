@@ -85,7 +85,7 @@ func (f *Fake) serveFault(w http.ResponseWriter, r *http.Request, ft Fault, api 
 		f.serveAPI(rec, r, api)
 		status, header, body = rec.Code, rec.Header(), rec.Body.Bytes()
 	} else { // the request counts in the window, and the answer says so; the fault's headers win
-		setRateHeaders(w.Header(), f.takeQuota())
+		setRateHeaders(w.Header(), f.takeQuota(r.URL.Path))
 	}
 	for k, v := range header {
 		w.Header()[k] = v

@@ -138,7 +138,7 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler
 	if r.TLS != nil {
 		ex.base = "https://" + r.Host
 	}
-	ex.quota = f.takeQuota()
+	ex.quota = f.takeQuota(r.URL.Path)
 
 	// The rate-limit headers of every answer: the operations' generated Visit methods write
 	// them again from the same quota (see rateHeaders), the other answers keep these.
@@ -149,7 +149,7 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler
 		f.answer(w, r, http.StatusTooManyRequests, fixtureRateLimit)
 		return
 	}
-	if body := f.checkToken(r.Header.Get("Authorization")); body != nil {
+	if body := f.checkToken(r.Header.Get("Authorization")); body != nil && !public(r) {
 		h.Set("WWW-Authenticate", "Token")
 		f.answer(w, r, http.StatusUnauthorized, body)
 		return
@@ -162,6 +162,17 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler
 		return
 	}
 	api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+// public reports whether r is to an operation that needs no token (Get Crawler
+// Attributes): a token sent anyway, even a wrong one, is ignored.
+func public(r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, basePath+"/crawlers/")
+	if !ok || r.Method != http.MethodGet {
+		return false
+	}
+	hash, tail, _ := strings.Cut(rest, "/")
+	return hash != "" && tail == "attributes"
 }
 
 // cleanPath reports whether p is a path http.ServeMux takes as it is: absolute, without
@@ -177,10 +188,14 @@ func cleanPath(p string) bool {
 	return c == p
 }
 
-// takeQuota counts a request in the rate-limit window.
-func (f *Fake) takeQuota() quota {
+// takeQuota counts a request to path in its rate-limit window: its family's own window
+// when EnforceFamilyRateLimit gave it one, else the shared one.
+func (f *Fake) takeQuota(path string) quota {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if w, ok := f.families[FamilyOf(path)]; ok {
+		return w.take(time.Now())
+	}
 	return f.rate.take(time.Now())
 }
 

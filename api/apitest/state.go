@@ -28,11 +28,12 @@ var (
 	fixtureRateLimit = fixture("error.ratelimit.429.json")
 )
 
-// squid is a squid's tasks.
+// squid is a squid: its settings (squids.go), its tasks and its runs.
 type squid struct {
 	module string            // the crawler hash of its tasks
 	order  []string          // task hashes, in the order they were added
 	keys   map[string]string // params key (see paramsKey) → task hash, to find duplicates
+	squidSettings
 }
 
 // taskRecord is a task and how the fake shows it.
@@ -53,8 +54,12 @@ func (t *taskRecord) listed() models.TaskSummary {
 // seed loads the documented examples.
 func (f *Fake) seed() {
 	f.squids = map[string]*squid{}
+	f.squidOrder = nil
+	f.runs = map[string]*runRecord{}
 	f.tasks = map[string]*taskRecord{}
 	f.uploads = map[string]*upload{}
+	f.seedSquids()
+	f.seedRuns()
 
 	var page models.TaskPage
 	mustDecode("list-tasks.200.json", &page)
@@ -118,12 +123,15 @@ func (f *Fake) addSquid(id string) *squid {
 	if sq, ok := f.squids[id]; ok {
 		return sq
 	}
-	sq := &squid{module: SeedModule, keys: map[string]string{}}
+	sq := &squid{module: SeedModule, keys: map[string]string{}, squidSettings: newSettings(id, id, catalogue().byID[SeedModule], time.Now())}
+	sq.paramsSaved = true
 	f.squids[id] = sq
+	f.squidOrder = append(f.squidOrder, id)
 	return sq
 }
 
-// AddSquid makes an empty squid (a no-op if it exists). Its tasks get SeedModule as module.
+// AddSquid makes an empty squid (a no-op if it exists) on the crawler SeedCrawlerID, named
+// as its id, ready to run (its params count as saved). Its tasks get SeedModule as module.
 func (f *Fake) AddSquid(squid string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
