@@ -292,15 +292,17 @@ type Crawler struct {
 
 	// CreditsPerEmail A price in credits. A number in the list of crawlers and the July 2026 details (`2`,
 	// `0.5`); an object `{"legacy": n, "current": n}` in the later details (`current` on
-	// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent.
+	// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent;
+	// the Go type reads the price on today's plans from either (`Current`).
 	//
 	//
 	// Example: 2
-	CreditsPerEmail Credits `json:"credits_per_email,omitempty"`
+	CreditsPerEmail *Credits `json:"credits_per_email,omitempty"`
 
 	// CreditsPerRow A price in credits. A number in the list of crawlers and the July 2026 details (`2`,
 	// `0.5`); an object `{"legacy": n, "current": n}` in the later details (`current` on
-	// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent.
+	// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent;
+	// the Go type reads the price on today's plans from either (`Current`).
 	//
 	//
 	// Example: 2
@@ -646,10 +648,11 @@ type CreatedSquid struct {
 
 // Credits A price in credits. A number in the list of crawlers and the July 2026 details (`2`,
 // `0.5`); an object `{"legacy": n, "current": n}` in the later details (`current` on
-// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent.
+// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent;
+// the Go type reads the price on today's plans from either (`Current`).
 //
 // Example: 2
-type Credits = json.RawMessage
+type Credits = types.Credits
 
 // DeletedSquid What Delete Squid did.
 type DeletedSquid struct {
@@ -884,7 +887,8 @@ type Run struct {
 	// Duration How long a run has lasted. Seconds as a number (`50.1833`) in Start Run, List Runs, Abort
 	// Run and the later Get Run; the text of a Python timedelta (`0:00:50.183300`, `H:MM:SS` with
 	// an optional fraction, or `N day(s), H:MM:SS`) in the July 2026 Get Run and in Get Run Stats.
-	// Both are accepted and kept as sent.
+	// Both are accepted and kept as sent; the Go type reads the seconds from either
+	// (`Seconds`, `Duration`).
 	//
 	//
 	// Example: 50.1833
@@ -1019,10 +1023,11 @@ type RunDownload struct {
 // RunDuration How long a run has lasted. Seconds as a number (`50.1833`) in Start Run, List Runs, Abort
 // Run and the later Get Run; the text of a Python timedelta (`0:00:50.183300`, `H:MM:SS` with
 // an optional fraction, or `N day(s), H:MM:SS`) in the July 2026 Get Run and in Get Run Stats.
-// Both are accepted and kept as sent.
+// Both are accepted and kept as sent; the Go type reads the seconds from either
+// (`Seconds`, `Duration`).
 //
 // Example: 50.1833
-type RunDuration = json.RawMessage
+type RunDuration = types.Duration
 
 // RunFilterCredits The credits one billed filter of a run used.
 type RunFilterCredits struct {
@@ -1080,7 +1085,8 @@ type RunStats struct {
 	// Duration How long a run has lasted. Seconds as a number (`50.1833`) in Start Run, List Runs, Abort
 	// Run and the later Get Run; the text of a Python timedelta (`0:00:50.183300`, `H:MM:SS` with
 	// an optional fraction, or `N day(s), H:MM:SS`) in the July 2026 Get Run and in Get Run Stats.
-	// Both are accepted and kept as sent.
+	// Both are accepted and kept as sent; the Go type reads the seconds from either
+	// (`Seconds`, `Duration`).
 	//
 	//
 	// Example: 50.1833
