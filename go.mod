@@ -11,7 +11,6 @@ tool (
 require (
 	github.com/creack/pty v1.1.24
 	github.com/getkin/kin-openapi v0.153.0
-	github.com/oapi-codegen/nullable v1.2.0
 	github.com/oapi-codegen/runtime v1.9.0
 	golang.org/x/term v0.48.0
 )

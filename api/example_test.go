@@ -157,9 +157,9 @@ func ExampleClient_UploadTasks() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	meta, err := u.Meta.Get()
-	if err != nil {
-		log.Fatal(err)
+	meta, ok := u.Meta.Get()
+	if !ok {
+		log.Fatal("the upload has no counts")
 	}
 	fmt.Println(*u.State)
 	fmt.Printf("valid %d, inserted %d, duplicates %d, invalid %d\n", meta.Valid, meta.Inserted, meta.Duplicates, meta.Invalid)

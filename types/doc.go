@@ -9,5 +9,10 @@
 // Moment whether the text is a moment, so a timestamp the API writes in an unexpected form
 // never fails the decoding of a whole body.
 //
+// Nullable is a field that the API may leave out, send as null or send with a value: it
+// remembers which, so absent stays absent and null stays null. Duration and Credits keep
+// the exact JSON of a value that comes in two forms (a number or a text; a number or an
+// object) and read it for you (Seconds, Current).
+//
 // The package depends on the standard library only.
 package types

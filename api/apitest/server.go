@@ -9,10 +9,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/oapi-codegen/nullable"
-
 	"github.com/lobstr-go/lobstr/gen"
 	"github.com/lobstr-go/lobstr/gen/models"
+	"github.com/lobstr-go/lobstr/types"
 )
 
 // server implements the operations of the document on a Fake's state.
@@ -303,11 +302,11 @@ func (s *server) GetUpload(ctx context.Context, req gen.GetUploadRequestObject) 
 	if ok {
 		u.checks = min(u.checks+1, finishedAt)
 		state := u.state()
-		body = models.Upload{Id: u.id, Object: "task_upload", State: &state, Meta: nullable.NewNullNullable[models.UploadMeta]()}
+		body = models.Upload{Id: u.id, Object: "task_upload", State: &state, Meta: types.Null[models.UploadMeta]()}
 		if finished = u.checks >= finishedAt; finished {
 			f.finish(u)
 			if !u.failed {
-				body.Meta = nullable.NewNullableWithValue(u.meta)
+				body.Meta = types.NullableOf(u.meta)
 			}
 		}
 	}

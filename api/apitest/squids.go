@@ -344,7 +344,7 @@ func (s *server) UpdateSquid(ctx context.Context, req gen.UpdateSquidRequestObje
 	if u.Concurrency != nil && (*u.Concurrency < 1 || *u.Concurrency > maxConc) {
 		return bad("concurrency must be between 1 and "+strconv.Itoa(maxConc)+" for this crawler.", "concurrency")
 	}
-	if u.RunNotify != nil && *u.RunNotify != models.RunNotifyOnSuccess && *u.RunNotify != models.RunNotifyOnError {
+	if rn, ok := u.RunNotify.Get(); ok && rn != models.RunNotifyOnSuccess && rn != models.RunNotifyOnError {
 		return bad(`run_notify must be "on_success", "on_error" or null.`, "run_notify")
 	}
 	if u.Params != nil {
@@ -372,9 +372,10 @@ func (s *server) UpdateSquid(ctx context.Context, req gen.UpdateSquidRequestObje
 	if u.NoLineBreaks != nil {
 		sq.noLineBreaks = *u.NoLineBreaks
 	}
-	if u.RunNotify != nil {
-		sq.runNotify = string(*u.RunNotify)
-		echo["run_notify"] = sq.runNotify
+	if u.RunNotify.IsPresent() { // null: never notify
+		rn, _ := u.RunNotify.Get()
+		sq.runNotify = string(rn)
+		echo["run_notify"] = u.RunNotify.Ptr()
 	}
 	if u.CronExpression != nil || u.Timezone != nil {
 		sched, _ := sq.schedule.(map[string]any)
@@ -389,9 +390,10 @@ func (s *server) UpdateSquid(ctx context.Context, req gen.UpdateSquidRequestObje
 		}
 		sq.schedule = sched
 	}
-	if u.Accounts != nil {
+	if u.Accounts.IsPresent() { // null or []: unlink every account
 		sq.accounts = []any{}
-		for _, a := range *u.Accounts {
+		accounts, _ := u.Accounts.Get()
+		for _, a := range accounts {
 			sq.accounts = append(sq.accounts, a)
 		}
 		echo["accounts"] = sq.accounts

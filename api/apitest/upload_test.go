@@ -20,7 +20,7 @@ func uploadFile(t *testing.T, srv *Server, squid, filename, fileType, content st
 	ctype, body := uploadForm(t, filename, fileType, content, [2]string{"file", ""}, [2]string{"squid", squid})
 	got := call(t, srv, "POST", "/v1/tasks/upload", bytes.NewReader(body), ctype)
 	up := decode[models.Upload](t, got)
-	if got.status != 200 || !hashRE.MatchString(up.Id) || up.Object != "task_upload" || up.State != nil || up.Meta.IsSpecified() {
+	if got.status != 200 || !hashRE.MatchString(up.Id) || up.Object != "task_upload" || up.State != nil || up.Meta.IsPresent() {
 		t.Fatalf("upload: %d %s", got.status, got.body)
 	}
 	if !jsonEqual(t, got.body, []byte(fmt.Sprintf(`{"id": %q, "object": "task_upload"}`, up.Id))) {
@@ -49,9 +49,9 @@ func metaOf(t *testing.T, up models.Upload) models.UploadMeta {
 	if up.State == nil || *up.State != "SUCCESS" {
 		t.Fatalf("upload state %v, want SUCCESS", up.State)
 	}
-	m, err := up.Meta.Get()
-	if err != nil {
-		t.Fatalf("no meta on SUCCESS: %v", err)
+	m, ok := up.Meta.Get()
+	if !ok {
+		t.Fatalf("no meta on SUCCESS: %v", up.Meta)
 	}
 	return m
 }

@@ -790,8 +790,8 @@ func uploadState(u *api.Upload) string {
 
 // uploadCounts prints the counts of an upload on one line, "" while they are unknown.
 func uploadCounts(u *api.Upload) string {
-	m, err := u.Meta.Get()
-	if err != nil {
+	m, ok := u.Meta.Get()
+	if !ok {
 		return ""
 	}
 	return fmt.Sprintf("%d valid, %d inserted, %d duplicates, %d invalid", m.Valid, m.Inserted, m.Duplicates, m.Invalid)
@@ -802,7 +802,7 @@ func (c *cli) printUpload(u *api.Upload) {
 	var v kvView
 	v.id("id", u.Id)
 	v.state("state", uploadState(u))
-	if m, err := u.Meta.Get(); err != nil {
+	if m, ok := u.Meta.Get(); !ok {
 		v.add("counts", "not known yet")
 	} else {
 		v.add("valid", fmt.Sprint(m.Valid))

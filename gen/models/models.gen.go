@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/lobstr-go/lobstr/types"
-	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -231,13 +230,13 @@ type Balance struct {
 	CommunityRewardCredit *float64 `json:"community_reward_credit,omitempty"`
 
 	// CommunityRewardCreditExpiresAt When the reward credits expire; null when they do not (later documentation).
-	CommunityRewardCreditExpiresAt *Timestamp `json:"community_reward_credit_expires_at,omitempty"`
+	CommunityRewardCreditExpiresAt types.Nullable[Timestamp] `json:"community_reward_credit_expires_at,omitzero"`
 
 	// Consumed The credits used in the current period.
 	Consumed float64 `json:"consumed"`
 
 	// ExportCapLiftedUntil Until when the free plan's export cap is lifted; null when it is not (later documentation).
-	ExportCapLiftedUntil *Timestamp `json:"export_cap_lifted_until,omitempty"`
+	ExportCapLiftedUntil types.Nullable[Timestamp] `json:"export_cap_lifted_until,omitzero"`
 
 	// HasUnpaidBill Whether a bill is unpaid. A boolean in the July 2026 documentation; an object in the
 	// later one, despite the name: `{}` when nothing is unpaid, `{"status": true,
@@ -289,32 +288,34 @@ type Crawler struct {
 	Account *CrawlerAccount `json:"account"`
 
 	// Chains The crawlers its results can be chained into (later documentation).
-	Chains []CrawlerChain `json:"chains,omitempty"`
+	Chains []CrawlerChain `json:"chains,omitzero"`
 
 	// CreditsPerEmail A price in credits. A number in the list of crawlers and the July 2026 details (`2`,
 	// `0.5`); an object `{"legacy": n, "current": n}` in the later details (`current` on
-	// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent.
+	// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent;
+	// the Go type reads the price on today's plans from either (`Current`).
 	//
 	//
 	// Example: 2
-	CreditsPerEmail Credits `json:"credits_per_email,omitempty"`
+	CreditsPerEmail *Credits `json:"credits_per_email,omitempty"`
 
 	// CreditsPerRow A price in credits. A number in the list of crawlers and the July 2026 details (`2`,
 	// `0.5`); an object `{"legacy": n, "current": n}` in the later details (`current` on
-	// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent.
+	// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent;
+	// the Go type reads the price on today's plans from either (`Current`).
 	//
 	//
 	// Example: 2
 	CreditsPerRow Credits `json:"credits_per_row"`
 
 	// DefaultWorkerStats The throughput of the crawler's workers (later documentation).
-	DefaultWorkerStats *WorkerStats `json:"default_worker_stats,omitempty"`
+	DefaultWorkerStats types.Nullable[WorkerStats] `json:"default_worker_stats,omitzero"`
 
 	// Description What the crawler does, for a person (later documentation).
 	Description *string `json:"description,omitempty"`
 
 	// EmailWorkerStats The throughput of the email workers (later documentation).
-	EmailWorkerStats *WorkerStats `json:"email_worker_stats,omitempty"`
+	EmailWorkerStats types.Nullable[WorkerStats] `json:"email_worker_stats,omitzero"`
 
 	// HasEmailVerification Whether the crawler can verify the emails it finds (later documentation).
 	HasEmailVerification *bool `json:"has_email_verification,omitempty"`
@@ -323,7 +324,7 @@ type Crawler struct {
 	HasIssues bool `json:"has_issues"`
 
 	// HelpArticle The address of the crawler's help article; null when there is none (later documentation).
-	HelpArticle *string `json:"help_article,omitempty"`
+	HelpArticle types.Nullable[string] `json:"help_article,omitzero"`
 
 	// Icon The crawler's icon, a base64-encoded SVG.
 	Icon string `json:"icon"`
@@ -334,7 +335,7 @@ type Crawler struct {
 	Id CrawlerID `json:"id"`
 
 	// Input The crawler's inputs (Get Crawler Details only; abridged in the documentation).
-	Input []CrawlerInput `json:"input,omitempty"`
+	Input []CrawlerInput `json:"input,omitzero"`
 
 	// IsAvailable Whether the crawler can be used now; false while it is paused.
 	IsAvailable bool `json:"is_available"`
@@ -355,10 +356,10 @@ type Crawler struct {
 	Object string `json:"object"`
 
 	// Rank The crawler's position in the catalogue (later documentation).
-	Rank *int `json:"rank,omitempty"`
+	Rank types.Nullable[int] `json:"rank,omitzero"`
 
 	// Result The names of the crawler's result columns (Get Crawler Details only).
-	Result []string `json:"result,omitempty"`
+	Result []string `json:"result,omitzero"`
 
 	// Slug The crawler's slug, such as `google-maps-leads-scraper`; for display and search only.
 	Slug string `json:"slug"`
@@ -412,7 +413,7 @@ type CrawlerChain struct {
 	AutostartDefault *bool `json:"autostart_default,omitempty"`
 
 	// FieldMap Which result column of this crawler fills which task parameter of the target.
-	FieldMap *map[string]string `json:"field_map,omitempty"`
+	FieldMap map[string]string `json:"field_map,omitzero"`
 
 	// Subtitle What the target crawler does.
 	Subtitle *string `json:"subtitle,omitempty"`
@@ -456,7 +457,8 @@ type CrawlerFunction struct {
 type CrawlerID = string
 
 // CrawlerInput One input of a crawler (Get Crawler Details): a task parameter (`level` `task`) or a
-// squid setting (`level` `squid`). Besides the fields below, an input may carry others.
+// squid setting (`level` `squid`). Every field the documentation shows is declared below;
+// another field the API adds is not kept (as in every other model).
 type CrawlerInput struct {
 	// CreditsPerFunction What the add-on costs per row, in credits.
 	CreditsPerFunction *float64 `json:"credits_per_function,omitempty"`
@@ -504,8 +506,7 @@ type CrawlerInput struct {
 	Type string `json:"type"`
 
 	// Value Any JSON value, null included, kept exactly as sent.
-	Value                JSONValue              `json:"value,omitempty"`
-	AdditionalProperties map[string]interface{} `json:"-"`
+	Value JSONValue `json:"value,omitempty"`
 }
 
 // CrawlerPage One page of crawlers, in the pagination envelope.
@@ -647,10 +648,11 @@ type CreatedSquid struct {
 
 // Credits A price in credits. A number in the list of crawlers and the July 2026 details (`2`,
 // `0.5`); an object `{"legacy": n, "current": n}` in the later details (`current` on
-// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent.
+// today's plans, `legacy` on grandfathered ones). Both are accepted and kept as sent;
+// the Go type reads the price on today's plans from either (`Current`).
 //
 // Example: 2
-type Credits = json.RawMessage
+type Credits = types.Credits
 
 // DeletedSquid What Delete Squid did.
 type DeletedSquid struct {
@@ -885,21 +887,21 @@ type Run struct {
 	// Duration How long a run has lasted. Seconds as a number (`50.1833`) in Start Run, List Runs, Abort
 	// Run and the later Get Run; the text of a Python timedelta (`0:00:50.183300`, `H:MM:SS` with
 	// an optional fraction, or `N day(s), H:MM:SS`) in the July 2026 Get Run and in Get Run Stats.
-	// Both are accepted and kept as sent.
+	// Both are accepted and kept as sent; the Go type reads the seconds from either
+	// (`Seconds`, `Duration`).
 	//
 	//
 	// Example: 50.1833
 	Duration RunDuration `json:"duration"`
 
 	// EmailDone Whether the notification email was sent; null when none is due (Start Run, List Runs, Abort Run and the July 2026 Get Run).
-	EmailDone *bool `json:"email_done"`
+	EmailDone types.Nullable[bool] `json:"email_done,omitzero"`
 
 	// EmailTime When the notification email was sent.
-	EmailTime *Timestamp `json:"email_time"`
+	EmailTime types.Nullable[Timestamp] `json:"email_time,omitzero"`
 
 	// EmailVerification The state of the email verification of the run's results, if any (Get Run only).
-	// Kept as raw JSON so that a null sent stays null and a field not sent stays absent.
-	EmailVerification json.RawMessage `json:"email_verification,omitempty"`
+	EmailVerification types.Nullable[string] `json:"email_verification,omitzero"`
 
 	// EndedAt When the run ended; null while it runs.
 	EndedAt *Timestamp `json:"ended_at"`
@@ -925,10 +927,10 @@ type Run struct {
 	IsDone *bool `json:"is_done,omitempty"`
 
 	// MailDone The later documentation's name of `email_done` on Get Run and Start Run.
-	MailDone *bool `json:"mail_done,omitempty"`
+	MailDone types.Nullable[bool] `json:"mail_done,omitzero"`
 
 	// MailTime The later documentation's name of `email_time`.
-	MailTime *Timestamp `json:"mail_time,omitempty"`
+	MailTime types.Nullable[Timestamp] `json:"mail_time,omitzero"`
 
 	// NextLaunchAt When the squid's schedule launches the next run; null without one.
 	NextLaunchAt *Timestamp `json:"next_launch_at"`
@@ -1021,10 +1023,11 @@ type RunDownload struct {
 // RunDuration How long a run has lasted. Seconds as a number (`50.1833`) in Start Run, List Runs, Abort
 // Run and the later Get Run; the text of a Python timedelta (`0:00:50.183300`, `H:MM:SS` with
 // an optional fraction, or `N day(s), H:MM:SS`) in the July 2026 Get Run and in Get Run Stats.
-// Both are accepted and kept as sent.
+// Both are accepted and kept as sent; the Go type reads the seconds from either
+// (`Seconds`, `Duration`).
 //
 // Example: 50.1833
-type RunDuration = json.RawMessage
+type RunDuration = types.Duration
 
 // RunFilterCredits The credits one billed filter of a run used.
 type RunFilterCredits struct {
@@ -1082,7 +1085,8 @@ type RunStats struct {
 	// Duration How long a run has lasted. Seconds as a number (`50.1833`) in Start Run, List Runs, Abort
 	// Run and the later Get Run; the text of a Python timedelta (`0:00:50.183300`, `H:MM:SS` with
 	// an optional fraction, or `N day(s), H:MM:SS`) in the July 2026 Get Run and in Get Run Stats.
-	// Both are accepted and kept as sent.
+	// Both are accepted and kept as sent; the Go type reads the seconds from either
+	// (`Seconds`, `Duration`).
 	//
 	//
 	// Example: 50.1833
@@ -1254,7 +1258,7 @@ type RunTaskPage struct {
 // S3Fields A squid's Amazon S3 delivery.
 type S3Fields struct {
 	// Bucket The bucket's name; null until configured.
-	Bucket *string `json:"bucket,omitempty"`
+	Bucket *string `json:"bucket"`
 
 	// IsActive Whether the delivery is on.
 	IsActive             bool                   `json:"is_active"`
@@ -1266,7 +1270,7 @@ type S3Fields struct {
 // documentation adds `created_via` and `deactivation_reason`.
 type Squid struct {
 	// Accounts The platform accounts linked to the squid (later documentation); their shape is not documented and is kept as sent.
-	Accounts []JSONValue `json:"accounts,omitempty"`
+	Accounts types.Nullable[[]JSONValue] `json:"accounts,omitzero"`
 
 	// AutoVerifyEmails Whether found emails are verified (crawlers with email verification; later documentation).
 	AutoVerifyEmails *bool `json:"auto_verify_emails,omitempty"`
@@ -1294,16 +1298,16 @@ type Squid struct {
 	CreatedAt Timestamp `json:"created_at"`
 
 	// CreatedVia What created the squid, `api`, `sdk`, `cli` or `mcp`; null for the dashboard (later documentation).
-	CreatedVia *string `json:"created_via,omitempty"`
+	CreatedVia types.Nullable[string] `json:"created_via,omitzero"`
 
 	// DeactivationReason Why the squid was deactivated; null when it was not (later documentation).
-	DeactivationReason *string `json:"deactivation_reason,omitempty"`
+	DeactivationReason types.Nullable[string] `json:"deactivation_reason,omitzero"`
 
 	// DownloadURL A temporary signed URL of the latest export; null when there is none (Get Squid Details).
-	DownloadURL *string `json:"download_url,omitempty"`
+	DownloadURL types.Nullable[string] `json:"download_url,omitzero"`
 
 	// Email The address that receives the squid's email notifications (Get Squid Details).
-	Email *string `json:"email,omitempty"`
+	Email types.Nullable[string] `json:"email,omitzero"`
 
 	// ExportRuns Whether each run is exported.
 	ExportRuns *bool `json:"export_runs,omitempty"`
@@ -1312,10 +1316,10 @@ type Squid struct {
 	ExportUniqueResults *bool `json:"export_unique_results,omitempty"`
 
 	// FtpFields The SFTP delivery; null when never configured.
-	FtpFields *FTPFields `json:"ftp_fields,omitempty"`
+	FtpFields types.Nullable[FTPFields] `json:"ftp_fields,omitzero"`
 
 	// GoogleSheetFields The Google Sheets delivery; null when never configured.
-	GoogleSheetFields *GoogleSheetFields `json:"google_sheet_fields,omitempty"`
+	GoogleSheetFields types.Nullable[GoogleSheetFields] `json:"google_sheet_fields,omitzero"`
 
 	// Icon The crawler's icon.
 	Icon *string `json:"icon,omitempty"`
@@ -1335,16 +1339,16 @@ type Squid struct {
 	IsReady bool `json:"is_ready"`
 
 	// LastRun The hash of the last run; null before the first run (Get Squid Details).
-	LastRun *Hash `json:"last_run,omitempty"`
+	LastRun types.Nullable[Hash] `json:"last_run,omitzero"`
 
 	// LastRunAt When the last run happened; null before the first run.
 	LastRunAt *Timestamp `json:"last_run_at"`
 
 	// LastRunDoneReason Why the last run stopped (see the run's `done_reason`).
-	LastRunDoneReason *string `json:"last_run_done_reason,omitempty"`
+	LastRunDoneReason types.Nullable[string] `json:"last_run_done_reason,omitzero"`
 
 	// LastRunIsDone Whether the last run has finished.
-	LastRunIsDone *bool `json:"last_run_is_done,omitempty"`
+	LastRunIsDone types.Nullable[bool] `json:"last_run_is_done,omitzero"`
 
 	// LastRunStatus The status of the squid's last run, upper-case in the examples (`DONE`); null before the first run.
 	LastRunStatus *RunStatus `json:"last_run_status"`
@@ -1375,7 +1379,7 @@ type Squid struct {
 	Params SquidParams `json:"params"`
 
 	// S3Fields The Amazon S3 delivery; null when never configured.
-	S3Fields *S3Fields `json:"s3_fields,omitempty"`
+	S3Fields types.Nullable[S3Fields] `json:"s3_fields,omitzero"`
 
 	// Schedule The squid's schedule; null without one (Get Squid Details). Its shape is not
 	// documented: an object on the details page, a cron string such as `0 10 * * *` in the
@@ -1383,9 +1387,8 @@ type Squid struct {
 	Schedule json.RawMessage `json:"schedule,omitempty"`
 
 	// ScheduleTime The schedule in words, such as `Daily at 10:00 AM`; null without a schedule (Get Squid
-	// Details). Kept as raw JSON so that a null sent stays null and a field not sent stays
-	// absent.
-	ScheduleTime json.RawMessage `json:"schedule_time,omitempty"`
+	// Details).
+	ScheduleTime types.Nullable[string] `json:"schedule_time,omitzero"`
 
 	// ToComplete Whether the squid stops once every task is done (as opposed to running until the
 	// credits are exhausted). A boolean in the documentation (the official SDK types it as
@@ -1396,7 +1399,7 @@ type Squid struct {
 	TotalRuns int `json:"total_runs"`
 
 	// WebhookFields The webhook delivery; null when never configured.
-	WebhookFields *WebhookFields `json:"webhook_fields,omitempty"`
+	WebhookFields types.Nullable[WebhookFields] `json:"webhook_fields,omitzero"`
 }
 
 // SquidID A squid's identifier. The documentation's examples are placeholders, so no format is imposed.
@@ -1444,7 +1447,7 @@ type SquidParams map[string]interface{}
 type SquidUpdate struct {
 	// Accounts The hashes of the platform accounts to link; they replace the whole list (empty or
 	// null unlinks every account). Each must be of the type the squid's crawler needs.
-	Accounts *[]string `json:"accounts,omitempty"`
+	Accounts types.Nullable[[]string] `json:"accounts,omitzero"`
 
 	// Concurrency How many workers runs use at once, 1 to 20, capped by the crawler and the plan.
 	Concurrency *int `json:"concurrency,omitempty"`
@@ -1471,8 +1474,8 @@ type SquidUpdate struct {
 	// Example: {"country":"United States","max_results":200}
 	Params *SquidParams `json:"params,omitempty"`
 
-	// RunNotify When to send an email about a run, `on_success` or `on_error`; null for never (a nil pointer is not sent).
-	RunNotify *RunNotify `json:"run_notify,omitempty"`
+	// RunNotify When to send an email about a run, `on_success` or `on_error`; null for never.
+	RunNotify types.Nullable[RunNotify] `json:"run_notify,omitzero"`
 
 	// Timezone The schedule's time zone, an IANA name such as `Europe/Paris`.
 	Timezone *string `json:"timezone,omitempty"`
@@ -1642,7 +1645,7 @@ type Timestamp = types.Timestamp
 // (the documented examples differ in their fields, so none is required).
 type UpdatedSquid struct {
 	// Accounts The hashes of the linked platform accounts.
-	Accounts []string `json:"accounts,omitempty"`
+	Accounts types.Nullable[[]string] `json:"accounts,omitzero"`
 
 	// Concurrency How many workers the squid's runs use at once.
 	Concurrency *int `json:"concurrency,omitempty"`
@@ -1667,7 +1670,7 @@ type UpdatedSquid struct {
 	Params *SquidParams `json:"params,omitempty"`
 
 	// RunNotify When an email is sent about a run; null for never.
-	RunNotify *string `json:"run_notify,omitempty"`
+	RunNotify types.Nullable[string] `json:"run_notify,omitzero"`
 
 	// ToComplete Whether the squid stops once every task is done.
 	ToComplete *bool `json:"to_complete,omitempty"`
@@ -1682,7 +1685,7 @@ type Upload struct {
 	Id Hash `json:"id"`
 
 	// Meta The counts of the upload's rows; null until known.
-	Meta nullable.Nullable[UploadMeta] `json:"meta,omitempty"`
+	Meta types.Nullable[UploadMeta] `json:"meta,omitzero"`
 
 	// Object Always `task_upload`.
 	Object string `json:"object"`
@@ -1764,10 +1767,10 @@ type User struct {
 	LoginCount *int `json:"login_count,omitempty"`
 
 	// Plan The active subscription plans; the shape of a plan is not documented (the example list is empty).
-	Plan []map[string]interface{} `json:"plan,omitempty"`
+	Plan []map[string]interface{} `json:"plan,omitzero"`
 
 	// ProfileImage The URL of the user's picture; null when there is none.
-	ProfileImage *string `json:"profile_image"`
+	ProfileImage types.Nullable[string] `json:"profile_image,omitzero"`
 }
 
 // WebhookFields A squid's webhook delivery.
@@ -2005,283 +2008,6 @@ type AddTasksJSONRequestBody = AddTasksRequest
 
 // UploadTasksMultipartRequestBody defines body for UploadTasks for multipart/form-data ContentType.
 type UploadTasksMultipartRequestBody = UploadTasksForm
-
-// Getter for additional properties for CrawlerInput. Returns the specified
-// element and whether it was found
-func (a CrawlerInput) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for CrawlerInput
-func (a *CrawlerInput) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for CrawlerInput to handle AdditionalProperties
-func (a *CrawlerInput) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["credits_per_function"]; found {
-		err = json.Unmarshal(raw, &a.CreditsPerFunction)
-		if err != nil {
-			return fmt.Errorf("error reading 'credits_per_function': %w", err)
-		}
-		delete(object, "credits_per_function")
-	}
-
-	if raw, found := object["default"]; found {
-		err = json.Unmarshal(raw, &a.Default)
-		if err != nil {
-			return fmt.Errorf("error reading 'default': %w", err)
-		}
-		delete(object, "default")
-	}
-
-	if raw, found := object["description"]; found {
-		err = json.Unmarshal(raw, &a.Description)
-		if err != nil {
-			return fmt.Errorf("error reading 'description': %w", err)
-		}
-		delete(object, "description")
-	}
-
-	if raw, found := object["display"]; found {
-		err = json.Unmarshal(raw, &a.Display)
-		if err != nil {
-			return fmt.Errorf("error reading 'display': %w", err)
-		}
-		delete(object, "display")
-	}
-
-	if raw, found := object["example"]; found {
-		err = json.Unmarshal(raw, &a.Example)
-		if err != nil {
-			return fmt.Errorf("error reading 'example': %w", err)
-		}
-		delete(object, "example")
-	}
-
-	if raw, found := object["function"]; found {
-		err = json.Unmarshal(raw, &a.Function)
-		if err != nil {
-			return fmt.Errorf("error reading 'function': %w", err)
-		}
-		delete(object, "function")
-	}
-
-	if raw, found := object["is_details"]; found {
-		err = json.Unmarshal(raw, &a.IsDetails)
-		if err != nil {
-			return fmt.Errorf("error reading 'is_details': %w", err)
-		}
-		delete(object, "is_details")
-	}
-
-	if raw, found := object["is_params"]; found {
-		err = json.Unmarshal(raw, &a.IsParams)
-		if err != nil {
-			return fmt.Errorf("error reading 'is_params': %w", err)
-		}
-		delete(object, "is_params")
-	}
-
-	if raw, found := object["level"]; found {
-		err = json.Unmarshal(raw, &a.Level)
-		if err != nil {
-			return fmt.Errorf("error reading 'level': %w", err)
-		}
-		delete(object, "level")
-	}
-
-	if raw, found := object["max"]; found {
-		err = json.Unmarshal(raw, &a.Max)
-		if err != nil {
-			return fmt.Errorf("error reading 'max': %w", err)
-		}
-		delete(object, "max")
-	}
-
-	if raw, found := object["name"]; found {
-		err = json.Unmarshal(raw, &a.Name)
-		if err != nil {
-			return fmt.Errorf("error reading 'name': %w", err)
-		}
-		delete(object, "name")
-	}
-
-	if raw, found := object["priority"]; found {
-		err = json.Unmarshal(raw, &a.Priority)
-		if err != nil {
-			return fmt.Errorf("error reading 'priority': %w", err)
-		}
-		delete(object, "priority")
-	}
-
-	if raw, found := object["regex"]; found {
-		err = json.Unmarshal(raw, &a.Regex)
-		if err != nil {
-			return fmt.Errorf("error reading 'regex': %w", err)
-		}
-		delete(object, "regex")
-	}
-
-	if raw, found := object["required"]; found {
-		err = json.Unmarshal(raw, &a.Required)
-		if err != nil {
-			return fmt.Errorf("error reading 'required': %w", err)
-		}
-		delete(object, "required")
-	}
-
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
-		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
-		}
-		delete(object, "type")
-	}
-
-	if raw, found := object["value"]; found {
-		err = json.Unmarshal(raw, &a.Value)
-		if err != nil {
-			return fmt.Errorf("error reading 'value': %w", err)
-		}
-		delete(object, "value")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for CrawlerInput to handle AdditionalProperties
-func (a CrawlerInput) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.CreditsPerFunction != nil {
-		object["credits_per_function"], err = json.Marshal(a.CreditsPerFunction)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'credits_per_function': %w", err)
-		}
-	}
-
-	object["default"], err = json.Marshal(a.Default)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'default': %w", err)
-	}
-
-	object["description"], err = json.Marshal(a.Description)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'description': %w", err)
-	}
-
-	if a.Display != nil {
-		object["display"], err = json.Marshal(a.Display)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'display': %w", err)
-		}
-	}
-
-	object["example"], err = json.Marshal(a.Example)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'example': %w", err)
-	}
-
-	if a.Function != nil {
-		object["function"], err = json.Marshal(a.Function)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'function': %w", err)
-		}
-	}
-
-	if a.IsDetails != nil {
-		object["is_details"], err = json.Marshal(a.IsDetails)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'is_details': %w", err)
-		}
-	}
-
-	if a.IsParams != nil {
-		object["is_params"], err = json.Marshal(a.IsParams)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'is_params': %w", err)
-		}
-	}
-
-	object["level"], err = json.Marshal(a.Level)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'level': %w", err)
-	}
-
-	if a.Max != nil {
-		object["max"], err = json.Marshal(a.Max)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'max': %w", err)
-		}
-	}
-
-	object["name"], err = json.Marshal(a.Name)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'name': %w", err)
-	}
-
-	if a.Priority != nil {
-		object["priority"], err = json.Marshal(a.Priority)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'priority': %w", err)
-		}
-	}
-
-	if a.Regex != nil {
-		object["regex"], err = json.Marshal(a.Regex)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'regex': %w", err)
-		}
-	}
-
-	object["required"], err = json.Marshal(a.Required)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'required': %w", err)
-	}
-
-	object["type"], err = json.Marshal(a.Type)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'type': %w", err)
-	}
-
-	object["value"], err = json.Marshal(a.Value)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'value': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
 
 // Getter for additional properties for CrawlerParam. Returns the specified
 // element and whether it was found
@@ -2766,11 +2492,9 @@ func (a S3Fields) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
 
-	if a.Bucket != nil {
-		object["bucket"], err = json.Marshal(a.Bucket)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'bucket': %w", err)
-		}
+	object["bucket"], err = json.Marshal(a.Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'bucket': %w", err)
 	}
 
 	object["is_active"], err = json.Marshal(a.IsActive)
