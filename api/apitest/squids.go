@@ -373,9 +373,11 @@ func (s *server) UpdateSquid(ctx context.Context, req gen.UpdateSquidRequestObje
 		sq.noLineBreaks = *u.NoLineBreaks
 	}
 	if u.RunNotify.IsPresent() { // null: never notify
-		rn, _ := u.RunNotify.Get()
-		sq.runNotify = string(rn)
-		echo["run_notify"] = u.RunNotify.Ptr()
+		sq.runNotify = nil
+		if rn, ok := u.RunNotify.Get(); ok {
+			sq.runNotify = string(rn)
+		}
+		echo["run_notify"] = sq.runNotify
 	}
 	if u.CronExpression != nil || u.Timezone != nil {
 		sched, _ := sq.schedule.(map[string]any)
