@@ -33,51 +33,51 @@ func countingClient(t *testing.T) (*Client, *atomic.Int32) {
 func TestBadInputRefusedBeforeAnyRequest(t *testing.T) {
 	c, n := countingClient(t)
 	ctx := t.Context()
-	task := []map[string]any{{"url": "https://a"}}
+	task := []Params{{"url": "https://a"}}
 	cases := []struct {
 		name string
 		call func() error
 		want string
 	}{
-		{"GetTask empty", func() error { _, err := c.GetTask(ctx, ""); return err }, "hash: empty"},
-		{"GetTask partial", func() error { _, err := c.GetTask(ctx, "c5e29d2a"); return err }, `hash: "c5e29d2a" is not 32`},
-		{"GetTask upper", func() error { _, err := c.GetTask(ctx, "C5E29D2ABA8B77CDC56391E7405302DE"); return err }, "lowercase"},
-		{"GetTask path", func() error { _, err := c.GetTask(ctx, "../../../etc/passwd/aaaaaaaaaaaaa"); return err }, "hash"},
-		{"DeleteTask", func() error { _, err := c.DeleteTask(ctx, "zz"); return err }, "DeleteTask: hash"},
-		{"GetUpload", func() error { _, err := c.GetUpload(ctx, "x"); return err }, "GetUpload: id"},
-		{"WaitTask", func() error { _, err := c.WaitTask(ctx, "x"); return err }, "WaitTask: hash"},
-		{"WaitUpload", func() error { _, err := c.WaitUpload(ctx, ""); return err }, "WaitUpload: id"},
-		{"List no squid", func() error { _, err := c.ListTasks(ctx, ListTasksOptions{}); return err }, "Squid: empty"},
-		{"List type", func() error { _, err := c.ListTasks(ctx, ListTasksOptions{Squid: "s", Type: "all"}); return err }, `Type: "all"`},
-		{"List page", func() error { _, err := c.ListTasks(ctx, ListTasksOptions{Squid: "s", Page: -1}); return err }, "Page: -1"},
-		{"List limit", func() error { _, err := c.ListTasks(ctx, ListTasksOptions{Squid: "s", Limit: 101}); return err }, "Limit: 101"},
+		{"Tasks.Get empty", func() error { _, err := c.Tasks.Get(ctx, ""); return err }, "hash: empty"},
+		{"Tasks.Get partial", func() error { _, err := c.Tasks.Get(ctx, "c5e29d2a"); return err }, `hash: "c5e29d2a" is not 32`},
+		{"Tasks.Get upper", func() error { _, err := c.Tasks.Get(ctx, "C5E29D2ABA8B77CDC56391E7405302DE"); return err }, "lowercase"},
+		{"Tasks.Get path", func() error { _, err := c.Tasks.Get(ctx, "../../../etc/passwd/aaaaaaaaaaaaa"); return err }, "hash"},
+		{"Tasks.Delete", func() error { _, err := c.Tasks.Delete(ctx, "zz"); return err }, "Tasks.Delete: hash"},
+		{"Tasks.UploadStatus", func() error { _, err := c.Tasks.UploadStatus(ctx, "x"); return err }, "Tasks.UploadStatus: id"},
+		{"Tasks.Wait", func() error { _, err := c.Tasks.Wait(ctx, "x"); return err }, "Tasks.Wait: hash"},
+		{"Tasks.WaitUpload", func() error { _, err := c.Tasks.WaitUpload(ctx, ""); return err }, "Tasks.WaitUpload: id"},
+		{"List no squid", func() error { _, err := c.Tasks.List(ctx, ListTasksOptions{}); return err }, "Squid: empty"},
+		{"List type", func() error { _, err := c.Tasks.List(ctx, ListTasksOptions{Squid: "s", Type: "all"}); return err }, `Type: "all"`},
+		{"List page", func() error { _, err := c.Tasks.List(ctx, ListTasksOptions{Squid: "s", Page: -1}); return err }, "Page: -1"},
+		{"List limit", func() error { _, err := c.Tasks.List(ctx, ListTasksOptions{Squid: "s", Limit: 101}); return err }, "Limit: 101"},
 		{"All limit", func() error {
-			for _, err := range c.AllTasks(ctx, ListTasksOptions{Squid: "s", Limit: -5}) {
+			for _, err := range c.Tasks.All(ctx, ListTasksOptions{Squid: "s", Limit: -5}) {
 				return err
 			}
 			return nil
 		}, "Limit: -5"},
-		{"Add no squid", func() error { _, err := c.AddTasks(ctx, "", task); return err }, "squid: empty"},
-		{"Add no tasks", func() error { _, err := c.AddTasks(ctx, "s", nil); return err }, "tasks: empty"},
+		{"Add no squid", func() error { _, err := c.Tasks.Add(ctx, "", task); return err }, "squid: empty"},
+		{"Add no tasks", func() error { _, err := c.Tasks.Add(ctx, "s", nil); return err }, "tasks: empty"},
 		{"Add empty task", func() error {
-			_, err := c.AddTasks(ctx, "s", []map[string]any{{"url": "a"}, {}})
+			_, err := c.Tasks.Add(ctx, "s", []Params{{"url": "a"}, {}})
 			return err
 		}, "tasks[1]: empty"},
 		{"Add bad value", func() error {
-			_, err := c.AddTasks(ctx, "s", []map[string]any{{"url": func() {}}})
+			_, err := c.Tasks.Add(ctx, "s", []Params{{"url": func() {}}})
 			return err
 		}, "tasks[0]: cannot be encoded"},
-		{"Upload no squid", func() error { _, err := c.UploadTasks(ctx, "", "a.csv", strings.NewReader("")); return err }, "squid: empty"},
-		{"Upload no name", func() error { _, err := c.UploadTasks(ctx, "s", "", strings.NewReader("")); return err }, "filename: empty"},
-		{"Upload ext", func() error { _, err := c.UploadTasks(ctx, "s", "a.xlsx", strings.NewReader("")); return err }, ".csv or .tsv"},
-		{"Upload nil", func() error { _, err := c.UploadTasks(ctx, "s", "a.csv", nil); return err }, "nil reader"},
-		{"UploadFile missing", func() error { _, err := c.UploadTasksFile(ctx, "s", "no-such-file.csv"); return err }, "no-such-file.csv"},
+		{"Upload no squid", func() error { _, err := c.Tasks.Upload(ctx, "", "a.csv", strings.NewReader("")); return err }, "squid: empty"},
+		{"Upload no name", func() error { _, err := c.Tasks.Upload(ctx, "s", "", strings.NewReader("")); return err }, "filename: empty"},
+		{"Upload ext", func() error { _, err := c.Tasks.Upload(ctx, "s", "a.xlsx", strings.NewReader("")); return err }, ".csv or .tsv"},
+		{"Upload nil", func() error { _, err := c.Tasks.Upload(ctx, "s", "a.csv", nil); return err }, "nil reader"},
+		{"UploadFile missing", func() error { _, err := c.Tasks.UploadFile(ctx, "s", "no-such-file.csv"); return err }, "no-such-file.csv"},
 		{"UploadFile dir", func() error {
 			dir := filepath.Join(t.TempDir(), "d.csv")
 			if err := os.Mkdir(dir, 0o700); err != nil {
 				t.Fatal(err)
 			}
-			_, err := c.UploadTasksFile(ctx, "s", dir)
+			_, err := c.Tasks.UploadFile(ctx, "s", dir)
 			return err
 		}, "is a directory"},
 	}
@@ -117,7 +117,7 @@ func TestUploadStreamsMultipart(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithoutPacing())
-	u, err := c.UploadTasks(t.Context(), "sq1", "dir/tasks.TSV", strings.NewReader("url\tcity\nhttps://a\tParis\n"))
+	u, err := c.Tasks.Upload(t.Context(), "sq1", "dir/tasks.TSV", strings.NewReader("url\tcity\nhttps://a\tParis\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestUploadReadErrorIsReported(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithoutPacing())
-	_, err := c.UploadTasks(t.Context(), "sq", "tasks.csv", &failingReader{n: 3})
+	_, err := c.Tasks.Upload(t.Context(), "sq", "tasks.csv", &failingReader{n: 3})
 	if err == nil || !strings.Contains(err.Error(), "reading tasks.csv: disk on fire") {
 		t.Fatalf("err = %v", err)
 	}
@@ -161,7 +161,7 @@ func TestRateLimitOfLastResponse(t *testing.T) {
 	if (c.RateLimit() != RateLimit{}) {
 		t.Fatal("rate limit known before any response")
 	}
-	c.GetTask(t.Context(), seedHash)
+	c.Tasks.Get(t.Context(), seedHash)
 	if rl := c.RateLimit(); rl.Limit != 90 || rl.Remaining != 42 || !rl.Reset.Equal(time.Unix(1739197200, 0)) {
 		t.Fatalf("RateLimit() = %+v", rl)
 	}

@@ -30,7 +30,7 @@ func benchServer(b *testing.B) *httptest.Server {
 	return srv
 }
 
-// BenchmarkGetTask is GetTask through the client (pacing off: the benchmark would otherwise
+// BenchmarkGetTask is Tasks.Get through the client (pacing off: the benchmark would otherwise
 // measure the documented rate limit).
 func BenchmarkGetTask(b *testing.B) {
 	srv := benchServer(b)
@@ -41,7 +41,7 @@ func BenchmarkGetTask(b *testing.B) {
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.GetTask(ctx, "c5e29d2aba8b77cdc56391e7405302de"); err != nil {
+		if _, err := c.Tasks.Get(ctx, "c5e29d2aba8b77cdc56391e7405302de"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -42,7 +42,7 @@ func TestErrorOverBodyCapKeepsStatus(t *testing.T) {
 				opts = append(opts, WithMaxBodySize(tc.maxBody))
 			}
 			c := mustClient(t, opts...)
-			_, err := c.GetTask(t.Context(), seedHash)
+			_, err := c.Tasks.Get(t.Context(), seedHash)
 			var e *Error
 			if !errors.As(err, &e) || e.StatusCode != tc.code || e.RetryAfter != 7*time.Second {
 				t.Fatalf("err = %v; want the %d with its Retry-After", err, tc.code)
@@ -66,7 +66,7 @@ func TestErrorOverBodyCapKeepsStatus(t *testing.T) {
 	srv := httptest.NewServer(status(200, huge))
 	t.Cleanup(srv.Close)
 	c := mustClient(t, WithToken("tok"), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(0))
-	if _, err := c.GetTask(t.Context(), seedHash); err == nil || !strings.Contains(err.Error(), "exceeds") {
+	if _, err := c.Tasks.Get(t.Context(), seedHash); err == nil || !strings.Contains(err.Error(), "exceeds") {
 		t.Fatalf("200 over the cap: err = %v", err)
 	}
 }
@@ -93,7 +93,7 @@ func TestAnnouncedLengthNotAllocated(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c := mustClient(t, WithToken("tok"), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(2), WithRetryBackoff(time.Millisecond, time.Millisecond))
 	var err error
-	n := allocated(func() { _, err = c.GetTask(t.Context(), seedHash) })
+	n := allocated(func() { _, err = c.Tasks.Get(t.Context(), seedHash) })
 	if err == nil || !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("err = %v; want a body cut short", err)
 	}

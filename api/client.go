@@ -30,6 +30,9 @@ const (
 // Client talks to lobstr.io's Tasks API. Make one with NewClient and share it: it is safe
 // for concurrent use, and sharing it lets it pace all requests under one rate limit.
 type Client struct {
+	// Tasks is the Tasks resource: a squid's inputs, task files and waits.
+	Tasks *TasksService
+
 	base      string // base URL with a trailing slash, as the generated request builders want
 	cred      *credential
 	hc        *http.Client
@@ -209,7 +212,7 @@ func WithMaxBodySize(n int64) Option {
 	}
 }
 
-// WithAddBatchSize sets how many tasks AddTasks sends in one request (DefaultAddBatchSize
+// WithAddBatchSize sets how many tasks Tasks.Add sends in one request (DefaultAddBatchSize
 // unless set); larger lists are split and the results merged.
 func WithAddBatchSize(n int) Option {
 	return func(c *config) error {
@@ -324,6 +327,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.userAgent != "" {
 		c.userAgent = []string{cfg.userAgent}
 	}
+	c.Tasks = &TasksService{client: c}
 	c.basePath = strings.TrimSuffix(mustPath(base), "/")
 	c.onWait = cfg.onWait
 	if !cfg.noPacing {

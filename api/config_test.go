@@ -182,7 +182,7 @@ func TestTokenNeverPrinted(t *testing.T) {
 		}
 	}
 	// Errors of a failed request do not carry it either.
-	_, err = c.GetTask(t.Context(), "c5e29d2aba8b77cdc56391e7405302de")
+	_, err = c.Tasks.Get(t.Context(), "c5e29d2aba8b77cdc56391e7405302de")
 	if err == nil || strings.Contains(fmt.Sprintf("%v %+v %#v", err, err, err), secret) {
 		t.Fatalf("err = %v", err)
 	}

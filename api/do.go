@@ -15,7 +15,7 @@ import (
 // request is one API call: how to build its HTTP request (again for each attempt) and
 // whether it may be retried.
 type request struct {
-	op        string // the operation, for error messages: "GetTask"
+	op        string // the operation, for error messages: "Tasks.Get"
 	build     func(base string) (*http.Request, error)
 	retryable bool // the request can be sent again safely (idempotent, or de-duplicated by the server)
 }
@@ -112,7 +112,7 @@ func (c *Client) send(ctx context.Context, r request, req *http.Request, out *ou
 	if req.Body != nil {
 		// The transport waits for a body's Read before it gives up on a request; a body that
 		// blocks (an upload from a pipe) would hold the request past its context. Closing the
-		// body when the context ends unblocks it (see UploadTasks).
+		// body when the context ends unblocks it (see Tasks.Upload).
 		body := req.Body
 		stop := context.AfterFunc(ctx, func() {
 			if p, ok := body.(interface{ CloseWithError(error) error }); ok {

@@ -10,7 +10,7 @@
 //
 //	c, err := api.NewClient() // token from LOBSTR_TOKEN or the official CLI's config file
 //	if err != nil { ... }
-//	task, err := c.GetTask(ctx, "c5e29d2aba8b77cdc56391e7405302de")
+//	task, err := c.Tasks.Get(ctx, "c5e29d2aba8b77cdc56391e7405302de")
 //	if api.IsNotFound(err) { ... }
 //
 // Importing this package compiles neither kin-openapi nor a YAML library.

@@ -28,7 +28,7 @@ func ExampleNewClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	task, err := c.GetTask(context.Background(), "c5e29d2aba8b77cdc56391e7405302de")
+	task, err := c.Tasks.Get(context.Background(), "c5e29d2aba8b77cdc56391e7405302de")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func ExampleNewClient() {
 	// false
 }
 
-func ExampleClient_GetTask() {
+func ExampleTasksService_Get() {
 	srv := httptest.NewServer(apitest.New())
 	defer srv.Close()
 	c, err := api.NewClient(api.WithBaseURL(srv.URL+"/v1"), api.WithToken("my-api-key"))
@@ -48,7 +48,7 @@ func ExampleClient_GetTask() {
 		log.Fatal(err)
 	}
 
-	task, err := c.GetTask(context.Background(), "c5e29d2aba8b77cdc56391e7405302de")
+	task, err := c.Tasks.Get(context.Background(), "c5e29d2aba8b77cdc56391e7405302de")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func ExampleClient_GetTask() {
 	// c5e29d2aba8b77cdc56391e7405302de completed 156
 }
 
-func ExampleClient_AllTasks() {
+func ExampleTasksService_All() {
 	srv := httptest.NewServer(apitest.New())
 	defer srv.Close()
 	c, err := api.NewClient(api.WithBaseURL(srv.URL+"/v1"), api.WithToken("my-api-key"),
@@ -66,8 +66,8 @@ func ExampleClient_AllTasks() {
 		log.Fatal(err)
 	}
 
-	// Limit 1 makes two pages of the squid's two tasks: AllTasks fetches each in turn.
-	for task, err := range c.AllTasks(context.Background(), api.ListTasksOptions{Squid: "a1b2c3d4e5f6g7h8i9j0", Limit: 1}) {
+	// Limit 1 makes two pages of the squid's two tasks: Tasks.All fetches each in turn.
+	for task, err := range c.Tasks.All(context.Background(), api.ListTasksOptions{Squid: "a1b2c3d4e5f6g7h8i9j0", Limit: 1}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func ExampleClient_AllTasks() {
 	// c5e29d2aba8b77cdc56391e7405302de https://www.linkedin.com/in/janedoe
 }
 
-func ExampleClient_AddTasks() {
+func ExampleTasksService_Add() {
 	srv := httptest.NewServer(apitest.New())
 	defer srv.Close()
 	c, err := api.NewClient(api.WithBaseURL(srv.URL+"/v1"), api.WithToken("my-api-key"), api.WithoutPacing())
@@ -86,12 +86,12 @@ func ExampleClient_AddTasks() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	tasks := []map[string]any{
+	tasks := []api.Params{
 		{"url": "https://www.linkedin.com/in/alice"},
 		{"url": "https://www.linkedin.com/in/bob"},
 	}
 
-	r, err := c.AddTasks(ctx, "a1b2c3d4e5f6g7h8i9j0", tasks)
+	r, err := c.Tasks.Add(ctx, "a1b2c3d4e5f6g7h8i9j0", tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func ExampleClient_AddTasks() {
 	}
 
 	// The server de-duplicates: sending the same tasks again adds nothing.
-	r, err = c.AddTasks(ctx, "a1b2c3d4e5f6g7h8i9j0", tasks)
+	r, err = c.Tasks.Add(ctx, "a1b2c3d4e5f6g7h8i9j0", tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func ExampleClient_AddTasks() {
 	// 0 added, 2 duplicates
 }
 
-func ExampleClient_DeleteTask() {
+func ExampleTasksService_Delete() {
 	srv := httptest.NewServer(apitest.New())
 	defer srv.Close()
 	c, err := api.NewClient(api.WithBaseURL(srv.URL+"/v1"), api.WithToken("my-api-key"), api.WithoutPacing())
@@ -122,21 +122,21 @@ func ExampleClient_DeleteTask() {
 	}
 	ctx := context.Background()
 
-	d, err := c.DeleteTask(ctx, "6b9d3afdf4e76df374915a50d7a495c4")
+	d, err := c.Tasks.Delete(ctx, "6b9d3afdf4e76df374915a50d7a495c4")
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(d.Id, d.Deleted)
 
 	// Deleting is permanent: the task is gone, and a second delete is a 404.
-	_, err = c.DeleteTask(ctx, "6b9d3afdf4e76df374915a50d7a495c4")
+	_, err = c.Tasks.Delete(ctx, "6b9d3afdf4e76df374915a50d7a495c4")
 	fmt.Println(api.IsNotFound(err))
 	// Output:
 	// 6b9d3afdf4e76df374915a50d7a495c4 true
 	// true
 }
 
-func ExampleClient_UploadTasks() {
+func ExampleTasksService_Upload() {
 	srv := httptest.NewServer(apitest.New())
 	defer srv.Close()
 	c, err := api.NewClient(api.WithBaseURL(srv.URL+"/v1"), api.WithToken("my-api-key"), api.WithoutPacing())
@@ -147,13 +147,13 @@ func ExampleClient_UploadTasks() {
 
 	// The header row names the task keys; the last row is already in the squid.
 	csv := "url\nhttps://www.linkedin.com/in/alice\nhttps://www.linkedin.com/in/bob\nhttps://www.linkedin.com/in/johndoe\n"
-	u, err := c.UploadTasks(ctx, "a1b2c3d4e5f6g7h8i9j0", "tasks.csv", strings.NewReader(csv))
+	u, err := c.Tasks.Upload(ctx, "a1b2c3d4e5f6g7h8i9j0", "tasks.csv", strings.NewReader(csv))
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	// The file is processed asynchronously: wait until it has been.
-	u, err = c.WaitUpload(ctx, u.Id, api.WithPollInterval(10*time.Millisecond))
+	u, err = c.Tasks.WaitUpload(ctx, u.Id, api.WithPollInterval(10*time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func ExampleClient_UploadTasks() {
 	// valid 3, inserted 2, duplicates 1, invalid 0
 }
 
-func ExampleClient_WaitTask() {
+func ExampleTasksService_Wait() {
 	fake := apitest.New()
 	// The task runs for three polls: pending, running, then completed with 156 results.
 	fake.SetLifecycle("c5e29d2aba8b77cdc56391e7405302de", apitest.Lifecycle{Polls: 3, Results: 156})
@@ -179,7 +179,7 @@ func ExampleClient_WaitTask() {
 		log.Fatal(err)
 	}
 
-	task, err := c.WaitTask(context.Background(), "c5e29d2aba8b77cdc56391e7405302de",
+	task, err := c.Tasks.Wait(context.Background(), "c5e29d2aba8b77cdc56391e7405302de",
 		api.WithPollInterval(10*time.Millisecond), // the default is a second
 		api.OnTaskProgress(func(t *api.Task) {
 			fmt.Printf("%s: %d results\n", t.Status.Status, t.Status.TotalResults)
@@ -203,7 +203,7 @@ func ExampleIsNotFound() {
 		log.Fatal(err)
 	}
 
-	_, err = c.GetTask(context.Background(), "0123456789abcdef0123456789abcdef")
+	_, err = c.Tasks.Get(context.Background(), "0123456789abcdef0123456789abcdef")
 	fmt.Println(api.IsNotFound(err), api.IsUnauthorized(err), api.IsRateLimited(err))
 	// Output:
 	// true false false
@@ -217,7 +217,7 @@ func ExampleError() {
 		log.Fatal(err)
 	}
 
-	_, err = c.GetTask(context.Background(), "0123456789abcdef0123456789abcdef")
+	_, err = c.Tasks.Get(context.Background(), "0123456789abcdef0123456789abcdef")
 	var e *api.Error
 	if errors.As(err, &e) {
 		fmt.Println(e.StatusCode)

@@ -35,14 +35,14 @@ func fakeClient(t *testing.T, fopts []apitest.Option, opts ...api.Option) (*apit
 
 func TestGetTaskAgainstFake(t *testing.T) {
 	srv, c := fakeClient(t, nil)
-	task, err := c.GetTask(t.Context(), apitest.SeedTaskHash)
+	task, err := c.Tasks.Get(t.Context(), apitest.SeedTaskHash)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !jsonEqual(t, mustJSON(t, task), readFixture(t, "get-task.200.json")) {
 		t.Fatalf("seed task differs: %s", mustJSON(t, task))
 	}
-	_, err = c.GetTask(t.Context(), "00000000000000000000000000000000")
+	_, err = c.Tasks.Get(t.Context(), "00000000000000000000000000000000")
 	var e *api.Error
 	if !api.IsNotFound(err) || !errors.As(err, &e) || e.Type != "not_found_error" || e.Message != "Task not found" || e.Param != "task_hash" {
 		t.Fatalf("unknown task: %v", err)
@@ -52,7 +52,7 @@ func TestGetTaskAgainstFake(t *testing.T) {
 	}
 	other := apitest.NewServer(t, apitest.WithToken("right"))
 	bad, _ := api.NewClient(api.WithBaseURL(other.URL), api.WithToken("wrong"), api.WithoutPacing())
-	if _, err := bad.GetTask(t.Context(), apitest.SeedTaskHash); !api.IsUnauthorized(err) || !strings.Contains(err.Error(), "Invalid token.") {
+	if _, err := bad.Tasks.Get(t.Context(), apitest.SeedTaskHash); !api.IsUnauthorized(err) || !strings.Contains(err.Error(), "Invalid token.") {
 		t.Fatalf("wrong token: %v", err)
 	}
 	if rl := c.RateLimit(); rl.Limit != 90 || rl.Remaining <= 0 || rl.Reset.IsZero() {
@@ -75,11 +75,11 @@ func TestAllTasksTenThousand(t *testing.T) {
 	srv, c := fakeClient(t, nil, api.WithAddBatchSize(1000))
 	const squid = "bulk-squid"
 	srv.AddSquid(squid)
-	tasks := make([]map[string]any, 10000)
+	tasks := make([]api.Params, 10000)
 	for i := range tasks {
-		tasks[i] = map[string]any{"url": fmt.Sprintf("https://example.com/p/%05d", i)}
+		tasks[i] = api.Params{"url": fmt.Sprintf("https://example.com/p/%05d", i)}
 	}
-	res, err := c.AddTasks(t.Context(), squid, tasks)
+	res, err := c.Tasks.Add(t.Context(), squid, tasks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestAllTasksTenThousand(t *testing.T) {
 	before := srv.Requests("GET /v1/tasks")
 	seen := make(map[string]bool, 10000)
 	i := 0
-	for task, err := range c.AllTasks(t.Context(), api.ListTasksOptions{Squid: squid, Limit: 100}) {
+	for task, err := range c.Tasks.All(t.Context(), api.ListTasksOptions{Squid: squid, Limit: 100}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestAllTasksTenThousand(t *testing.T) {
 
 	before = srv.Requests("GET /v1/tasks")
 	got := 0
-	for _, err := range c.AllTasks(t.Context(), api.ListTasksOptions{Squid: squid, Limit: 100}) {
+	for _, err := range c.Tasks.All(t.Context(), api.ListTasksOptions{Squid: squid, Limit: 100}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +127,7 @@ func TestAllTasksYieldsErrorOnceAndEnds(t *testing.T) {
 	srv, c := fakeClient(t, nil, api.WithMaxRetries(0))
 	srv.Script("GET", "/v1/tasks", apitest.Fault{}, apitest.Fault{Status: 500, Body: []byte(`{"detail": "boom"}`)})
 	var items, errs int
-	for _, err := range c.AllTasks(t.Context(), api.ListTasksOptions{Squid: apitest.SeedSquid, Limit: 1}) {
+	for _, err := range c.Tasks.All(t.Context(), api.ListTasksOptions{Squid: apitest.SeedSquid, Limit: 1}) {
 		if err != nil {
 			errs++
 			var e *api.Error
@@ -142,7 +142,7 @@ func TestAllTasksYieldsErrorOnceAndEnds(t *testing.T) {
 		t.Fatalf("%d items and %d errors; want 1 and 1", items, errs)
 	}
 	// An unknown squid: the documented 404, yielded once.
-	for _, err := range c.AllTasks(t.Context(), api.ListTasksOptions{Squid: "no-such-squid"}) {
+	for _, err := range c.Tasks.All(t.Context(), api.ListTasksOptions{Squid: "no-such-squid"}) {
 		if !api.IsNotFound(err) {
 			t.Fatalf("unknown squid: %v", err)
 		}
@@ -151,7 +151,7 @@ func TestAllTasksYieldsErrorOnceAndEnds(t *testing.T) {
 
 func TestListTasksPageEnvelope(t *testing.T) {
 	_, c := fakeClient(t, nil)
-	p, err := c.ListTasks(t.Context(), api.ListTasksOptions{Squid: apitest.SeedSquid, Limit: 1, Type: "params"})
+	p, err := c.Tasks.List(t.Context(), api.ListTasksOptions{Squid: apitest.SeedSquid, Limit: 1, Type: "params"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestListTasksPageEnvelope(t *testing.T) {
 		!strings.Contains(*p.Next, "page=2") || p.ResultFrom == nil || *p.ResultFrom != 1 {
 		t.Fatalf("page 1: %s", mustJSON(t, p))
 	}
-	p, err = c.ListTasks(t.Context(), api.ListTasksOptions{Squid: apitest.SeedSquid, Limit: 1, Page: 2})
+	p, err = c.Tasks.List(t.Context(), api.ListTasksOptions{Squid: apitest.SeedSquid, Limit: 1, Page: 2})
 	if err != nil || p.Next != nil || p.Previous == nil || p.Data[0].Id != "c5e29d2aba8b77cdc56391e7405302de" {
 		t.Fatalf("page 2: %v %s", err, mustJSON(t, p))
 	}
@@ -167,8 +167,8 @@ func TestListTasksPageEnvelope(t *testing.T) {
 
 func TestAddDeleteFlow(t *testing.T) {
 	srv, c := fakeClient(t, nil, api.WithAddBatchSize(2))
-	tasks := []map[string]any{{"url": "https://a"}, {"url": "https://b"}, {"url": "https://a"}, {"url": "https://c"}, {"url": "https://d"}}
-	res, err := c.AddTasks(t.Context(), apitest.SeedSquid, tasks)
+	tasks := []api.Params{{"url": "https://a"}, {"url": "https://b"}, {"url": "https://a"}, {"url": "https://c"}, {"url": "https://d"}}
+	res, err := c.Tasks.Add(t.Context(), apitest.SeedSquid, tasks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,28 +176,28 @@ func TestAddDeleteFlow(t *testing.T) {
 	if len(res.Tasks) != 4 || res.DuplicatedCount != 1 || srv.Requests("POST /v1/tasks") != 3 {
 		t.Fatalf("result %s after %d requests", mustJSON(t, res), srv.Requests("POST /v1/tasks"))
 	}
-	again, err := c.AddTasks(t.Context(), apitest.SeedSquid, tasks)
+	again, err := c.Tasks.Add(t.Context(), apitest.SeedSquid, tasks)
 	if err != nil || len(again.Tasks) != 0 || again.DuplicatedCount != 5 {
 		t.Fatalf("re-adding: %v %s", err, mustJSON(t, again))
 	}
 	h := res.Tasks[0].Id
-	got, err := c.GetTask(t.Context(), h)
+	got, err := c.Tasks.Get(t.Context(), h)
 	if err != nil || got.Params["url"] != "https://a" || got.Status.IsDone {
 		t.Fatalf("new task: %v %s", err, mustJSON(t, got))
 	}
-	d, err := c.DeleteTask(t.Context(), h)
+	d, err := c.Tasks.Delete(t.Context(), h)
 	if err != nil || d.Id != h || !d.Deleted {
 		t.Fatalf("delete: %v %v", d, err)
 	}
-	if _, err := c.DeleteTask(t.Context(), h); !api.IsNotFound(err) {
+	if _, err := c.Tasks.Delete(t.Context(), h); !api.IsNotFound(err) {
 		t.Fatalf("second delete: %v", err)
 	}
-	if _, err := c.GetTask(t.Context(), h); !api.IsNotFound(err) {
+	if _, err := c.Tasks.Get(t.Context(), h); !api.IsNotFound(err) {
 		t.Fatalf("get after delete: %v", err)
 	}
 	// A batch that fails after others succeeded returns what was added and says how far it got.
 	srv.Script("POST", "/v1/tasks", apitest.Fault{}, apitest.Fault{Status: 400, Body: readFixture(t, "add-tasks.400.json")})
-	part, err := c.AddTasks(t.Context(), apitest.SeedSquid, []map[string]any{{"url": "https://e"}, {"url": "https://f"}, {"url": "https://g"}})
+	part, err := c.Tasks.Add(t.Context(), apitest.SeedSquid, []api.Params{{"url": "https://e"}, {"url": "https://f"}, {"url": "https://g"}})
 	var ae *api.AddTasksError
 	if !errors.As(err, &ae) || ae.Sent != 2 || ae.Total != 3 || part == nil || len(part.Tasks) != 2 {
 		t.Fatalf("partial add: %v %v", part, err)
@@ -211,7 +211,7 @@ func TestAddDeleteFlow(t *testing.T) {
 func TestUploadFlowAgainstFake(t *testing.T) {
 	srv, c := fakeClient(t, nil)
 	csv := "url,city\nhttps://x/1,Paris\nhttps://x/2,Lyon\nhttps://x/1,Paris\nbroken\n\n"
-	u, err := c.UploadTasks(t.Context(), apitest.SeedSquid, "tasks.csv", strings.NewReader(csv))
+	u, err := c.Tasks.Upload(t.Context(), apitest.SeedSquid, "tasks.csv", strings.NewReader(csv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestUploadFlowAgainstFake(t *testing.T) {
 		t.Fatalf("Upload Tasks answers only id and object; got %s", mustJSON(t, u))
 	}
 	var states []string
-	final, err := c.WaitUpload(t.Context(), u.Id, api.WithPollInterval(time.Millisecond), api.OnUploadProgress(func(u *api.Upload) {
+	final, err := c.Tasks.WaitUpload(t.Context(), u.Id, api.WithPollInterval(time.Millisecond), api.OnUploadProgress(func(u *api.Upload) {
 		states = append(states, string(*u.State))
 	}))
 	if err != nil {
@@ -235,7 +235,7 @@ func TestUploadFlowAgainstFake(t *testing.T) {
 	if n := len(srv.Tasks(apitest.SeedSquid)); n != 4 {
 		t.Fatalf("squid holds %d tasks after the upload; want 2 + 2", n)
 	}
-	if _, err := c.GetUpload(t.Context(), "ffffffffffffffffffffffffffffffff"); !api.IsNotFound(err) {
+	if _, err := c.Tasks.UploadStatus(t.Context(), "ffffffffffffffffffffffffffffffff"); !api.IsNotFound(err) {
 		t.Fatalf("unknown upload: %v", err)
 	}
 }
@@ -320,7 +320,7 @@ func TestUploadFiftyMegabytesStreams(t *testing.T) {
 			}
 		}
 	})
-	u, err := c.UploadTasks(t.Context(), "sq", "big.csv", &csvSource{size: size})
+	u, err := c.Tasks.Upload(t.Context(), "sq", "big.csv", &csvSource{size: size})
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	close(stop)
@@ -354,14 +354,14 @@ func newDiscardServer(t *testing.T, received *atomic.Int64) string {
 
 func TestWaitTaskCompletesAfterPolls(t *testing.T) {
 	srv, c := fakeClient(t, nil)
-	res, err := c.AddTasks(t.Context(), apitest.SeedSquid, []map[string]any{{"url": "https://wait.example/1"}})
+	res, err := c.Tasks.Add(t.Context(), apitest.SeedSquid, []api.Params{{"url": "https://wait.example/1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := res.Tasks[0].Id
 	srv.SetLifecycle(h, apitest.Lifecycle{Polls: 5, Results: 40})
 	var progress []string
-	task, err := c.WaitTask(t.Context(), h, api.WithPollInterval(time.Millisecond), api.WithMaxPollInterval(5*time.Millisecond),
+	task, err := c.Tasks.Wait(t.Context(), h, api.WithPollInterval(time.Millisecond), api.WithMaxPollInterval(5*time.Millisecond),
 		api.OnTaskProgress(func(t *api.Task) {
 			progress = append(progress, fmt.Sprintf("%s/%d", t.Status.Status, t.Status.TotalResults))
 		}))
@@ -379,7 +379,7 @@ func TestWaitTaskCompletesAfterPolls(t *testing.T) {
 	}
 	// A failed task ends the wait too, as a task, not an error.
 	srv.SetLifecycle(h, apitest.Lifecycle{Polls: 2, End: api.TaskFailed, Results: 10})
-	task, err = c.WaitTask(t.Context(), h, api.WithPollInterval(time.Millisecond))
+	task, err = c.Tasks.Wait(t.Context(), h, api.WithPollInterval(time.Millisecond))
 	if err != nil || task.Status.Status != api.TaskFailed || !task.Status.IsDone {
 		t.Fatalf("failed task: %v %s", err, mustJSON(t, task))
 	}
@@ -387,7 +387,7 @@ func TestWaitTaskCompletesAfterPolls(t *testing.T) {
 
 func TestWaitTaskRespectsCancellation(t *testing.T) {
 	srv, c := fakeClient(t, nil)
-	res, err := c.AddTasks(t.Context(), apitest.SeedSquid, []map[string]any{{"url": "https://wait.example/never"}})
+	res, err := c.Tasks.Add(t.Context(), apitest.SeedSquid, []api.Params{{"url": "https://wait.example/never"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,15 +396,15 @@ func TestWaitTaskRespectsCancellation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	last, err := c.WaitTask(ctx, h, api.WithPollInterval(20*time.Millisecond))
+	last, err := c.Tasks.Wait(ctx, h, api.WithPollInterval(20*time.Millisecond))
 	if !errors.Is(err, context.DeadlineExceeded) || last == nil || last.Status.IsDone {
-		t.Fatalf("WaitTask: %v, last %v", err, last)
+		t.Fatalf("Tasks.Wait: %v, last %v", err, last)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("returned %v after the deadline", d)
 	}
 	// Unknown task: the 404 ends the wait at once.
-	if _, err := c.WaitTask(t.Context(), "0123456789abcdef0123456789abcdef"); !api.IsNotFound(err) {
+	if _, err := c.Tasks.Wait(t.Context(), "0123456789abcdef0123456789abcdef"); !api.IsNotFound(err) {
 		t.Fatalf("unknown task: %v", err)
 	}
 }
@@ -480,7 +480,7 @@ func pacingRun(t *testing.T, limit int, window time.Duration, whole int) {
 	for range 64 {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				_, err := c.GetTask(ctx, apitest.SeedTaskHash)
+				_, err := c.Tasks.Get(ctx, apitest.SeedTaskHash)
 				switch {
 				case err == nil:
 					ok.Add(1)
@@ -490,7 +490,7 @@ func pacingRun(t *testing.T, limit int, window time.Duration, whole int) {
 					return
 				default:
 					failed.Add(1)
-					t.Errorf("GetTask: %v", err)
+					t.Errorf("Tasks.Get: %v", err)
 					return
 				}
 			}

@@ -18,7 +18,7 @@ import (
 // checking the outcome, the exact number of requests the fake received, and the fake's
 // state afterwards (nothing lost, nothing done twice).
 
-// The tasks AddTasks adds in the matrix; neither is in the seed squid.
+// The tasks Tasks.Add adds in the matrix; neither is in the seed squid.
 const (
 	faultURL1 = "https://example.com/fault/1"
 	faultURL2 = "https://example.com/fault/2"
@@ -36,14 +36,14 @@ const (
 type faultEnv struct {
 	srv      *apitest.Server
 	c        *api.Client
-	uploadID string // the upload WaitUpload waits for, made before the faults are scripted
+	uploadID string // the upload Tasks.WaitUpload waits for, made before the faults are scripted
 }
 
 // faultOp is one operation of the client, as the matrix drives it.
 type faultOp struct {
 	name    string
 	target  func(e *faultEnv) (method, path string) // the requests that get the faults, and are counted
-	retried bool                                    // the client retries it (everything but UploadTasks)
+	retried bool                                    // the client retries it (everything but Tasks.Upload)
 	steps   int                                     // requests of a run without faults
 	// stepped: an answer the fake served whole but cut short still moved the fake's state
 	// on by one step (a poll of a lifecycle, a check of an upload), so it counts as one of
@@ -74,7 +74,7 @@ type faultRow struct {
 	// with err.
 	met int
 	err func(t *testing.T, err error)
-	// once is the outcome of an operation sent once (UploadTasks), whatever the fault.
+	// once is the outcome of an operation sent once (Tasks.Upload), whatever the fault.
 	once func(t *testing.T, err error)
 }
 
@@ -146,7 +146,7 @@ func wantNetworkError(want error) func(*testing.T, error) {
 		if errors.As(err, new(*api.Error)) {
 			t.Fatalf("err = %v; want a network error, not an *api.Error", err)
 		}
-		if !strings.Contains(err.Error(), "UploadTasks") && !strings.Contains(err.Error(), "api: ") {
+		if !strings.Contains(err.Error(), "Tasks.Upload") && !strings.Contains(err.Error(), "api: ") {
 			t.Errorf("err = %q; want it to name the operation", err)
 		}
 		if want != nil && !errors.Is(err, want) {
@@ -213,10 +213,10 @@ func countOf(srv *apitest.Server, squid, u string) int {
 
 var faultOps = []faultOp{
 	{
-		name:    "GetTask",
+		name:    "Tasks.Get",
 		target:  func(*faultEnv) (string, string) { return "GET", "/v1/tasks/" + apitest.SeedTaskHash },
 		retried: true, steps: 1,
-		run: func(ctx context.Context, e *faultEnv) (any, error) { return e.c.GetTask(ctx, apitest.SeedTaskHash) },
+		run: func(ctx context.Context, e *faultEnv) (any, error) { return e.c.Tasks.Get(ctx, apitest.SeedTaskHash) },
 		after: func(t *testing.T, e *faultEnv, row faultRow, v any, err error) {
 			if err != nil {
 				return
@@ -228,11 +228,11 @@ var faultOps = []faultOp{
 		},
 	},
 	{
-		name:    "ListTasks",
+		name:    "Tasks.List",
 		target:  func(*faultEnv) (string, string) { return "GET", "/v1/tasks" },
 		retried: true, steps: 1,
 		run: func(ctx context.Context, e *faultEnv) (any, error) {
-			return e.c.ListTasks(ctx, api.ListTasksOptions{Squid: apitest.SeedSquid})
+			return e.c.Tasks.List(ctx, api.ListTasksOptions{Squid: apitest.SeedSquid})
 		},
 		after: func(t *testing.T, e *faultEnv, row faultRow, v any, err error) {
 			if err != nil {
@@ -245,11 +245,11 @@ var faultOps = []faultOp{
 		},
 	},
 	{
-		name:    "AddTasks",
+		name:    "Tasks.Add",
 		target:  func(*faultEnv) (string, string) { return "POST", "/v1/tasks" },
 		retried: true, steps: 1,
 		run: func(ctx context.Context, e *faultEnv) (any, error) {
-			return e.c.AddTasks(ctx, apitest.SeedSquid, []map[string]any{{"url": faultURL1}, {"url": faultURL2}})
+			return e.c.Tasks.Add(ctx, apitest.SeedSquid, []api.Params{{"url": faultURL1}, {"url": faultURL2}})
 		},
 		after: func(t *testing.T, e *faultEnv, row faultRow, v any, err error) {
 			// Nothing lost, nothing duplicated: the squid holds each task once after a success,
@@ -290,12 +290,14 @@ var faultOps = []faultOp{
 		},
 	},
 	{
-		name:    "DeleteTask",
+		name:    "Tasks.Delete",
 		target:  func(*faultEnv) (string, string) { return "DELETE", "/v1/tasks/" + apitest.SeedTaskHash },
 		retried: true, steps: 1,
 		// The cut answer was to a delete the fake carried out: the retry finds the task gone.
 		cutErr: wantAPIError(404, "not_found_error", "Task not found", "task_hash", 0),
-		run:    func(ctx context.Context, e *faultEnv) (any, error) { return e.c.DeleteTask(ctx, apitest.SeedTaskHash) },
+		run: func(ctx context.Context, e *faultEnv) (any, error) {
+			return e.c.Tasks.Delete(ctx, apitest.SeedTaskHash)
+		},
 		after: func(t *testing.T, e *faultEnv, row faultRow, v any, err error) {
 			_, exists := e.srv.Task(apitest.SeedTaskHash)
 			wantGone := err == nil || row.cut
@@ -314,23 +316,25 @@ var faultOps = []faultOp{
 		},
 	},
 	{
-		name:   "UploadTasks",
+		name:   "Tasks.Upload",
 		target: func(*faultEnv) (string, string) { return "POST", "/v1/tasks/upload" },
 		steps:  1,
 		run: func(ctx context.Context, e *faultEnv) (any, error) {
-			return e.c.UploadTasks(ctx, apitest.SeedSquid, "tasks.csv", strings.NewReader("url\n"+faultURL1+"\n"+faultURL2+"\n"))
+			return e.c.Tasks.Upload(ctx, apitest.SeedSquid, "tasks.csv", strings.NewReader("url\n"+faultURL1+"\n"+faultURL2+"\n"))
 		},
 		after: func(t *testing.T, e *faultEnv, row faultRow, v any, err error) {
 			if err == nil {
-				t.Errorf("UploadTasks succeeded (%+v); every row fails its only attempt", v)
+				t.Errorf("Tasks.Upload succeeded (%+v); every row fails its only attempt", v)
 			}
 		},
 	},
 	{
-		name:    "GetUpload",
+		name:    "Tasks.UploadStatus",
 		target:  func(*faultEnv) (string, string) { return "GET", "/v1/tasks/upload/" + apitest.SeedUploadID },
 		retried: true, steps: 1,
-		run: func(ctx context.Context, e *faultEnv) (any, error) { return e.c.GetUpload(ctx, apitest.SeedUploadID) },
+		run: func(ctx context.Context, e *faultEnv) (any, error) {
+			return e.c.Tasks.UploadStatus(ctx, apitest.SeedUploadID)
+		},
 		after: func(t *testing.T, e *faultEnv, row faultRow, v any, err error) {
 			if err != nil {
 				return
@@ -339,14 +343,14 @@ var faultOps = []faultOp{
 		},
 	},
 	{
-		name:    "WaitTask",
+		name:    "Tasks.Wait",
 		target:  func(*faultEnv) (string, string) { return "GET", "/v1/tasks/" + apitest.SeedTaskHash },
 		retried: true, steps: 2, stepped: true, polls: true,
 		setup: func(t *testing.T, e *faultEnv) {
 			e.srv.SetLifecycle(apitest.SeedTaskHash, apitest.Lifecycle{Polls: 2, Results: 10})
 		},
 		run: func(ctx context.Context, e *faultEnv) (any, error) {
-			return e.c.WaitTask(ctx, apitest.SeedTaskHash, api.WithPollInterval(time.Millisecond))
+			return e.c.Tasks.Wait(ctx, apitest.SeedTaskHash, api.WithPollInterval(time.Millisecond))
 		},
 		after: func(t *testing.T, e *faultEnv, row faultRow, v any, err error) {
 			if err != nil {
@@ -358,18 +362,18 @@ var faultOps = []faultOp{
 		},
 	},
 	{
-		name:    "WaitUpload",
+		name:    "Tasks.WaitUpload",
 		target:  func(e *faultEnv) (string, string) { return "GET", "/v1/tasks/upload/" + e.uploadID },
 		retried: true, steps: 3, stepped: true, polls: true,
 		setup: func(t *testing.T, e *faultEnv) {
-			u, err := e.c.UploadTasks(t.Context(), apitest.SeedSquid, "tasks.csv", strings.NewReader("url\n"+faultURL1+"\n"+faultURL2+"\n"))
+			u, err := e.c.Tasks.Upload(t.Context(), apitest.SeedSquid, "tasks.csv", strings.NewReader("url\n"+faultURL1+"\n"+faultURL2+"\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			e.uploadID = u.Id
 		},
 		run: func(ctx context.Context, e *faultEnv) (any, error) {
-			return e.c.WaitUpload(ctx, e.uploadID, api.WithPollInterval(time.Millisecond))
+			return e.c.Tasks.WaitUpload(ctx, e.uploadID, api.WithPollInterval(time.Millisecond))
 		},
 		after: func(t *testing.T, e *faultEnv, row faultRow, v any, err error) {
 			if err != nil {
@@ -469,11 +473,11 @@ func TestFaultMatrix(t *testing.T) {
 	}
 }
 
-// An AddTasks split in batches, with the second batch faulted: a retried batch loses and
+// An Tasks.Add split in batches, with the second batch faulted: a retried batch loses and
 // duplicates nothing, and a batch that fails for good returns what the first one did; the
 // whole list sent again completes it.
 func TestFaultAddTasksBatches(t *testing.T) {
-	tasks := []map[string]any{{"url": faultURL1}, {"url": faultURL2}}
+	tasks := []api.Params{{"url": faultURL1}, {"url": faultURL2}}
 	for _, tc := range []struct {
 		name   string
 		faults []apitest.Fault // of the second batch's requests
@@ -487,26 +491,26 @@ func TestFaultAddTasksBatches(t *testing.T) {
 			c := newFaultClient(t, srv, 0, false, api.WithAddBatchSize(1))
 			// A zero Fault lets the first batch through untouched.
 			srv.Script("POST", "/v1/tasks", append([]apitest.Fault{{}}, tc.faults...)...)
-			r, err := c.AddTasks(t.Context(), apitest.SeedSquid, tasks)
+			r, err := c.Tasks.Add(t.Context(), apitest.SeedSquid, tasks)
 			if n := srv.Requests("POST /v1/tasks"); n != tc.want {
 				t.Errorf("%d requests; want %d", n, tc.want)
 			}
 			if tc.name == "cut" {
 				if err != nil || len(r.Tasks) != 1 || r.DuplicatedCount != 1 {
-					t.Fatalf("AddTasks = %+v, %v; want 1 added and 1 duplicate (the cut batch was taken)", r, err)
+					t.Fatalf("Tasks.Add = %+v, %v; want 1 added and 1 duplicate (the cut batch was taken)", r, err)
 				}
 			} else {
 				var ae *api.AddTasksError
 				if !errors.As(err, &ae) || ae.Sent != 1 || ae.Total != 2 || r == nil || len(r.Tasks) != 1 {
-					t.Fatalf("AddTasks = %+v, %v; want the first batch's result and an *AddTasksError 1 of 2", r, err)
+					t.Fatalf("Tasks.Add = %+v, %v; want the first batch's result and an *AddTasksError 1 of 2", r, err)
 				}
 				var e *api.Error
 				if !errors.As(err, &e) || e.StatusCode != 503 {
 					t.Errorf("err = %v; want it to wrap the 503", err)
 				}
-				r, err = c.AddTasks(t.Context(), apitest.SeedSquid, tasks)
+				r, err = c.Tasks.Add(t.Context(), apitest.SeedSquid, tasks)
 				if err != nil || len(r.Tasks) != 1 || r.DuplicatedCount != 1 {
-					t.Fatalf("again: AddTasks = %+v, %v; want 1 added and 1 duplicate", r, err)
+					t.Fatalf("again: Tasks.Add = %+v, %v; want 1 added and 1 duplicate", r, err)
 				}
 			}
 			for _, u := range []string{faultURL1, faultURL2} {
@@ -526,11 +530,11 @@ func TestFaultRetryAfterBeyondMaxRetryWait(t *testing.T) {
 		call func(ctx context.Context, c *api.Client) error
 	}{
 		{"GET /v1/tasks/" + apitest.SeedTaskHash, func(ctx context.Context, c *api.Client) error {
-			_, err := c.GetTask(ctx, apitest.SeedTaskHash)
+			_, err := c.Tasks.Get(ctx, apitest.SeedTaskHash)
 			return err
 		}},
 		{"POST /v1/tasks", func(ctx context.Context, c *api.Client) error {
-			_, err := c.AddTasks(ctx, apitest.SeedSquid, []map[string]any{{"url": faultURL1}})
+			_, err := c.Tasks.Add(ctx, apitest.SeedSquid, []api.Params{{"url": faultURL1}})
 			return err
 		}},
 	} {
@@ -604,7 +608,7 @@ func TestFaultCancelDuringBackoff(t *testing.T) {
 		cancel()
 	}()
 	start := time.Now()
-	_, err = c.GetTask(ctx, apitest.SeedTaskHash)
+	_, err = c.Tasks.Get(ctx, apitest.SeedTaskHash)
 	if elapsed := time.Since(start); elapsed > 10*time.Second {
 		t.Errorf("returned after %v; want promptly after the cancel, not after the 30s backoff", elapsed)
 	}
@@ -616,7 +620,7 @@ func TestFaultCancelDuringBackoff(t *testing.T) {
 	}
 }
 
-// Cancelling the context between two polls ends WaitTask at once, with the context's error
+// Cancelling the context between two polls ends Tasks.Wait at once, with the context's error
 // and the last task seen.
 func TestFaultCancelDuringWait(t *testing.T) {
 	srv := apitest.NewServer(t)
@@ -625,12 +629,12 @@ func TestFaultCancelDuringWait(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	start := time.Now()
-	task, err := c.WaitTask(ctx, apitest.SeedTaskHash, api.WithPollInterval(time.Hour), api.OnTaskProgress(func(*api.Task) { cancel() }))
+	task, err := c.Tasks.Wait(ctx, apitest.SeedTaskHash, api.WithPollInterval(time.Hour), api.OnTaskProgress(func(*api.Task) { cancel() }))
 	if elapsed := time.Since(start); elapsed > 10*time.Second {
 		t.Errorf("returned after %v; want promptly", elapsed)
 	}
 	if !errors.Is(err, context.Canceled) || task == nil || task.Status.Status != api.TaskPending {
-		t.Errorf("WaitTask = %v, %v; want the pending task and context.Canceled", task, err)
+		t.Errorf("Tasks.Wait = %v, %v; want the pending task and context.Canceled", task, err)
 	}
 	if n := srv.Requests("GET /v1/tasks/" + apitest.SeedTaskHash); n != 1 {
 		t.Errorf("%d requests; want 1", n)

@@ -303,7 +303,7 @@ func TestFarFutureResetAndAbsurdRetryAfter(t *testing.T) {
 			defer srv.Close()
 			c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithMaxRetryWait(maxWait))
 			for i := range 3 {
-				err := within(t, "GetTask", func() error { _, err := c.GetTask(t.Context(), seedHash); return err })
+				err := within(t, "Tasks.Get", func() error { _, err := c.Tasks.Get(t.Context(), seedHash); return err })
 				switch {
 				case i == 0 && err != nil:
 					t.Fatal(err)
@@ -323,7 +323,7 @@ func TestFarFutureResetAndAbsurdRetryAfter(t *testing.T) {
 			s, c := newScripted(t, limited, status(200, string(fixture(t, "get-task.200.json"))))
 			c2, _ := NewClient(WithToken("tok"), WithBaseURL(c.base), WithMaxRetryWait(maxWait), WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond))
 			// Not believed: retried with the ordinary backoff.
-			if err := within(t, "GetTask", func() error { _, err := c2.GetTask(t.Context(), seedHash); return err }); err != nil || s.n.Load() != 2 {
+			if err := within(t, "Tasks.Get", func() error { _, err := c2.Tasks.Get(t.Context(), seedHash); return err }); err != nil || s.n.Load() != 2 {
 				t.Fatalf("after Retry-After %s: %v with %d requests; want success on the retry", ra, err, s.n.Load())
 			}
 			// A server that keeps saying it: the 429 comes back (RetryAfter 0), and the client is
@@ -332,7 +332,7 @@ func TestFarFutureResetAndAbsurdRetryAfter(t *testing.T) {
 			s.n.Store(0)
 			c3, _ := NewClient(WithToken("tok"), WithBaseURL(c.base), WithMaxRetryWait(maxWait), WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), WithMaxRetries(0))
 			for i := range 3 {
-				err := within(t, "GetTask", func() error { _, err := c3.GetTask(t.Context(), seedHash); return err })
+				err := within(t, "Tasks.Get", func() error { _, err := c3.Tasks.Get(t.Context(), seedHash); return err })
 				var e *Error
 				if !errors.As(err, &e) || e.StatusCode != 429 || e.RetryAfter != 0 || s.n.Load() != int32(i+1) {
 					t.Fatalf("call %d: %v after %d requests; want a 429 from the server, RetryAfter 0", i, err, s.n.Load())

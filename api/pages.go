@@ -7,17 +7,17 @@ import (
 	"iter"
 )
 
-// ErrInconsistentPage is wrapped by the error that ends a walk over a list (AllTasks) when an
+// ErrInconsistentPage is wrapped by the error that ends a walk over a list (Tasks.All) when an
 // answer cannot be a page of that list: it is another page than the one asked for, or it holds
 // an item without an id. The walk has yielded what came before it.
 var ErrInconsistentPage = errors.New("inconsistent page")
 
-// IncompleteError ends a walk over a list (AllTasks) that saw fewer items than the server
+// IncompleteError ends a walk over a list (Tasks.All) that saw fewer items than the server
 // announced: a page came back empty or short, or without a next page, or the walk reached the
 // last page its first answer announced, while total_results still counted more. Every item
 // the walk saw has been yielded before it.
 type IncompleteError struct {
-	Op        string // the walk: "AllTasks"
+	Op        string // the walk: "Tasks.All"
 	Seen      int    // distinct items yielded, from the starting page on
 	Announced int    // items the server's last answer counted from the starting page on
 	Reason    string // why the walk ended: "page 3 is empty", …

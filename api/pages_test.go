@@ -70,7 +70,7 @@ func ids(n int) []string {
 	return l
 }
 
-// walk runs AllTasks against s to its end and returns the ids yielded and the errors.
+// walk runs Tasks.All against s to its end and returns the ids yielded and the errors.
 func walk(t *testing.T, s *pageServer, start, limit int) (got []string, errs []error) {
 	t.Helper()
 	srv := httptest.NewServer(s)
@@ -80,7 +80,7 @@ func walk(t *testing.T, s *pageServer, start, limit int) (got []string, errs []e
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for task, err := range c.AllTasks(t.Context(), ListTasksOptions{Squid: "s", Page: start, Limit: limit}) {
+	for task, err := range c.Tasks.All(t.Context(), ListTasksOptions{Squid: "s", Page: start, Limit: limit}) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -109,7 +109,7 @@ func wantIncomplete(t *testing.T, errs []error, seen, announced int, changed boo
 	if len(errs) != 1 || !errors.As(errs[0], &ie) {
 		t.Fatalf("errors %v; want one *IncompleteError", errs)
 	}
-	if ie.Seen != seen || ie.Announced != announced || ie.Changed != changed || ie.Op != "AllTasks" {
+	if ie.Seen != seen || ie.Announced != announced || ie.Changed != changed || ie.Op != "Tasks.All" {
 		t.Fatalf("%+v; want Seen %d, Announced %d, Changed %v", ie, seen, announced, changed)
 	}
 	return ie

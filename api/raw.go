@@ -7,7 +7,7 @@ type rawBodyKey struct{}
 
 // CaptureBody returns a context under which the client hands fn the body of every 2xx
 // answer it receives, exactly as the server sent it, before decoding it: a call that pages
-// (AllTasks), polls (WaitTask, WaitUpload) or batches (AddTasks) calls fn once per answer,
+// (Tasks.All), polls (Tasks.Wait, Tasks.WaitUpload) or batches (Tasks.Add) calls fn once per answer,
 // in order. status is the answer's HTTP status. fn runs on the goroutine of the call; it
 // may keep body but must not modify it. A command-line tool uses it to print the server's
 // JSON byte for byte, fields the typed models do not know included. Error answers are not

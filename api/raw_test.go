@@ -31,7 +31,7 @@ func TestCaptureBody(t *testing.T) {
 		}
 		got = append(got, string(b))
 	})
-	if _, err := c.GetTask(ctx, "c5e29d2aba8b77cdc56391e7405302de"); err != nil {
+	if _, err := c.Tasks.Get(ctx, "c5e29d2aba8b77cdc56391e7405302de"); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0] != body {
@@ -43,7 +43,7 @@ func TestCaptureBody(t *testing.T) {
 	c, _ = api.NewClient(api.WithBaseURL(fake.URL), api.WithToken(fake.Token))
 	got = nil
 	n := 0
-	for _, err := range c.AllTasks(ctx, api.ListTasksOptions{Squid: apitest.SeedSquid, Limit: 1}) {
+	for _, err := range c.Tasks.All(ctx, api.ListTasksOptions{Squid: apitest.SeedSquid, Limit: 1}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,11 +53,11 @@ func TestCaptureBody(t *testing.T) {
 		t.Errorf("%d tasks, %d bodies; want 2 and 2", n, len(got))
 	}
 	got = nil
-	if _, err := c.GetTask(ctx, "0123456789abcdef0123456789abcdef"); !api.IsNotFound(err) || len(got) != 0 {
+	if _, err := c.Tasks.Get(ctx, "0123456789abcdef0123456789abcdef"); !api.IsNotFound(err) || len(got) != 0 {
 		t.Errorf("404: %v, captured %q", err, got)
 	}
 	// Without CaptureBody, nothing is called.
-	if _, err := c.GetTask(context.Background(), apitest.SeedTaskHash); err != nil {
+	if _, err := c.Tasks.Get(context.Background(), apitest.SeedTaskHash); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -124,7 +124,7 @@ func TestEchoedTokenRedactedFromErrors(t *testing.T) {
 			for _, b := range echoBodies(echoedToken) {
 				body.Store(&b.body)
 				status.Store(int32(b.status))
-				_, err := c.GetTask(t.Context(), seedHash)
+				_, err := c.Tasks.Get(t.Context(), seedHash)
 				var ae *Error
 				if !errors.As(err, &ae) || ae.StatusCode != b.status {
 					t.Fatalf("body %q: err = %v; want the %d", b.body, err, b.status)
@@ -141,7 +141,7 @@ func TestEchoedTokenRedactedFromErrors(t *testing.T) {
 			}
 			body.Store(&ok)
 			status.Store(200)
-			task, err := c.GetTask(t.Context(), seedHash)
+			task, err := c.Tasks.Get(t.Context(), seedHash)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +157,7 @@ func TestEchoedTokenCutByTheBodyCap(t *testing.T) {
 	srv := httptest.NewServer(status(429, prefix+echoedToken+strings.Repeat("y", 1000)))
 	t.Cleanup(srv.Close)
 	c := mustClient(t, WithToken(echoedToken), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(0))
-	_, err := c.GetTask(t.Context(), seedHash)
+	_, err := c.Tasks.Get(t.Context(), seedHash)
 	var ae *Error
 	if !errors.As(err, &ae) || ae.StatusCode != 429 {
 		t.Fatalf("err = %v", err)
@@ -171,7 +171,7 @@ func TestEchoedTokenCutByTheBodyCap(t *testing.T) {
 // answers errors.Is and errors.As.
 func TestRedactErrorWrapsOtherErrors(t *testing.T) {
 	c := mustClient(t, WithToken(echoedToken))
-	inner := &transportError{op: "GetTask", method: "GET", path: "/x", err: fmt.Errorf("echo %s: %w", echoedToken, io.ErrUnexpectedEOF)}
+	inner := &transportError{op: "Tasks.Get", method: "GET", path: "/x", err: fmt.Errorf("echo %s: %w", echoedToken, io.ErrUnexpectedEOF)}
 	err := c.cred.redactError(fmt.Errorf("api: %w", inner))
 	noSecret(t, "wrapped", echoedToken, err)
 	if !strings.Contains(err.Error(), "echo "+redactedText) {

@@ -63,7 +63,7 @@ func newScripted(t *testing.T, steps ...http.HandlerFunc) (*scripted, *Client) {
 func TestRetryThenSuccess(t *testing.T) {
 	ok := string(fixture(t, "get-task.200.json"))
 	s, c := newScripted(t, status(500, `{"detail":"x"}`), status(503, ""), status(200, ok))
-	task, err := c.GetTask(t.Context(), seedHash)
+	task, err := c.Tasks.Get(t.Context(), seedHash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestRetryThenSuccess(t *testing.T) {
 func TestNoRetryOnClientErrors(t *testing.T) {
 	for _, code := range []int{400, 401, 403, 404} {
 		s, c := newScripted(t, status(code, `{"detail":"no"}`))
-		_, err := c.GetTask(t.Context(), seedHash)
+		_, err := c.Tasks.Get(t.Context(), seedHash)
 		var e *Error
 		if !errors.As(err, &e) || e.StatusCode != code || s.n.Load() != 1 {
 			t.Fatalf("%d: err %v after %d requests; want the *Error after 1", code, err, s.n.Load())
@@ -85,7 +85,7 @@ func TestNoRetryOnClientErrors(t *testing.T) {
 
 func TestRetryGivesUpAfterMax(t *testing.T) {
 	s, c := newScripted(t, status(502, "<html><title>bad gateway</title></html>"))
-	_, err := c.GetTask(t.Context(), seedHash)
+	_, err := c.Tasks.Get(t.Context(), seedHash)
 	var e *Error
 	if !errors.As(err, &e) || e.StatusCode != 502 || s.n.Load() != 1+DefaultMaxRetries {
 		t.Fatalf("err %v after %d requests; want 502 after %d", err, s.n.Load(), 1+DefaultMaxRetries)
@@ -94,7 +94,7 @@ func TestRetryGivesUpAfterMax(t *testing.T) {
 	srv := httptest.NewServer(s2)
 	defer srv.Close()
 	c0, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithMaxRetries(0), WithoutPacing())
-	if _, err := c0.GetTask(t.Context(), seedHash); err == nil || s2.n.Load() != 1 {
+	if _, err := c0.Tasks.Get(t.Context(), seedHash); err == nil || s2.n.Load() != 1 {
 		t.Fatalf("WithMaxRetries(0): %v after %d requests", err, s2.n.Load())
 	}
 }
@@ -102,7 +102,7 @@ func TestRetryGivesUpAfterMax(t *testing.T) {
 func TestRetryAfterTooLongReturnsAtOnce(t *testing.T) {
 	s, c := newScripted(t, status(429, string(fixture(t, "error.ratelimit.429.json")), "Retry-After", "3600"))
 	start := time.Now()
-	_, err := c.GetTask(t.Context(), seedHash)
+	_, err := c.Tasks.Get(t.Context(), seedHash)
 	var e *Error
 	if !errors.As(err, &e) || !IsRateLimited(err) || e.RetryAfter != time.Hour {
 		t.Fatalf("err = %v; want a 429 with RetryAfter 1h", err)
@@ -115,7 +115,7 @@ func TestRetryAfterTooLongReturnsAtOnce(t *testing.T) {
 func TestRetryAfterHonoured(t *testing.T) {
 	s, c := newScripted(t, status(429, `{"detail":"slow down"}`, "Retry-After", "1"), status(200, string(fixture(t, "get-task.200.json"))))
 	start := time.Now()
-	if _, err := c.GetTask(t.Context(), seedHash); err != nil {
+	if _, err := c.Tasks.Get(t.Context(), seedHash); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < 900*time.Millisecond || s.n.Load() != 2 {
@@ -128,7 +128,7 @@ func TestRetryAfterBeyondDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err := c.GetTask(ctx, seedHash)
+	_, err := c.Tasks.Get(ctx, seedHash)
 	var e *Error
 	if !errors.As(err, &e) || e.StatusCode != 503 || e.RetryAfter != 30*time.Second || time.Since(start) > time.Second {
 		t.Fatalf("err = %v after %v; want the 503 at once", err, time.Since(start))
@@ -137,27 +137,27 @@ func TestRetryAfterBeyondDeadline(t *testing.T) {
 
 func TestNetworkErrorsRetried(t *testing.T) {
 	s, c := newScripted(t, hangUp, hangUp, status(200, string(fixture(t, "get-task.200.json"))))
-	if _, err := c.GetTask(t.Context(), seedHash); err != nil || s.n.Load() != 3 {
+	if _, err := c.Tasks.Get(t.Context(), seedHash); err != nil || s.n.Load() != 3 {
 		t.Fatalf("err %v after %d requests", err, s.n.Load())
 	}
 	s, c = newScripted(t, hangUp)
-	_, err := c.GetTask(t.Context(), seedHash)
+	_, err := c.Tasks.Get(t.Context(), seedHash)
 	var te *transportError
-	if !errors.As(err, &te) || s.n.Load() != 3 || !strings.Contains(err.Error(), "GetTask") {
+	if !errors.As(err, &te) || s.n.Load() != 3 || !strings.Contains(err.Error(), "Tasks.Get") {
 		t.Fatalf("err %v after %d requests", err, s.n.Load())
 	}
 }
 
 func TestAddTasksRetriedUploadNot(t *testing.T) {
 	s, c := newScripted(t, status(503, ""), status(200, string(fixture(t, "add-tasks.200.json"))))
-	r, err := c.AddTasks(t.Context(), "sq", []map[string]any{{"url": "https://a"}})
+	r, err := c.Tasks.Add(t.Context(), "sq", []Params{{"url": "https://a"}})
 	if err != nil || len(r.Tasks) != 2 || s.n.Load() != 2 {
-		t.Fatalf("AddTasks: %v %v after %d requests", r, err, s.n.Load())
+		t.Fatalf("Tasks.Add: %v %v after %d requests", r, err, s.n.Load())
 	}
 	s, c = newScripted(t, status(503, ""), status(200, string(fixture(t, "upload-tasks.200.json"))))
-	_, err = c.UploadTasks(t.Context(), "sq", "t.csv", strings.NewReader("url\nhttps://a\n"))
+	_, err = c.Tasks.Upload(t.Context(), "sq", "t.csv", strings.NewReader("url\nhttps://a\n"))
 	if err == nil || s.n.Load() != 1 {
-		t.Fatalf("UploadTasks: %v after %d requests; want the 503 after 1", err, s.n.Load())
+		t.Fatalf("Tasks.Upload: %v after %d requests; want the 503 after 1", err, s.n.Load())
 	}
 }
 
@@ -167,7 +167,7 @@ func TestBodyCapAndMalformedBodies(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithMaxBodySize(1<<10), WithoutPacing())
-	if _, err := c.GetTask(t.Context(), seedHash); err == nil || !strings.Contains(err.Error(), "exceeds 1024 bytes") || s.n.Load() != 1 {
+	if _, err := c.Tasks.Get(t.Context(), seedHash); err == nil || !strings.Contains(err.Error(), "exceeds 1024 bytes") || s.n.Load() != 1 {
 		t.Fatalf("err = %v after %d requests", err, s.n.Load())
 	}
 	for body, want := range map[string]string{
@@ -178,7 +178,7 @@ func TestBodyCapAndMalformedBodies(t *testing.T) {
 		`{"hash_value": 5}`:    "not the documented JSON",
 	} {
 		_, c := newScripted(t, status(200, body))
-		if _, err := c.GetTask(t.Context(), seedHash); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := c.Tasks.Get(t.Context(), seedHash); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("body %q: err = %v; want %q", body, err, want)
 		}
 	}
@@ -194,7 +194,7 @@ func TestTruncatedBodyIsRetriedThenError(t *testing.T) {
 		conn.Close()
 	}
 	s, c := newScripted(t, cut)
-	_, err := c.GetTask(t.Context(), seedHash)
+	_, err := c.Tasks.Get(t.Context(), seedHash)
 	if err == nil || s.n.Load() != 3 {
 		t.Fatalf("err = %v after %d requests; want an error after 3", err, s.n.Load())
 	}
@@ -206,7 +206,7 @@ func TestContextCancelStopsRetries(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
 	start := time.Now()
-	_, err := c.GetTask(ctx, seedHash)
+	_, err := c.Tasks.Get(ctx, seedHash)
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("err %v after %v", err, time.Since(start))
 	}
@@ -222,7 +222,7 @@ func TestRequestHeaders(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := NewClient(WithToken("k3y"), WithBaseURL(srv.URL+"/v1/"), WithUserAgent("me/1"))
-	if _, err := c.GetTask(t.Context(), seedHash); err != nil {
+	if _, err := c.Tasks.Get(t.Context(), seedHash); err != nil {
 		t.Fatal(err)
 	}
 	if got.Get("Authorization") != "Token k3y" || got.Get("User-Agent") != "me/1" || path != "/v1/tasks/"+seedHash {

@@ -132,13 +132,13 @@ func TestModelsRoundTrip(t *testing.T) {
 	}
 }
 
-// The client's GetTask returns the same typed value as the generated client.
+// The client's Tasks.Get returns the same typed value as the generated client.
 func TestClientGetTaskDecodesSeed(t *testing.T) {
 	c, err := api.NewClient(api.WithToken("t"), api.WithBaseURL(serveFixture(t, 200, "get-task.200.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	task, err := c.GetTask(t.Context(), "c5e29d2aba8b77cdc56391e7405302de")
+	task, err := c.Tasks.Get(t.Context(), "c5e29d2aba8b77cdc56391e7405302de")
 	if err != nil {
 		t.Fatal(err)
 	}

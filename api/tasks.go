@@ -36,11 +36,12 @@ func checkHash(op, arg, s string) error {
 	return nil
 }
 
-// GetTask returns the task with the given hash (Get Task). A hash that cannot be a task
+// Get returns the task with the given hash (Get Task). A hash that cannot be a task
 // hash is refused before any request; an unknown one is an *Error for which IsNotFound is
 // true. Retried on network errors, 429 and 5xx.
-func (c *Client) GetTask(ctx context.Context, hash string) (*Task, error) {
-	const op = "GetTask"
+func (s *TasksService) Get(ctx context.Context, hash string) (*Task, error) {
+	c := s.client
+	const op = "Tasks.Get"
 	if err := checkHash(op, "hash", hash); err != nil {
 		return nil, err
 	}
@@ -88,9 +89,10 @@ func (o ListTasksOptions) params(op string) (*models.ListTasksParams, error) {
 	return p, nil
 }
 
-// ListTasks returns one page of a squid's tasks (List Tasks). Use AllTasks to walk every page.
-func (c *Client) ListTasks(ctx context.Context, opts ListTasksOptions) (*TaskPage, error) {
-	const op = "ListTasks"
+// List returns one page of a squid's tasks (List Tasks). Use Tasks.All to walk every page.
+func (s *TasksService) List(ctx context.Context, opts ListTasksOptions) (*TaskPage, error) {
+	c := s.client
+	const op = "Tasks.List"
 	params, err := opts.params(op)
 	if err != nil {
 		return nil, err
@@ -100,7 +102,7 @@ func (c *Client) ListTasks(ctx context.Context, opts ListTasksOptions) (*TaskPag
 	}}, "a page of tasks (no data)", func(p *TaskPage) bool { return p.Data != nil })
 }
 
-// AllTasks walks every task of a squid, page after page from opts.Page (the first page when
+// All walks every task of a squid, page after page from opts.Page (the first page when
 // 0), fetching each page only when the consumer reaches it. It stops when the consumer
 // stops: no request is made after a break. On failure it yields the error once, with a zero
 // TaskSummary, and ends.
@@ -121,15 +123,16 @@ func (c *Client) ListTasks(ctx context.Context, opts ListTasksOptions) (*TaskPag
 // (Changed is true when the count moved); a deletion and an addition that cancel out go
 // unnoticed. Walk again, or walk while nobody changes the squid, for a complete list.
 //
-//	for task, err := range c.AllTasks(ctx, api.ListTasksOptions{Squid: squid, Limit: 100}) {
+//	for task, err := range c.Tasks.All(ctx, api.ListTasksOptions{Squid: squid, Limit: 100}) {
 //		if err != nil { return err }
 //		fmt.Println(task.Id)
 //	}
-func (c *Client) AllTasks(ctx context.Context, opts ListTasksOptions) iter.Seq2[TaskSummary, error] {
+func (s *TasksService) All(ctx context.Context, opts ListTasksOptions) iter.Seq2[TaskSummary, error] {
+	c := s.client
 	fetch := func(ctx context.Context, page int) (*listPage[TaskSummary], error) {
 		o := opts
 		o.Page = page
-		p, err := c.ListTasks(ctx, o)
+		p, err := c.Tasks.List(ctx, o)
 		if err != nil {
 			return nil, err
 		}
@@ -139,22 +142,23 @@ func (c *Client) AllTasks(ctx context.Context, opts ListTasksOptions) iter.Seq2[
 		}
 		return lp, nil
 	}
-	return walkPages(ctx, "AllTasks", opts.Page, opts.Limit, fetch, func(t TaskSummary) string { return string(t.Id) })
+	return walkPages(ctx, "Tasks.All", opts.Page, opts.Limit, fetch, func(t TaskSummary) string { return string(t.Id) })
 }
 
-// AddTasks adds tasks to a squid (Add Tasks). Each task is a map of the crawler's task keys,
+// Add adds tasks to a squid (Add Tasks). Each task is a map of the crawler's task keys,
 // e.g. {"url": "https://..."}. Lists longer than the batch size (WithAddBatchSize) are sent
 // in several requests and the results merged: Tasks concatenated, DuplicatedCount summed.
 //
-// The server de-duplicates tasks (same parameters in the same squid), so AddTasks is
+// The server de-duplicates tasks (same parameters in the same squid), so Tasks.Add is
 // retried like a read, and sending the same list again after a failure is safe: tasks
 // already added come back counted as duplicates. If a batch fails after earlier ones
-// succeeded, AddTasks returns what was added so far together with an *AddTasksError.
+// succeeded, Tasks.Add returns what was added so far together with an *AddTasksError.
 //
 // An empty squid, an empty list, an empty task or a task that cannot be encoded as JSON is
 // refused before any request.
-func (c *Client) AddTasks(ctx context.Context, squid string, tasks []map[string]any) (*AddTasksResult, error) {
-	const op = "AddTasks"
+func (s *TasksService) Add(ctx context.Context, squid string, tasks []Params) (*AddTasksResult, error) {
+	c := s.client
+	const op = "Tasks.Add"
 	if squid == "" {
 		return nil, argError(op, "squid", "empty; a squid id is required")
 	}
@@ -207,7 +211,7 @@ func (c *Client) AddTasks(ctx context.Context, squid string, tasks []map[string]
 	return total, nil
 }
 
-// AddTasksError is the failure of a batch of AddTasks after earlier batches succeeded:
+// AddTasksError is the failure of a batch of Tasks.Add after earlier batches succeeded:
 // the first Sent of Total tasks were taken by the server (added or counted as duplicates).
 // Sending the whole list again is safe, since the server de-duplicates.
 type AddTasksError struct {
@@ -215,19 +219,20 @@ type AddTasksError struct {
 	Err         error
 }
 
-// Error says how far AddTasks got and why it stopped.
+// Error says how far Tasks.Add got and why it stopped.
 func (e *AddTasksError) Error() string {
-	return fmt.Sprintf("api: AddTasks: stopped after %d of %d tasks: %v", e.Sent, e.Total, e.Err)
+	return fmt.Sprintf("api: Tasks.Add: stopped after %d of %d tasks: %v", e.Sent, e.Total, e.Err)
 }
 
 // Unwrap returns the failure of the batch.
 func (e *AddTasksError) Unwrap() error { return e.Err }
 
-// DeleteTask deletes a task permanently (Delete Task). An unknown hash is an *Error for
+// Delete deletes a task permanently (Delete Task). An unknown hash is an *Error for
 // which IsNotFound is true; a retried delete whose first attempt went through therefore
 // also ends in IsNotFound.
-func (c *Client) DeleteTask(ctx context.Context, hash string) (*DeletedTask, error) {
-	const op = "DeleteTask"
+func (s *TasksService) Delete(ctx context.Context, hash string) (*DeletedTask, error) {
+	c := s.client
+	const op = "Tasks.Delete"
 	if err := checkHash(op, "hash", hash); err != nil {
 		return nil, err
 	}

@@ -27,10 +27,10 @@ func uploadContentType(filename string) (string, error) {
 	return "", fmt.Errorf("%q: want a name ending in .csv or .tsv (lobstr reads CSV and TSV files)", filename)
 }
 
-// UploadTasks uploads a CSV or TSV file of tasks into a squid (Upload Tasks). The header
+// Upload uploads a CSV or TSV file of tasks into a squid (Upload Tasks). The header
 // row names the task keys. filename decides the content type (.csv or .tsv); the contents
 // are read from r and streamed as multipart, never held whole in memory. The file is
-// processed asynchronously: follow it with GetUpload or WaitUpload.
+// processed asynchronously: follow it with Tasks.UploadStatus or Tasks.WaitUpload.
 //
 // An upload is never retried, since its body cannot be sent twice; a failure to read r
 // ends the request with an error that says so. When the connection breaks after the body
@@ -40,10 +40,11 @@ func uploadContentType(filename string) (string, error) {
 // The request ends when ctx ends or the client's timeout (WithTimeout) passes, whatever r
 // does: r is read by a goroutine of its own and fed to the request through a pipe, which is
 // closed when the request ends. A Read of r that blocks (a pipe, stdin, a network stream) may
-// therefore still be running when UploadTasks returns; r is not read again after it, and
+// therefore still be running when Tasks.Upload returns; r is not read again after it, and
 // closing r (when it can be) ends that goroutine.
-func (c *Client) UploadTasks(ctx context.Context, squid, filename string, r io.Reader) (*Upload, error) {
-	const op = "UploadTasks"
+func (s *TasksService) Upload(ctx context.Context, squid, filename string, r io.Reader) (*Upload, error) {
+	c := s.client
+	const op = "Tasks.Upload"
 	if squid == "" {
 		return nil, argError(op, "squid", "empty; a squid id is required")
 	}
@@ -130,10 +131,11 @@ func (r readerOnly) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// UploadTasksFile uploads the CSV or TSV file at path into a squid: UploadTasks with the
+// UploadFile uploads the CSV or TSV file at path into a squid: Tasks.Upload with the
 // file opened for you. A missing or unreadable file is an error that names it.
-func (c *Client) UploadTasksFile(ctx context.Context, squid, path string) (*Upload, error) {
-	const op = "UploadTasksFile"
+func (s *TasksService) UploadFile(ctx context.Context, squid, path string) (*Upload, error) {
+	c := s.client
+	const op = "Tasks.UploadFile"
 	if _, err := uploadContentType(path); err != nil {
 		return nil, argError(op, "path", "%v", err)
 	}
@@ -147,14 +149,15 @@ func (c *Client) UploadTasksFile(ctx context.Context, squid, path string) (*Uplo
 	} else if st.IsDir() {
 		return nil, argError(op, "path", "%q is a directory", path)
 	}
-	return c.UploadTasks(ctx, squid, path, f)
+	return c.Tasks.Upload(ctx, squid, path, f)
 }
 
-// GetUpload reports how far the processing of an upload has got (Check Upload Status):
+// UploadStatus reports how far the processing of an upload has got (Check Upload Status):
 // State is PENDING or PROGRESS while it works (the server answers 202), SUCCESS or FAILURE
 // once it has finished; Meta holds the row counts once known.
-func (c *Client) GetUpload(ctx context.Context, id string) (*Upload, error) {
-	const op = "GetUpload"
+func (s *TasksService) UploadStatus(ctx context.Context, id string) (*Upload, error) {
+	c := s.client
+	const op = "Tasks.UploadStatus"
 	if err := checkHash(op, "id", id); err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func TestUploadBlockedReaderEndsAtDeadline(t *testing.T) {
 				defer cancel()
 			}
 			start := time.Now()
-			_, err = c.UploadTasks(ctx, "squid", "tasks.csv", r)
+			_, err = c.Tasks.Upload(ctx, "squid", "tasks.csv", r)
 			took := time.Since(start)
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("err = %v; want one wrapping context.DeadlineExceeded", err)
@@ -67,7 +67,7 @@ func TestUploadBlockedReaderEndsAtDeadline(t *testing.T) {
 			// 200ms deadline; a generous bound that a noisy machine still meets, far below the
 			// reader's 10s block.
 			if took > 3*time.Second {
-				t.Errorf("UploadTasks returned after %v with a 200ms deadline", took)
+				t.Errorf("Tasks.Upload returned after %v with a 200ms deadline", took)
 			}
 		})
 	}
@@ -92,11 +92,11 @@ func TestUploadBlockedReaderEarlyAnswer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err = c.UploadTasks(ctx, "squid", "tasks.csv", r)
+	_, err = c.Tasks.Upload(ctx, "squid", "tasks.csv", r)
 	if !IsUnauthorized(err) {
 		t.Errorf("err = %v; want the 401", err)
 	}
 	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("UploadTasks returned after %v; want the 401 at once", took)
+		t.Errorf("Tasks.Upload returned after %v; want the 401 at once", took)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// WaitOption configures WaitTask and WaitUpload.
+// WaitOption configures Tasks.Wait and Tasks.WaitUpload.
 type WaitOption func(*waitConfig)
 
 type waitConfig struct {
@@ -16,7 +16,7 @@ type waitConfig struct {
 	onUpload              func(*Upload)
 }
 
-// Defaults of WaitTask and WaitUpload.
+// Defaults of Tasks.Wait and Tasks.WaitUpload.
 const (
 	DefaultPollInterval    = time.Second
 	DefaultMaxPollInterval = 30 * time.Second
@@ -41,13 +41,13 @@ func WithMaxPollInterval(d time.Duration) WaitOption {
 	}
 }
 
-// OnTaskProgress has WaitTask call fn with the task after every poll, finished or not:
+// OnTaskProgress has Tasks.Wait call fn with the task after every poll, finished or not:
 // Status.Status and Status.TotalResults tell how far it has got.
 func OnTaskProgress(fn func(*Task)) WaitOption {
 	return func(c *waitConfig) { c.onTask = fn }
 }
 
-// OnUploadProgress has WaitUpload call fn with the upload after every poll: State, and Meta
+// OnUploadProgress has Tasks.WaitUpload call fn with the upload after every poll: State, and Meta
 // once the counts are known.
 func OnUploadProgress(fn func(*Upload)) WaitOption {
 	return func(c *waitConfig) { c.onUpload = fn }
@@ -138,34 +138,36 @@ func waitEnded(ctx context.Context, name string, failures ...error) error {
 	return fmt.Errorf("api: %s: %w", name, ctx.Err())
 }
 
-// WaitTask polls a task until its status says it is done (completed, failed or aborted:
+// Wait polls a task until its status says it is done (completed, failed or aborted:
 // check Status.Status and Status.DoneReason) and returns it. The polls go through the
 // client's pacing and retries, and the wait goes on through outages (network errors, 429,
 // 5xx) for as long as ctx allows; it ends early only on an error no retry can fix (400, 401,
 // 403, 404). When ctx ends first it returns the context's error, wrapped,
 // together with the last task it saw (nil if none).
-func (c *Client) WaitTask(ctx context.Context, hash string, opts ...WaitOption) (*Task, error) {
-	if err := checkHash("WaitTask", "hash", hash); err != nil {
+func (s *TasksService) Wait(ctx context.Context, hash string, opts ...WaitOption) (*Task, error) {
+	c := s.client
+	if err := checkHash("Tasks.Wait", "hash", hash); err != nil {
 		return nil, err
 	}
 	cfg := newWaitConfig(opts)
-	return waitFor(ctx, cfg, "WaitTask "+hash,
-		func() (*Task, error) { return c.GetTask(ctx, hash) },
+	return waitFor(ctx, cfg, "Tasks.Wait "+hash,
+		func() (*Task, error) { return c.Tasks.Get(ctx, hash) },
 		func(t *Task) bool { return t.Status.IsDone },
 		cfg.onTask)
 }
 
 // WaitUpload polls an upload until its state is SUCCESS or FAILURE and returns it; a
-// FAILURE is returned as an upload, not as an error. Like WaitTask, it polls through
+// FAILURE is returned as an upload, not as an error. Like Tasks.Wait, it polls through
 // outages and ends early only on an error no retry can fix. When ctx ends first it returns the
 // context's error, wrapped, together with the last upload it saw (nil if none).
-func (c *Client) WaitUpload(ctx context.Context, id string, opts ...WaitOption) (*Upload, error) {
-	if err := checkHash("WaitUpload", "id", id); err != nil {
+func (s *TasksService) WaitUpload(ctx context.Context, id string, opts ...WaitOption) (*Upload, error) {
+	c := s.client
+	if err := checkHash("Tasks.WaitUpload", "id", id); err != nil {
 		return nil, err
 	}
 	cfg := newWaitConfig(opts)
-	return waitFor(ctx, cfg, "WaitUpload "+id,
-		func() (*Upload, error) { return c.GetUpload(ctx, id) },
+	return waitFor(ctx, cfg, "Tasks.WaitUpload "+id,
+		func() (*Upload, error) { return c.Tasks.UploadStatus(ctx, id) },
 		func(u *Upload) bool {
 			return u.State != nil && (*u.State == UploadSuccess || *u.State == UploadFailure)
 		},

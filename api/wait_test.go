@@ -119,7 +119,7 @@ func TestWaitSurvivesOutage(t *testing.T) {
 	var once sync.Once
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	task, err := c.WaitTask(ctx, apitest.SeedTaskHash, api.WithPollInterval(50*time.Millisecond), api.WithMaxPollInterval(300*time.Millisecond),
+	task, err := c.Tasks.Wait(ctx, apitest.SeedTaskHash, api.WithPollInterval(50*time.Millisecond), api.WithMaxPollInterval(300*time.Millisecond),
 		api.OnTaskProgress(func(*api.Task) {
 			if polls.Add(1) == 3 {
 				once.Do(func() {
@@ -130,7 +130,7 @@ func TestWaitSurvivesOutage(t *testing.T) {
 			}
 		}))
 	if err != nil {
-		t.Fatalf("WaitTask across a 5s outage: %v", err)
+		t.Fatalf("Tasks.Wait across a 5s outage: %v", err)
 	}
 	if !task.Status.IsDone || task.Status.TotalResults != 7 {
 		t.Fatalf("task status %+v; want done with 7 results", task.Status)
@@ -171,9 +171,9 @@ func TestWaitPollsThroughServerErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	t0 := time.Now()
-	task, err := c.WaitTask(ctx, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
+	task, err := c.Tasks.Wait(ctx, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
 	if err != nil || !task.Status.IsDone {
-		t.Fatalf("WaitTask through 9 server errors: %v", err)
+		t.Fatalf("Tasks.Wait through 9 server errors: %v", err)
 	}
 
 	t.Logf("through errors: %v", time.Since(t0))
@@ -182,10 +182,10 @@ func TestWaitPollsThroughServerErrors(t *testing.T) {
 		srv.SetLifecycle(apitest.SeedTaskHash, apitest.Lifecycle{Polls: 3})
 		srv.Script(http.MethodGet, path, fault(code))
 		start := time.Now()
-		_, err := c.WaitTask(ctx, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
+		_, err := c.Tasks.Wait(ctx, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
 		var e *api.Error
 		if !errors.As(err, &e) || e.StatusCode != code || time.Since(start) > 5*time.Second {
-			t.Fatalf("WaitTask meeting %d: %v after %v; want the %d at once", code, err, time.Since(start), code)
+			t.Fatalf("Tasks.Wait meeting %d: %v after %v; want the %d at once", code, err, time.Since(start), code)
 		}
 	}
 
@@ -199,16 +199,16 @@ func TestWaitPollsThroughServerErrors(t *testing.T) {
 	srv.Script(http.MethodGet, path, faults...)
 	cancelled, cancel2 := context.WithCancel(ctx)
 	time.AfterFunc(300*time.Millisecond, cancel2)
-	_, err = c.WaitTask(cancelled, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
+	_, err = c.Tasks.Wait(cancelled, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
 	var e *api.Error
 	if !errors.Is(err, context.Canceled) || !errors.As(err, &e) || e.StatusCode != 503 {
-		t.Fatalf("WaitTask cancelled during 503s: %v", err)
+		t.Fatalf("Tasks.Wait cancelled during 503s: %v", err)
 	}
 	short, cancel3 := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel3()
 	start := time.Now()
-	_, err = c.WaitTask(short, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
+	_, err = c.Tasks.Wait(short, apitest.SeedTaskHash, api.WithPollInterval(10*time.Millisecond))
 	if !errors.As(err, &e) || e.StatusCode != 503 || time.Since(start) > 2*time.Second {
-		t.Fatalf("WaitTask with a deadline during 503s: %v after %v", err, time.Since(start))
+		t.Fatalf("Tasks.Wait with a deadline during 503s: %v after %v", err, time.Since(start))
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/lobstr-go/lobstr/api/apitest"
 )
 
-// BenchmarkMockGetTask measures the throughput of the fake `lobstr mock` serves: GetTask
+// BenchmarkMockGetTask measures the throughput of the fake `lobstr mock` serves: Tasks.Get
 // through the api client, from concurrent goroutines over keep-alive connections, against
 // the fake on loopback with validation against the OpenAPI document on and off. It reports
 // requests per second, and logs the cost of validation as a ratio (target: at most 2x).
@@ -46,7 +46,7 @@ func BenchmarkMockGetTask(b *testing.B) {
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					t, err := c.GetTask(ctx, seedTask)
+					t, err := c.Tasks.Get(ctx, seedTask)
 					if err != nil {
 						b.Error(err)
 						return

@@ -151,17 +151,17 @@ func TestMockProcess(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	task, err := c.GetTask(ctx, seedTask)
+	task, err := c.Tasks.Get(ctx, seedTask)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ := json.Marshal(task)
 	if !jsonEqual(t, got, fixture(t, "get-task.200.json")) {
-		t.Errorf("GetTask: %s", got)
+		t.Errorf("Tasks.Get: %s", got)
 	}
-	page, err := c.ListTasks(ctx, api.ListTasksOptions{Squid: demoSquid})
+	page, err := c.Tasks.List(ctx, api.ListTasksOptions{Squid: demoSquid})
 	if err != nil || len(page.Data) != len(demoTasks) {
-		t.Errorf("ListTasks(demo): %v, %+v", err, page)
+		t.Errorf("Tasks.List(demo): %v, %+v", err, page)
 	}
 
 	// And the command line.

@@ -236,7 +236,7 @@ func plainError(err error) string {
 	}
 }
 
-// isOpName reports whether s is an SDK operation name (GetTask, UploadTasksFile, …).
+// isOpName reports whether s is an SDK operation name (Tasks.Get, Tasks.UploadFile, …).
 func isOpName(s string) bool {
 	if s == "" || s[0] < 'A' || s[0] > 'Z' {
 		return false

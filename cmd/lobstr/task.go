@@ -150,7 +150,7 @@ func (c *cli) taskShow(ctx context.Context, args []string) int {
 		return code
 	}
 	cctx, raw := capture(ctx)
-	t, err := cl.GetTask(cctx, rest[0])
+	t, err := cl.Tasks.Get(cctx, rest[0])
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -299,7 +299,7 @@ func (c *cli) taskWait(ctx context.Context, args []string) int {
 	opts := append(wf.options(), api.OnTaskProgress(func(t *api.Task) {
 		p.update(string(t.Status.Status), plural(t.Status.TotalResults, "result"))
 	}))
-	t, err := cl.WaitTask(cctx, hash, opts...)
+	t, err := cl.Tasks.Wait(cctx, hash, opts...)
 	p.finish()
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(context.Cause(wctx), errWaitTimeout) {
@@ -400,7 +400,7 @@ func (c *cli) taskList(ctx context.Context, args []string) int {
 		return c.listAll(ctx, cl, opts)
 	}
 	cctx, raw := capture(ctx)
-	page, err := cl.ListTasks(cctx, opts)
+	page, err := cl.Tasks.List(cctx, opts)
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -446,7 +446,7 @@ func (c *cli) listAll(ctx context.Context, cl *api.Client, opts api.ListTasksOpt
 	})
 	t := newTaskTable()
 	n := 0
-	for s, err := range cl.AllTasks(cctx, opts) {
+	for s, err := range cl.Tasks.All(cctx, opts) {
 		if err != nil {
 			if n > 0 && !c.json {
 				t.render(c.stdout, c.out) // what was listed before the failure
@@ -532,9 +532,9 @@ func (c *cli) taskAdd(ctx context.Context, args []string) int {
 	if len(values) == 0 {
 		return c.usageError(c.cmd, "no values to add")
 	}
-	tasks := make([]map[string]any, len(values))
+	tasks := make([]api.Params, len(values))
 	for i, v := range values {
-		tasks[i] = map[string]any{*key: v}
+		tasks[i] = api.Params{*key: v}
 	}
 	cl, code, done := c.client()
 	if done {
@@ -545,7 +545,7 @@ func (c *cli) taskAdd(ctx context.Context, args []string) int {
 		return code
 	}
 	cctx, raw := capture(ctx)
-	res, err := cl.AddTasks(cctx, squid, tasks)
+	res, err := cl.Tasks.Add(cctx, squid, tasks)
 	if res != nil {
 		if c.json {
 			raw.mu.Lock()
@@ -627,7 +627,7 @@ func (c *cli) taskRemove(ctx context.Context, args []string) int {
 		return code
 	}
 	cctx, raw := capture(ctx)
-	d, err := cl.DeleteTask(cctx, rest[0])
+	d, err := cl.Tasks.Delete(cctx, rest[0])
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -681,7 +681,7 @@ func (c *cli) taskUpload(ctx context.Context, args []string) int {
 		return code
 	}
 	cctx, raw := capture(ctx)
-	u, err := cl.UploadTasksFile(cctx, squid, path)
+	u, err := cl.Tasks.UploadFile(cctx, squid, path)
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -734,7 +734,7 @@ func (c *cli) taskUploadStatus(ctx context.Context, args []string) int {
 		return c.waitUpload(ctx, cl, rest[0], &wf)
 	}
 	cctx, raw := capture(ctx)
-	u, err := cl.GetUpload(cctx, rest[0])
+	u, err := cl.Tasks.UploadStatus(cctx, rest[0])
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -754,7 +754,7 @@ func (c *cli) waitUpload(ctx context.Context, cl *api.Client, id string, wf *wai
 	opts := append(wf.options(), api.OnUploadProgress(func(u *api.Upload) {
 		p.update(uploadState(u), uploadCounts(u))
 	}))
-	u, err := cl.WaitUpload(cctx, id, opts...)
+	u, err := cl.Tasks.WaitUpload(cctx, id, opts...)
 	p.finish()
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(context.Cause(wctx), errWaitTimeout) {
