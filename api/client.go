@@ -30,8 +30,15 @@ const (
 // Client talks to lobstr.io's Tasks API. Make one with NewClient and share it: it is safe
 // for concurrent use, and sharing it lets it pace all requests under one rate limit.
 type Client struct {
-	// Tasks is the Tasks resource: a squid's inputs, task files and waits.
-	Tasks *TasksService
+	// The services, one per resource of the API.
+	User     *UserService     // the token's account: profile and balance
+	Crawlers *CrawlersService // the catalogue of ready-made scrapers
+	Squids   *SquidsService   // a user's projects on one crawler
+	Tasks    *TasksService    // a squid's inputs, task files and waits
+	Runs     *RunsService     // executions of a squid and their export files
+	Results  *ResultsService  // the rows a run scraped
+	Accounts *AccountsService // platform accounts whose cookies crawlers use
+	Delivery *DeliveryService // where a squid's exports go
 
 	base      string // base URL with a trailing slash, as the generated request builders want
 	cred      *credential
@@ -327,7 +334,14 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.userAgent != "" {
 		c.userAgent = []string{cfg.userAgent}
 	}
+	c.User = &UserService{client: c}
+	c.Crawlers = &CrawlersService{client: c}
+	c.Squids = &SquidsService{client: c}
 	c.Tasks = &TasksService{client: c}
+	c.Runs = &RunsService{client: c}
+	c.Results = &ResultsService{client: c}
+	c.Accounts = &AccountsService{client: c}
+	c.Delivery = &DeliveryService{client: c}
 	c.basePath = strings.TrimSuffix(mustPath(base), "/")
 	c.onWait = cfg.onWait
 	if !cfg.noPacing {
