@@ -12,7 +12,7 @@ DEMO_PORT   ?= 18080
 # `lobstr task wait`; the demo skips the wait when it is empty.
 DEMO_WAIT_TASK ?= de000000000000000000000000000001
 
-.PHONY: help generate check lint test bench fuzz demo release-check
+.PHONY: help generate check lint test bench fuzz demo release-check docs-assets
 
 help:
 	@echo 'make generate  regenerate gen/ from openapi/openapi.yaml (go generate ./...)'
@@ -21,6 +21,7 @@ help:
 	@echo 'make test      go test -race ./...'
 	@echo 'make bench     every benchmark, with allocations'
 	@echo 'make fuzz      every fuzz target for FUZZTIME (default $(FUZZTIME)) each'
+	@echo 'make docs-assets  re-fetch Swagger UI (swagger-ui-dist, pinned) for /docs with npm, checking its SHA-256'
 	@echo 'make demo      build bin/lobstr and run it against `lobstr mock` on DEMO_PORT ($(DEMO_PORT))'
 	@echo 'make release-check  the next version semver asks for; fails on a breaking change CHANGELOG.md does not record'
 
@@ -71,6 +72,12 @@ fuzz:
 # (the rule: CHANGELOG.md's header). RELEASE_CHECK_FLAGS=-v lists every change.
 release-check:
 	$(GO) run ./internal/releasecheck $(RELEASE_CHECK_FLAGS)
+
+# The files of Swagger UI that `lobstr mock` serves at /docs, from the npm package
+# swagger-ui-dist at the version pinned in the script, whose SHA-256 it checks. They are
+# committed (internal/refdocs/assets): `go build` never needs npm.
+docs-assets:
+	sh internal/refdocs/fetch-assets.sh
 
 # The command-line tool against its own mock: build, serve the documented examples on a
 # loopback port, show a task, list a squid, wait for a task, and stop the mock however

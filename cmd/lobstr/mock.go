@@ -20,6 +20,8 @@ import (
 
 	"github.com/lobstr-go/lobstr/api/apitest"
 	"github.com/lobstr-go/lobstr/gen/models"
+	"github.com/lobstr-go/lobstr/internal/drift"
+	"github.com/lobstr-go/lobstr/internal/refdocs"
 	"github.com/lobstr-go/lobstr/types"
 )
 
@@ -56,6 +58,8 @@ type mockOptions struct {
 	latency    time.Duration
 	failRate   string // 0.1 or 10%
 	seed       uint64
+	proxy      string // upstream base URL: forward instead of faking
+	record     string // directory for the proxy's fixtures
 }
 
 // parseRate reads --rate-limit N/DURATION: 90/1m, 10/2s.
@@ -99,10 +103,13 @@ func (o *mockOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.latency, "latency", 0, "delay every answer by `D`")
 	fs.StringVar(&o.failRate, "fail-rate", "", "answer a share `P` of requests 500 or 503 (0.1 or 10%)")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed `N` of --fail-rate, to repeat a run (default: random)")
+	fs.StringVar(&o.proxy, "proxy", "", "forward to the API at `URL` and report drift")
+	fs.StringVar(&o.record, "record", "", "with --proxy: save answers as fixtures in `DIR`")
 }
 
 const mockUsage = `Usage: lobstr mock [--addr 127.0.0.1:8080] [--token T] [--rate-limit N/D]
                    [--latency D] [--fail-rate P] [--seed N] [--no-validate]
+       lobstr mock --proxy URL [--record DIR] [--addr 127.0.0.1:8080]
 
 Serve a fake lobstr.io Tasks API under /v1 (the fake of package api/apitest),
 seeded with the documented examples: squid ` + apitest.SeedSquid + ` and its two
@@ -117,6 +124,12 @@ logged on stderr, with one line per request. SIGINT or SIGTERM stops the server.
 For trouble: --rate-limit enforces a limit with honest X-RateLimit headers and
 429 + Retry-After beyond it, --latency slows every answer, --fail-rate answers
 a share of requests 500 or 503 (Retry-After: 1), drawn from --seed.
+/docs is the document's reference (Swagger UI): "Try it out" calls this server.
+With --proxy URL, each request goes, with the caller's token, to the API at URL,
+and its answer comes back unchanged; every drift from the document (an unknown
+field, a wrong type, an undocumented status or error shape) is reported once on
+stderr and listed at GET /_lobstr/violations. --record DIR saves each distinct
+answer as a fixture file (operation, status, kept headers, body; no token).
 
 Examples:
   lobstr mock --addr 127.0.0.1:8080 --rate-limit 10/2s --fail-rate 5% --seed 1 &
@@ -188,6 +201,15 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 	fake.SetLatency(o.latency)
 	fake.SetFailRate(share, o.seed)
 	h := seedDemo(fake)
+	if o.record != "" && o.proxy == "" {
+		return c.usageError("mock", "--record needs --proxy")
+	}
+	if o.proxy != "" {
+		if h, err = driftProxy(o, log); err != nil {
+			return c.usageError("mock", "--proxy: "+err.Error())
+		}
+	}
+	h = refdocs.Mount(h)
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -219,6 +241,10 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 	if share > 0 {
 		fmt.Fprintf(errw, "lobstr mock: failing %g%% of requests with 500 or 503, seed %d (repeat with --seed %d)\n", share*100, o.seed, o.seed)
 	}
+	if o.proxy != "" {
+		fmt.Fprintf(errw, "lobstr mock: proxy to %s; drift at http://%s%s\n", o.proxy, displayAddr(ln.Addr()), drift.ViolationsPath)
+	}
+	fmt.Fprintf(errw, "lobstr mock: reference at http://%s%s/\n", displayAddr(ln.Addr()), refdocs.Prefix)
 	fmt.Fprintf(errw, "lobstr mock listening on http://%s/v1\n", displayAddr(ln.Addr()))
 
 	select {
@@ -243,6 +269,21 @@ func printMockUsage(w io.Writer, fs *flag.FlagSet) {
 	var all []*flag.Flag
 	fs.VisitAll(func(f *flag.Flag) { all = append(all, f) })
 	printFlags(w, all)
+}
+
+// driftProxy is the handler of --proxy: each new drift is a warning on stderr.
+func driftProxy(o mockOptions, log *slog.Logger) (http.Handler, error) {
+	cfg := drift.Config{Upstream: o.proxy, Report: func(v drift.Violation) {
+		log.Warn(v.String())
+	}}
+	if o.record != "" {
+		rec, err := drift.NewRecorder(o.record, func(err error) { log.Warn("recording a fixture", "error", err) })
+		if err != nil {
+			return nil, err
+		}
+		cfg.Recorder = rec
+	}
+	return drift.New(cfg)
 }
 
 // displayAddr is the address to print in a URL: a wildcard host shows as localhost.
