@@ -1,7 +1,9 @@
-// Package lobstr is the Go SDK for lobstr.io's Tasks API.
+// Package lobstr is the Go SDK for lobstr.io's API: crawlers, squids, tasks, runs, results,
+// accounts and delivery.
 //
 // The hand-written OpenAPI 3 document in openapi/ is the single source of truth: go generate
-// turns it into the models, the client and the server interfaces of package gen; package api
+// turns it into the models of package gen/models and the client and server interfaces of
+// package gen; package api
 // is the client people import; package api/apitest is a fake lobstr.io server for tests; and
 // cmd/lobstr is the command-line tool.
 //
