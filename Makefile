@@ -86,7 +86,7 @@ docs-assets:
 demo:
 	$(GO) build -o bin/lobstr ./cmd/lobstr
 	@set -u; \
-	LOBSTR_TOKEN=demo; export LOBSTR_TOKEN; \
+	LOBSTR_TOKEN=lobstr-demo-token-0000; export LOBSTR_TOKEN; \
 	lobstr() { echo "+ lobstr $$*" >&2; ./bin/lobstr --base-url "http://127.0.0.1:$(DEMO_PORT)/v1" "$$@"; }; \
 	log=bin/mock.log; : > $$log; \
 	./bin/lobstr mock --quiet --addr "127.0.0.1:$(DEMO_PORT)" 2>$$log & mock=$$!; \
