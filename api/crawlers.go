@@ -58,15 +58,42 @@ func (s *CrawlersService) List(ctx context.Context) ([]Crawler, error) {
 	return all, nil
 }
 
+// ListCrawlersOptions selects a page of the catalogue.
+type ListCrawlersOptions struct {
+	Page  int // 1-based; 0 means the first page
+	Limit int // 1..100; 0 means the server's default (50)
+}
+
+// ListPage returns one page of the catalogue (List Crawlers, GET /v1/crawlers), as the
+// server sent it. Crawlers.List walks every page.
+func (s *CrawlersService) ListPage(ctx context.Context, opts ListCrawlersOptions) (*CrawlerPage, error) {
+	return s.listPage(ctx, "Crawlers.ListPage", opts)
+}
+
+func (s *CrawlersService) listPage(ctx context.Context, op string, opts ListCrawlersOptions) (*CrawlerPage, error) {
+	p := &models.ListCrawlersParams{}
+	if opts.Page < 0 {
+		return nil, argError(op, "Page", "%d; want 1 or more (0 for the first page)", opts.Page)
+	}
+	if opts.Page > 0 {
+		p.Page = &opts.Page
+	}
+	if opts.Limit < 0 || opts.Limit > MaxPageSize {
+		return nil, argError(op, "Limit", "%d; want 1 to %d (0 for the server's default)", opts.Limit, MaxPageSize)
+	}
+	if opts.Limit > 0 {
+		p.Limit = &opts.Limit
+	}
+	return send(ctx, s.client, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		return gen.NewListCrawlersRequest(base, p)
+	}}, "a page of crawlers (no data)", func(p *CrawlerPage) bool { return p.Data != nil })
+}
+
 // all walks the catalogue (see walkPages).
 func (s *CrawlersService) all(ctx context.Context, op string) iter.Seq2[Crawler, error] {
-	c := s.client
 	limit := MaxPageSize
 	fetch := func(ctx context.Context, page int) (*listPage[Crawler], error) {
-		p := &models.ListCrawlersParams{Page: &page, Limit: &limit}
-		cp, err := send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
-			return gen.NewListCrawlersRequest(base, p)
-		}}, "a page of crawlers (no data)", func(p *CrawlerPage) bool { return p.Data != nil })
+		cp, err := s.listPage(ctx, op, ListCrawlersOptions{Page: page, Limit: limit})
 		if err != nil {
 			return nil, err
 		}
