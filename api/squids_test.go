@@ -138,11 +138,17 @@ func TestCrawlersAgainstFake(t *testing.T) {
 		want string
 	}{
 		{func() error { _, err := c.Crawlers.Params(t.Context(), apitest.SeedCrawlerSlug); return err }, "Crawlers.Params: id: \"google-maps-leads-scraper\" is a slug"},
-		{func() error { _, err := c.Crawlers.Attributes(t.Context(), "4734D096159EF05210E0E1677E8BE823"); return err }, "Crawlers.Attributes: id: "},
+		{func() error {
+			_, err := c.Crawlers.Attributes(t.Context(), "4734D096159EF05210E0E1677E8BE823")
+			return err
+		}, "Crawlers.Attributes: id: "},
 		{func() error { _, err := c.Crawlers.Params(t.Context(), ""); return err }, "Crawlers.Params: id: empty"},
 		{func() error { _, err := c.Crawlers.Get(t.Context(), "not a slug!"); return err }, "Crawlers.Get: idOrSlug: \"not a slug!\" is neither"},
 		{func() error { _, err := c.Crawlers.Get(t.Context(), ""); return err }, "Crawlers.Get: idOrSlug: empty"},
-		{func() error { _, err := c.Crawlers.ListPage(t.Context(), api.ListCrawlersOptions{Limit: 101}); return err }, "Crawlers.ListPage: Limit: 101"},
+		{func() error {
+			_, err := c.Crawlers.ListPage(t.Context(), api.ListCrawlersOptions{Limit: 101})
+			return err
+		}, "Crawlers.ListPage: Limit: 101"},
 	} {
 		if err := tc.call(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v; want %q", err, tc.want)
