@@ -101,4 +101,3 @@ func (c *cli) whoamiHelp(_ context.Context, _ []string) int {
 	printCommandUsage(c.stdout, whoamiUsage, fs)
 	return exitOK
 }
-
