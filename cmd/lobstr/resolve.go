@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -15,7 +16,8 @@ var squidLister func(ctx context.Context, cl *api.Client) ([]string, error)
 
 // resolveSquid turns a squid argument into a squid id, the one way every command taking a
 // squid does: @NAME is looked up in the config file's [aliases]; anything else is an id,
-// or, once squidLister is set, a unique prefix of one (a whole 32-character hash is taken
+// or, once squidLister is set, a unique prefix of one (an argument no listed id starts
+// with is sent as it is, for the API to answer) (a whole 32-character hash is taken
 // as it is, without listing). A failure has been reported when
 // done is true (exit status code).
 func (c *cli) resolveSquid(ctx context.Context, cl *api.Client, arg string) (id string, code int, done bool) {
@@ -52,6 +54,9 @@ func (c *cli) resolveSquid(ctx context.Context, cl *api.Client, arg string) (id 
 		return "", c.fail(ctx, err), true
 	}
 	id, msg := matchPrefix(arg, ids)
+	if msg != "" && !slices.ContainsFunc(ids, func(s string) bool { return strings.HasPrefix(s, arg) }) {
+		return arg, 0, false // no squid listed starts with it: the API has the last word (a 404)
+	}
 	if msg != "" {
 		return "", c.usageError(c.cmd, "SQUID "+msg), true
 	}
