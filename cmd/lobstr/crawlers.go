@@ -188,12 +188,12 @@ Example:
 `
 
 // crawlerColumns are the columns of a table of crawlers. On a narrow terminal NAME gives
-// up width first, then STATUS, ACCOUNT, CONC and CREDITS go, then NAME and SLUG shrink.
-// ID never shrinks.
+// up width first, then STATUS, ACCOUNT, CONC and CREDITS go, then NAME shrinks and goes,
+// then SLUG shrinks. ID never shrinks.
 var crawlerColumns = []column{{"ID", cutNever}, {"SLUG", cutEnd}, {"NAME", cutEnd}, {"CREDITS", cutDrop},
 	{"CONC", cutDrop}, {"ACCOUNT", cutDrop}, {"STATUS", cutDrop}}
 
-var crawlerShrink = []shrink{{2, 20}, {6, 0}, {5, 0}, {4, 0}, {3, 0}, {2, 0}, {1, 12}}
+var crawlerShrink = []shrink{{2, 20}, {6, 0}, {5, 0}, {4, 0}, {3, 0}, {2, 10}, {2, -1}, {1, 6}}
 
 func (c *cli) crawlersList(ctx context.Context, args []string) int {
 	return c.crawlerTable(ctx, args, crawlersListUsage, 0)
@@ -317,7 +317,7 @@ func (c *cli) crawlersShow(ctx context.Context, args []string) int {
 	}
 	var v kvView
 	v.id("id", cr.Id)
-	v.id("slug", cr.Slug)
+	v.add("slug", cr.Slug)
 	v.add("name", cr.Name)
 	v.add("status", crawlerStatus(*cr))
 	if cr.Description != nil && *cr.Description != "" {
@@ -424,7 +424,7 @@ func (c *cli) crawlersParams(ctx context.Context, args []string) int {
 	t.render(c.stdout, c.out)
 	if len(p.Squid.Functions) > 0 {
 		fmt.Fprintln(c.stdout, "\nFunctions (paid, per row):")
-		t = newTable([]column{{"NAME", cutNever}, {"CREDITS", cutNever}, {"DEFAULT", cutNever}})
+		t = newTable([]column{{"NAME", cutNever}, {"CREDITS", cutDrop}, {"DEFAULT", cutDrop}}, shrink{2, 0}, shrink{1, 0})
 		for _, name := range sortedKeys(p.Squid.Functions) {
 			f := p.Squid.Functions[name]
 			t.add(name, number(f.CreditsPerFunction), yesNo(f.Default))
@@ -502,7 +502,7 @@ func (c *cli) crawlersAttrs(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	t := newTable([]column{{"NAME", cutNever}, {"TYPE", cutDrop}, {"MAIN", cutDrop}, {"FUNCTION", cutEnd}, {"DESCRIPTION", cutEnd}, {"EXAMPLE", cutEnd}},
-		shrink{4, 24}, shrink{5, 12}, shrink{3, 12}, shrink{5, 0}, shrink{4, 0}, shrink{3, 0}, shrink{1, 0}, shrink{2, 0})
+		shrink{4, 24}, shrink{5, 12}, shrink{3, 12}, shrink{2, 0}, shrink{1, 0}, shrink{5, -1}, shrink{4, -1}, shrink{3, 8})
 	for _, a := range attrs {
 		t.add(a.Name, a.Type, yesNo(a.IsMain), a.Function, a.Description, jsonText(a.Example))
 	}
