@@ -141,7 +141,8 @@ func (c *cli) printSquid(sq *api.Squid) {
 	var v kvView
 	v.id("id", sq.Id)
 	v.add("name", sq.Name)
-	v.add("crawler", sq.CrawlerName+" ("+sq.Crawler+")")
+	v.add("crawler", sq.CrawlerName)
+	v.id("crawler id", sq.Crawler)
 	v.add("active", yesNo(sq.IsActive))
 	if r, ok := sq.DeactivationReason.Get(); ok && r != "" {
 		v.add("deactivated", r)
@@ -151,10 +152,7 @@ func (c *cli) printSquid(sq *api.Squid) {
 	v.add("created", formatTime(&sq.CreatedAt))
 	last := "-"
 	if sq.LastRunStatus != nil {
-		last = *sq.LastRunStatus
-		if id, ok := sq.LastRun.Get(); ok {
-			last += " " + id
-		}
+		last = strings.ToLower(*sq.LastRunStatus)
 		if sq.LastRunAt != nil {
 			last += " at " + formatTime(sq.LastRunAt)
 		}
@@ -163,6 +161,9 @@ func (c *cli) printSquid(sq *api.Squid) {
 		}
 	}
 	v.add("last run", last)
+	if id, ok := sq.LastRun.Get(); ok && id != "" {
+		v.id("last run id", id)
+	}
 	v.add("runs", fmt.Sprint(sq.TotalRuns))
 	if s, ok := sq.ScheduleTime.Get(); ok && s != "" {
 		v.add("schedule", s)
@@ -287,7 +288,7 @@ Example:
 var squidColumns = []column{{"ID", cutNever}, {"NAME", cutEnd}, {"CRAWLER", cutEnd}, {"READY", cutDrop},
 	{"ACTIVE", cutDrop}, {"LAST RUN", cutDrop}, {"RUNS", cutDrop}, {"CONC", cutDrop}}
 
-var squidShrink = []shrink{{2, 16}, {7, 0}, {6, 0}, {4, 0}, {5, 0}, {3, 0}, {2, 0}, {1, 8}}
+var squidShrink = []shrink{{2, 16}, {7, 0}, {6, 0}, {4, 0}, {5, 0}, {3, 0}, {2, -1}, {1, 6}}
 
 // newSquidTable starts a table of squids.
 func newSquidTable() *table { return newTable(squidColumns, squidShrink...) }
