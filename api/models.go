@@ -54,3 +54,67 @@ const (
 	UploadSuccess  = models.SUCCESS
 	UploadFailure  = models.FAILURE
 )
+
+// The models of the user, crawlers and squids.
+type (
+	// User is the profile of the token's owner (User.Me).
+	User = models.User
+	// Balance is the active plan's credits and concurrency slots (User.Balance).
+	Balance = models.Balance
+	// Crawler is a ready-made scraper of the catalogue (Crawlers.List, Crawlers.Get).
+	Crawler = models.Crawler
+	// CrawlerPage is one page of List Crawlers, in the API's pagination envelope.
+	CrawlerPage = models.CrawlerPage
+	// CrawlerAccount is the kind of platform account a crawler needs to run.
+	CrawlerAccount = models.CrawlerAccount
+	// CrawlerCookie is a cookie an account of a crawler's account type must provide.
+	CrawlerCookie = models.CrawlerCookie
+	// CrawlerInput is one input of a crawler, as Get Crawler Details lists it.
+	CrawlerInput = models.CrawlerInput
+	// CrawlerChain is a crawler that a crawler's results can be chained into.
+	CrawlerChain = models.CrawlerChain
+	// WorkerStats are throughput figures of a crawler's workers.
+	WorkerStats = models.WorkerStats
+	// CrawlerParams are the parameters a crawler accepts (Crawlers.Params): task keys and squid settings.
+	CrawlerParams = models.CrawlerParams
+	// CrawlerParam is one parameter of a crawler: type, default, allowed values, whether required.
+	CrawlerParam = models.CrawlerParam
+	// CrawlerSquidParams are a crawler's squid settings, keyed by name, and its paid add-ons (Functions).
+	CrawlerSquidParams = models.CrawlerSquidParams
+	// CrawlerFunction is a paid add-on of a crawler, switched on in a squid's params.functions.
+	CrawlerFunction = models.CrawlerFunction
+	// CrawlerAttribute is one column of a crawler's results (Crawlers.Attributes).
+	CrawlerAttribute = models.CrawlerAttribute
+	// CrawlerAttributeList is the answer of Get Crawler Attributes: the columns under data.
+	CrawlerAttributeList = models.CrawlerAttributeList
+	// Squid is a user's scraping project: one crawler with its settings and tasks (Squids.Get).
+	Squid = models.Squid
+	// SquidPage is one page of List Squids, in the API's pagination envelope.
+	SquidPage = models.SquidPage
+	// SquidParams are a squid's settings for its crawler (see Crawlers.Params), functions included.
+	SquidParams = models.SquidParams
+	// SquidUpdate is the body of Squids.Update: only the fields set (non-nil, present) are sent.
+	SquidUpdate = models.SquidUpdate
+	// UpdatedSquid is what Update Squid answers: the settings sent, echoed.
+	UpdatedSquid = models.UpdatedSquid
+	// CreatedSquid is a squid as Create Squid answers it, with fewer fields than Squid.
+	CreatedSquid = models.CreatedSquid
+	// EmptiedSquid is what Squids.Empty did: how many tasks were deleted.
+	EmptiedSquid = models.EmptiedSquid
+	// DeletedSquid is what Squids.Delete did.
+	DeletedSquid = models.DeletedSquid
+	// NotificationParams are a squid's email notification settings.
+	NotificationParams = models.NotificationParams
+	// RunNotify says when a squid's runs send an email: on_success or on_error.
+	RunNotify = models.RunNotify
+	// TaskKind is a kind of task: url (built from a URL) or params (built from parameters).
+	TaskKind = models.TaskKind
+)
+
+// The values of RunNotify and TaskKind, re-exported from gen.
+const (
+	RunNotifyOnSuccess = models.RunNotifyOnSuccess
+	RunNotifyOnError   = models.RunNotifyOnError
+	TaskKindURL        = models.TaskKindURL
+	TaskKindParams     = models.TaskKindParams
+)

@@ -366,7 +366,7 @@ func TestMatchPrefix(t *testing.T) {
 // TestSquidLister checks that a squid lister, once set, resolves prefixes for commands.
 func TestSquidLister(t *testing.T) {
 	url, token := newServer(t)
-	// The fake lister of this test stands for List Squids, which the client lacks today.
+	// The fake lister of this test stands for List Squids (squid.go sets the real one).
 	old := squidLister
 	defer func() { squidLister = old }()
 	squidLister = func(context.Context, *api.Client) ([]string, error) { return []string{seedSquid, "ffff0000"}, nil }
@@ -374,9 +374,15 @@ func TestSquidLister(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, seedTask) {
 		t.Errorf("prefix: exit %d, %q", r.code, r.stderr)
 	}
+	// No listed squid starts with it: sent as it is, the API answers 404.
 	r = invocation{env: envFor(url, token)}.run(t, "task", "ls", "zz")
-	if r.code != exitUsage || !strings.Contains(r.stderr, `SQUID "zz" matches no squid`) {
+	if r.code != exitFail || !strings.Contains(r.stderr, "404") {
 		t.Errorf("no match: exit %d, %q", r.code, r.stderr)
+	}
+	squidLister = func(context.Context, *api.Client) ([]string, error) { return []string{"a1b2", "a1b3"}, nil }
+	r = invocation{env: envFor(url, token)}.run(t, "task", "ls", "a1b")
+	if r.code != exitUsage || !strings.Contains(r.stderr, `SQUID "a1b" is ambiguous`) {
+		t.Errorf("ambiguous: exit %d, %q", r.code, r.stderr)
 	}
 }
 

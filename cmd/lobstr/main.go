@@ -1,6 +1,9 @@
 // Command lobstr is a command-line client of lobstr.io's API, with the official CLI's
 // verbs, and a fake of that API for tests and demos (`lobstr mock`).
 //
+//	lobstr whoami
+//	lobstr crawlers ls|show|search|params|attrs ...
+//	lobstr squid create|ls|show|update|empty|rm ...
 //	lobstr task show|wait|ls|add|rm|upload|upload-status ...
 //	lobstr config set-token|show|set-alias ...
 //	lobstr mock [--addr 127.0.0.1:8080] [--rate-limit N/D] [--latency D] [--fail-rate P]
@@ -121,6 +124,9 @@ func init() {
 	for _, g := range []group{
 		{"task", (*cli).task, (*cli).taskHelp},
 		{"config", (*cli).config, (*cli).configHelp},
+		{"whoami", (*cli).whoami, (*cli).whoamiHelp},
+		{"crawlers", (*cli).crawlers, (*cli).crawlersHelp},
+		{"squid", (*cli).squid, (*cli).squidHelp},
 		{"mock", (*cli).mock, func(c *cli, ctx context.Context, _ []string) int { return c.mock(ctx, []string{"--help"}) }},
 		{"version", (*cli).versionCmd, func(c *cli, _ context.Context, _ []string) int {
 			fmt.Fprint(c.stdout, "Usage: lobstr version\n\nPrint the version of lobstr.\n\nExample:\n  lobstr version\n")
@@ -134,6 +140,8 @@ func init() {
 		groups[g.name] = g
 	}
 	groups["tasks"] = groups["task"]
+	groups["squids"] = groups["squid"]
+	groups["crawler"] = groups["crawlers"]
 }
 
 func (c *cli) versionCmd(_ context.Context, args []string) int {
@@ -258,6 +266,18 @@ Usage:
   lobstr [GLOBAL FLAGS] COMMAND [ARGUMENTS] [FLAGS]
 
 Commands:
+  whoami                     show the token's user, plan and credits
+  crawlers ls                list every crawler
+  crawlers show CRAWLER      show a crawler's details
+  crawlers search KEYWORD    find crawlers by name or slug
+  crawlers params CRAWLER    show what a crawler's tasks and squids take
+  crawlers attrs CRAWLER     show the columns of a crawler's results
+  squid create CRAWLER       create a squid on a crawler
+  squid ls                   list your squids
+  squid show SQUID           show a squid's settings and last run
+  squid update SQUID         change a squid's name, concurrency, params, ...
+  squid empty SQUID          delete every task of a squid
+  squid rm SQUID             delete a squid (asks first on a terminal)
   task show HASH             show a task and its status
   task wait HASH             wait until a task is done, progress on stderr
   task ls SQUID              list the tasks of a squid
@@ -272,7 +292,8 @@ Commands:
   version                    print the version
   help [COMMAND]             print the usage of a command
 
-A SQUID is a squid id, or @NAME for an alias saved with 'config set-alias'.
+A SQUID is a squid id, a unique prefix of one, or @NAME for an alias saved
+with 'config set-alias'. A CRAWLER is an id, a slug, or a unique part of one.
 
 Global flags (before or after the command):
   --json              print the API's JSON as the server sent it; errors as

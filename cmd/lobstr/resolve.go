@@ -3,20 +3,22 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/lobstr-go/lobstr/api"
 )
 
-// squidLister lists the ids of the account's squids, for resolving a unique prefix. The
-// client has no List Squids yet: until a command group sets it, a squid argument is an
-// @alias or taken as it is.
+// squidLister lists the ids of the account's squids, for resolving a unique prefix (squid.go
+// sets it to List Squids); while it is nil, a squid argument is an @alias or taken as it is.
 var squidLister func(ctx context.Context, cl *api.Client) ([]string, error)
 
 // resolveSquid turns a squid argument into a squid id, the one way every command taking a
 // squid does: @NAME is looked up in the config file's [aliases]; anything else is an id,
-// or, once squidLister is set, a unique prefix of one. A failure has been reported when
+// or, once squidLister is set, a unique prefix of one (an argument no listed id starts
+// with is sent as it is, for the API to answer) (a whole 32-character hash is taken
+// as it is, without listing). A failure has been reported when
 // done is true (exit status code).
 func (c *cli) resolveSquid(ctx context.Context, cl *api.Client, arg string) (id string, code int, done bool) {
 	arg = strings.TrimSpace(arg)
@@ -44,14 +46,17 @@ func (c *cli) resolveSquid(ctx context.Context, cl *api.Client, arg string) (id 
 		}
 		return strings.TrimSpace(id), 0, false
 	}
-	if squidLister == nil || cl == nil {
-		return arg, 0, false
+	if squidLister == nil || cl == nil || api.ValidHash(arg) {
+		return arg, 0, false // a whole hash needs no listing
 	}
 	ids, err := squidLister(ctx, cl)
 	if err != nil {
 		return "", c.fail(ctx, err), true
 	}
 	id, msg := matchPrefix(arg, ids)
+	if msg != "" && !slices.ContainsFunc(ids, func(s string) bool { return strings.HasPrefix(s, arg) }) {
+		return arg, 0, false // no squid listed starts with it: the API has the last word (a 404)
+	}
 	if msg != "" {
 		return "", c.usageError(c.cmd, "SQUID "+msg), true
 	}

@@ -25,7 +25,8 @@ type column struct {
 }
 
 // shrink is one step of fitting a table into a terminal: column col gives up width down
-// to to columns (a cutDrop column disappears). Steps go from the least useful column on.
+// to to columns (a cutDrop column disappears, and so does any other but cutNever when to
+// is -1). Steps go from the least useful column on.
 type shrink struct {
 	col, to int
 }
@@ -94,6 +95,10 @@ func (t *table) widths(width int) []int {
 		case cutDrop:
 			w[s.col] = -1
 		default:
+			if s.to < 0 { // a step to -1 drops a column that shrinks too
+				w[s.col] = -1
+				continue
+			}
 			floor := max(s.to, utf8.RuneCountInString(t.cols[s.col].header), 1)
 			w[s.col] = max(floor, min(w[s.col], w[s.col]-excess))
 		}
