@@ -337,7 +337,10 @@ func TestRunArgumentsRefusedBeforeAnyRequest(t *testing.T) {
 			return err
 		}(), "WithFields: column 0"},
 		{"Results neither", func() error { _, err := c.Results.List(ctx, api.ResultsOptions{}); return err }(), "both empty"},
-		{"Results both", func() error { _, err := c.Results.List(ctx, api.ResultsOptions{Squid: "s", Run: apitest.SeedRunHash}); return err }(), "not both"},
+		{"Results both", func() error {
+			_, err := c.Results.List(ctx, api.ResultsOptions{Squid: "s", Run: apitest.SeedRunHash})
+			return err
+		}(), "not both"},
 		{"Results task", func() error { _, err := c.Results.List(ctx, api.ResultsOptions{Squid: "s", Task: "t"}); return err }(), "Task: \"t\""},
 		{"Wait short", func() error { _, err := c.Runs.Wait(ctx, "nope"); return err }(), "Runs.Wait: hash"},
 	}
