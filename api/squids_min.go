@@ -121,3 +121,36 @@ func (s *SquidsService) Update(ctx context.Context, id string, u SquidUpdate) (*
 	sq.Id = id
 	return sq, nil
 }
+
+type (
+	// EmptiedSquid is what Empty Squid did: how many tasks it deleted.
+	EmptiedSquid = models.EmptiedSquid
+	// DeletedSquid is what Delete Squid did.
+	DeletedSquid = models.DeletedSquid
+)
+
+// Empty deletes every task of a squid built from a URL (Empty Squid, type url), as the
+// official SDK does by default. Retried: emptying twice is harmless.
+func (s *SquidsService) Empty(ctx context.Context, id string) (*EmptiedSquid, error) {
+	c := s.client
+	const op = "Squids.Empty"
+	if strings.TrimSpace(id) == "" {
+		return nil, argError(op, "id", "empty; a squid id is required")
+	}
+	body := []byte(`{"type":"url"}`)
+	return send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		return gen.NewEmptySquidRequestWithBody(base, id, "application/json", bytes.NewReader(body))
+	}}, "an emptied squid", func(*EmptiedSquid) bool { return true })
+}
+
+// Delete deletes a squid with its tasks and runs (Delete Squid). Not retried.
+func (s *SquidsService) Delete(ctx context.Context, id string) (*DeletedSquid, error) {
+	c := s.client
+	const op = "Squids.Delete"
+	if strings.TrimSpace(id) == "" {
+		return nil, argError(op, "id", "empty; a squid id is required")
+	}
+	return send(ctx, c, request{op: op, build: func(base string) (*http.Request, error) {
+		return gen.NewDeleteSquidRequest(base, id)
+	}}, "a deleted squid", func(*DeletedSquid) bool { return true })
+}
