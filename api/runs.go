@@ -255,7 +255,7 @@ func progressOf(hash string, st *RunStats) RunProgress {
 	if st.IsDone {
 		p.Percent = 100
 	}
-	if d, ok := parseETA(st.Eta); ok {
+	if d, ok := parseETA(st.Eta); ok && d >= 0 {
 		p.ETASeconds = d
 	}
 	return p
