@@ -80,7 +80,8 @@ docs-assets:
 	sh internal/refdocs/fetch-assets.sh
 
 # The command-line tool against its own mock: build, serve the documented examples on a
-# loopback port, show a task, list a squid, wait for a task, and stop the mock however
+# loopback port, show a task, list a squid, wait for a task, go from a crawler and three
+# URLs to a CSV of leads (lobstr go), print the same run's rows as JSON, and stop the mock however
 # the demo ends. It refuses to run against whatever already listens on DEMO_PORT (the
 # mock cannot listen there and says so), and fails when the mock does not start.
 demo:
@@ -106,4 +107,14 @@ demo:
 		lobstr task wait "$(DEMO_WAIT_TASK)" || exit 1; \
 	else \
 		echo 'demo: DEMO_WAIT_TASK is empty; skipping `lobstr task wait`' >&2; \
-	fi
+	fi; \
+	lobstr go google-maps-leads-scraper \
+		'https://www.google.com/maps/search/pizza/@40.7128,-74.0060,14z' \
+		'https://www.google.com/maps/search/cafe/@48.8566,2.3522,14z' \
+		'https://www.google.com/maps/search/bakery/@43.2965,5.3698,14z' \
+		--name pizza-cafe-bakery -o bin/leads.csv 2>bin/go.log; status=$$?; cat bin/go.log >&2; \
+	[ $$status -eq 0 ] || exit 1; \
+	echo "== bin/leads.csv: $$(($$(wc -l < bin/leads.csv) - 1)) rows; the first 3:" >&2; head -n 4 bin/leads.csv; \
+	run=$$(sed -n 's/^lobstr: started run \([0-9a-f]\{32\}\)$$/\1/p' bin/go.log); \
+	lobstr results get --run "$$run" -o bin/leads.json || exit 1; \
+	echo "== bin/leads.json: the same run's rows as JSON; the first 3:" >&2; head -n 4 bin/leads.json

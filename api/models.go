@@ -32,6 +32,26 @@ type (
 	UploadMeta = models.UploadMeta
 	// Params are a task's parameters; their keys depend on the squid's crawler.
 	Params = models.Params
+	// Run is one execution of a squid's tasks (Start Run, Get Run, List Runs, Abort Run).
+	Run = models.Run
+	// RunPage is one page of List Runs, newest first.
+	RunPage = models.RunPage
+	// RunStats is the live progress of a run (Get Run Stats).
+	RunStats = models.RunStats
+	// RunTask is one task as a run executed it, with its outcome in the run (Get Run Tasks).
+	RunTask = models.RunTask
+	// RunTaskPage is one page of Get Run Tasks.
+	RunTaskPage = models.RunTaskPage
+	// RunDownload is Download Run's answer: the signed URL of the export file.
+	RunDownload = models.RunDownload
+	// RunDuration is how long a run lasted: seconds or a timedelta text, kept as sent.
+	RunDuration = models.RunDuration
+	// FileFormat is the format of a run's export file: csv, json, jsonl or xlsx.
+	FileFormat = models.FileFormat
+	// Result is one scraped row: every column as the JSON it came in (see DecodeResult).
+	Result = models.Result
+	// ResultPage is one page of Get Results.
+	ResultPage = models.ResultPage
 	// Timestamp is a moment in either of the API's two timestamp forms.
 	Timestamp = types.Timestamp
 	// Module is a crawler module id, an integer or a string.
@@ -45,6 +65,14 @@ const (
 	TaskCompleted = models.Completed
 	TaskAborted   = models.Aborted
 	TaskFailed    = models.Failed
+)
+
+// The export file formats Download Run documents, re-exported from gen.
+const (
+	FormatCSV   = models.FileFormatCSV
+	FormatJSON  = models.FileFormatJSON
+	FormatJSONL = models.FileFormatJSONL
+	FormatXLSX  = models.FileFormatXLSX
 )
 
 // The upload states, re-exported from gen.

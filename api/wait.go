@@ -7,13 +7,15 @@ import (
 	"time"
 )
 
-// WaitOption configures Tasks.Wait and Tasks.WaitUpload.
+// WaitOption configures Tasks.Wait, Tasks.WaitUpload and Runs.Wait.
 type WaitOption func(*waitConfig)
 
 type waitConfig struct {
 	interval, maxInterval time.Duration
 	onTask                func(*Task)
 	onUpload              func(*Upload)
+	onRun                 func(RunProgress) // Runs.Wait (runs.go)
+	noExport              bool              // Runs.Wait: do not wait for the export (runs.go)
 }
 
 // Defaults of Tasks.Wait and Tasks.WaitUpload.

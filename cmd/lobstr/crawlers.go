@@ -4,51 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
 	"github.com/lobstr-go/lobstr/api"
 	"github.com/lobstr-go/lobstr/types"
 )
-
-// subcommand is one command of a group (`lobstr crawlers ls`, `lobstr squid rm`, …).
-type subcommand struct {
-	name string
-	run  func(c *cli, ctx context.Context, args []string) int
-}
-
-// dispatch runs the subcommand of a group named in args[0], or reports bad usage.
-func (c *cli) dispatch(ctx context.Context, group, usage string, cmds map[string]subcommand, names string, args []string) int {
-	fs := c.flagSet("lobstr " + group)
-	rest, err := parse(fs, args, false)
-	if err != nil {
-		return c.flagError(err, group, func(w io.Writer) { fmt.Fprint(w, usage) })
-	}
-	if len(rest) == 0 {
-		return c.usageError(group, "missing command: "+names)
-	}
-	cmd, ok := cmds[rest[0]]
-	if !ok {
-		return c.usageError(group, fmt.Sprintf("unknown command %q", rest[0]))
-	}
-	c.cmd = group + " " + cmd.name
-	return cmd.run(c, ctx, rest[1:])
-}
-
-// groupHelp is `lobstr help GROUP [COMMAND]`.
-func (c *cli) groupHelp(ctx context.Context, group, usage string, cmds map[string]subcommand, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(c.stdout, usage)
-		return exitOK
-	}
-	cmd, ok := cmds[args[0]]
-	if !ok {
-		return c.usageError(group, fmt.Sprintf("unknown command %q", args[0]))
-	}
-	c.cmd = group + " " + cmd.name
-	return cmd.run(c, ctx, []string{"--help"})
-}
 
 var crawlerCommands = map[string]subcommand{}
 

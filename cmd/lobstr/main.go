@@ -127,6 +127,9 @@ func init() {
 		{"whoami", (*cli).whoami, (*cli).whoamiHelp},
 		{"crawlers", (*cli).crawlers, (*cli).crawlersHelp},
 		{"squid", (*cli).squid, (*cli).squidHelp},
+		{"run", (*cli).runGroup, (*cli).runHelp},
+		{"results", (*cli).resultsGroup, (*cli).resultsHelp},
+		{"go", (*cli).goCmd, func(c *cli, ctx context.Context, _ []string) int { return c.goCmd(ctx, []string{"--help"}) }},
 		{"mock", (*cli).mock, func(c *cli, ctx context.Context, _ []string) int { return c.mock(ctx, []string{"--help"}) }},
 		{"version", (*cli).versionCmd, func(c *cli, _ context.Context, _ []string) int {
 			fmt.Fprint(c.stdout, "Usage: lobstr version\n\nPrint the version of lobstr.\n\nExample:\n  lobstr version\n")
@@ -285,6 +288,16 @@ Commands:
   task rm HASH               delete a task
   task upload SQUID FILE     upload a CSV or TSV file of tasks
   task upload-status ID      show how far an upload has got
+  run start SQUID            start a run [--wait] [--download FILE]
+  run ls SQUID               list the runs of a squid
+  run show RUN               show a run
+  run stats RUN              show a run's live progress
+  run tasks RUN              list the tasks a run executed
+  run watch RUN              wait for a run and its export, progress on stderr
+  run abort RUN              stop a run
+  run download RUN           download a run's export file
+  results get SQUID|--run RUN  print scraped rows as JSON or CSV
+  go CRAWLER INPUT...        squid, tasks, run, wait, download: the whole job
   config set-token TOKEN     save the API token in the config file
   config show                show the config file (the token masked)
   config set-alias NAME SQUID  let @NAME stand for a squid
@@ -314,7 +327,8 @@ Exit status:
   0    done
   1    the API or the network said no
   2    bad usage or configuration
-  3    a wait ended without the state asked for (failed task, --timeout)
+  3    a wait ended without the state asked for (failed task, aborted run,
+       --timeout)
   130  interrupted
 
 Example:

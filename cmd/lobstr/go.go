@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/lobstr-go/lobstr/api"
+)
+
+const goUsage = `Usage: lobstr go CRAWLER INPUT... [--file F] [--key K] [--param k=v]
+                 [--concurrency N] [--name N] [--empty] [--delete]
+                 [--no-download] [-o FILE]
+
+The whole job in one command: find the crawler (id or slug), create the squid
+named --name or reuse the one of that name, save its params (--param, as many
+as needed; a value is JSON when it reads as JSON, else text), add the tasks
+(INPUT... and the lines of --file F, '-' for stdin, each under the key --key),
+start a run, watch it with progress on stderr, wait for its export and
+download it into -o FILE (RUN.csv by default; '-' for stdout). --empty deletes
+the squid's old tasks first; --delete deletes the squid once the file is
+written. Interrupted (Ctrl-C), it says what is left running and how to stop it.
+
+Example:
+  lobstr go google-maps-leads-scraper 'https://www.google.com/maps/search/pizza/@40.7,-74,14z' -o leads.csv
+`
+
+// goFlags are the flags of `lobstr go`.
+type goFlags struct {
+	file, key, name, out, format string
+	params                       paramList
+	concurrency                  int
+	empty, del, noDownload       bool
+	wait                         runWaitFlags
+}
+
+// paramList collects --param k=v.
+type paramList struct{ m map[string]any }
+
+func (p *paramList) String() string { return "" }
+
+// Set reads one k=v: the value as JSON when it is (null, 10, true, "x", {...}), else text.
+func (p *paramList) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	k = strings.TrimSpace(k)
+	if !ok || k == "" {
+		return fmt.Errorf("%q is not k=v", s)
+	}
+	if p.m == nil {
+		p.m = map[string]any{}
+	}
+	var val any
+	if err := json.Unmarshal([]byte(v), &val); err != nil {
+		val = v
+	}
+	p.m[k] = val
+	return nil
+}
+
+func (c *cli) goCmd(ctx context.Context, args []string) int {
+	fs := c.flagSet("lobstr go")
+	var f goFlags
+	fs.StringVar(&f.file, "file", "", "read more inputs from `F`, one a line ('-' for stdin)")
+	fs.StringVar(&f.key, "key", "url", "the task key `K` each input goes under")
+	fs.Var(&f.params, "param", "a squid param `k=v` (repeatable)")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "`N` workers at once, 1 to 20 (default: the squid's)")
+	fs.StringVar(&f.name, "name", "", "the squid's `NAME`: reused when one has it (default: lobstr go CRAWLER)")
+	fs.BoolVar(&f.empty, "empty", false, "delete the squid's old tasks first")
+	fs.BoolVar(&f.del, "delete", false, "delete the squid once the file is written")
+	fs.BoolVar(&f.noDownload, "no-download", false, "stop once the run is done; download nothing")
+	fs.StringVar(&f.out, "o", "", "write the export to `FILE` ('-' for stdout; default RUN.csv)")
+	fs.StringVar(&f.format, "format", "", "the export's format `F`: csv, json, jsonl or xlsx (default: from FILE, else csv)")
+	f.wait.register(fs)
+	rest, code, done := c.parseCommand(fs, args, goUsage, 1, -1)
+	if done {
+		return code
+	}
+	crawlerArg, inputs := rest[0], rest[1:]
+	if msg := f.wait.check(); msg != "" {
+		return c.usageError(c.cmd, msg)
+	}
+	if f.concurrency < 0 || f.concurrency > 20 {
+		return c.usageError(c.cmd, fmt.Sprintf("--concurrency %d: want 1 to 20", f.concurrency))
+	}
+	if strings.TrimSpace(f.key) == "" {
+		return c.usageError(c.cmd, "--key is empty")
+	}
+	ff, msg := exportFormat(f.format, f.out)
+	if msg != "" {
+		return c.usageError(c.cmd, msg)
+	}
+	if f.file != "" {
+		more, err := c.readInputs(f.file)
+		if err != nil {
+			return c.errorLine(exitUsage, "file", err.Error(), 0, "")
+		}
+		inputs = append(inputs, more...)
+	}
+	if len(inputs) == 0 {
+		return c.usageError(c.cmd, "no INPUT: give values, or --file F")
+	}
+	cl, code, done := c.client()
+	if done {
+		return code
+	}
+
+	cr, err := cl.Crawlers.Get(ctx, crawlerArg)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	name := f.name
+	if name == "" {
+		name = "lobstr go " + cr.Slug
+		if cr.Slug == "" {
+			name = "lobstr go " + cr.Id
+		}
+	}
+	squid, reused, err := findOrCreateSquid(ctx, cl, cr.Id, name)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	verb := "created"
+	if reused {
+		verb = "reusing"
+	}
+	c.notice(fmt.Sprintf("%s squid %s (%q) on %s", verb, squid, name, cr.Name))
+	if f.empty && reused {
+		e, err := cl.Squids.Empty(ctx, squid)
+		if err != nil {
+			return c.fail(ctx, err)
+		}
+		c.notice(fmt.Sprintf("emptied squid %s: %s deleted", squid, plural(e.DeletedCount, "task")))
+	}
+	// The params are saved every time, even empty: a squid whose params were never saved
+	// cannot run.
+	params := api.SquidParams{}
+	for k, v := range f.params.m {
+		params[k] = v
+	}
+	upd := api.SquidUpdate{Params: &params}
+	if f.concurrency > 0 {
+		upd.Concurrency = &f.concurrency
+	}
+	if _, err := cl.Squids.Update(ctx, squid, upd); err != nil {
+		return c.fail(ctx, err)
+	}
+	tasks := make([]api.Params, len(inputs))
+	for i, in := range inputs {
+		tasks[i] = api.Params{f.key: in}
+	}
+	added, err := cl.Tasks.Add(ctx, squid, tasks)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	c.notice(fmt.Sprintf("added %s to squid %s (%d already there)", plural(len(added.Tasks), "task"), squid, added.DuplicatedCount))
+
+	cctx, raw := capture(ctx)
+	run, err := cl.Runs.Start(cctx, squid)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	c.notice(fmt.Sprintf("started run %s", run.Id))
+	wctx, cancel := (&waitFlags{timeout: f.wait.timeout}).context(cctx)
+	defer cancel()
+	final, err := c.watchRun(wctx, cl, run.Id, f.wait.options())
+	if code, done := c.finishWait(ctx, wctx, run.Id, f.wait, final, err, raw); done {
+		return code
+	}
+	c.notice(fmt.Sprintf("run %s done: %s, %g credits", run.Id, plural(final.TotalResults, "result"), final.CreditUsed))
+	if !f.noDownload {
+		out := f.out
+		if out == "" {
+			out = run.Id + "." + string(ff)
+		}
+		if code := c.downloadTo(ctx, cl, run.Id, out, ff); code != exitOK {
+			return code
+		}
+	}
+	if c.json {
+		c.printJSON(raw.last())
+	}
+	if f.del {
+		if _, err := cl.Squids.Delete(ctx, squid); err != nil {
+			return c.fail(ctx, err)
+		}
+		c.notice(fmt.Sprintf("deleted squid %s", squid))
+	}
+	return exitOK
+}
+
+// findOrCreateSquid returns the squid named name on the crawler, made when there is none.
+func findOrCreateSquid(ctx context.Context, cl *api.Client, crawler, name string) (id string, reused bool, err error) {
+	for sq, err := range cl.Squids.All(ctx, api.ListSquidsOptions{Name: name, Limit: api.MaxPageSize}) {
+		var inc *api.IncompleteError
+		if errors.As(err, &inc) {
+			break
+		}
+		if err != nil {
+			return "", false, err
+		}
+		if sq.Name == name && sq.Crawler == crawler {
+			return sq.Id, true, nil
+		}
+	}
+	sq, err := cl.Squids.Create(ctx, crawler, name)
+	if err != nil {
+		return "", false, err
+	}
+	return sq.Id, false, nil
+}
+
+// readInputs reads one input a line from path ('-' for stdin), blank lines skipped.
+func (c *cli) readInputs(path string) ([]string, error) {
+	var r io.Reader = c.stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("--file: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	var out []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if s := strings.TrimSpace(sc.Text()); s != "" {
+			out = append(out, s)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("--file %s: %w", path, err)
+	}
+	return out, nil
+}
+
+var _ flag.Value = (*paramList)(nil)
