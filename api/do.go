@@ -130,6 +130,7 @@ func (c *Client) send(ctx context.Context, r request, req *http.Request, out *ou
 		req.Header["User-Agent"] = c.userAgent
 	}
 	out.sent = true
+	sentAt := time.Now()
 	res, err := c.hc.Do(req)
 	if err != nil {
 		if ce := ctx.Err(); ce != nil && !errors.Is(err, ce) {
@@ -139,7 +140,7 @@ func (c *Client) send(ctx context.Context, r request, req *http.Request, out *ou
 	}
 	defer res.Body.Close()
 	out.answered = true
-	out.rate, out.skew = c.noteRate(res.Header), serverSkew(res.Header, time.Now())
+	out.rate, out.skew = c.noteRate(res.Header), serverSkew(res.Header, sentAt, time.Now())
 	failed := res.StatusCode < 200 || res.StatusCode > 299
 	limit := c.maxBody
 	if failed {

@@ -94,15 +94,21 @@ const (
 	minSkew = 2 * time.Second
 )
 
-// serverSkew returns how far the server's clock (its Date header) is ahead of ours at now,
-// or 0 when it is close enough (within minSkew) or the header is missing or unreadable.
-func serverSkew(h http.Header, now time.Time) time.Duration {
+// serverSkew returns how far the server's clock (its Date header) is off ours, judged from
+// the moments the request was sent and its answer came in: the server wrote Date between
+// the two, so only a Date outside [sent, received], by more than minSkew (Date has whole
+// seconds), shows a skewed clock. A slow answer (a loaded machine, a long queue) is latency,
+// never skew. It returns 0 when the header is missing or unreadable.
+func serverSkew(h http.Header, sent, received time.Time) time.Duration {
 	d, err := http.ParseTime(h.Get("Date"))
 	if err != nil {
 		return 0
 	}
-	if s := d.Sub(now); s > minSkew || s < -minSkew {
-		return s
+	if s := d.Sub(received); s > minSkew {
+		return s // the server's clock is ahead
+	}
+	if s := d.Sub(sent); s < -minSkew {
+		return s // the server's clock is behind
 	}
 	return 0
 }

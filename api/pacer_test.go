@@ -254,15 +254,25 @@ func TestPacerResetBounds(t *testing.T) {
 	p, _ = f.acquire(ctx, time.Minute, nil)
 	h := http.Header{"Date": {time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}}
 	o := answer(90, 0, time.Now().Add(time.Hour+1500*time.Millisecond).Truncate(time.Second))
-	o.skew = serverSkew(h, time.Now())
+	o.skew = serverSkew(h, time.Now(), time.Now())
 	p.release(o)
 	start = time.Now()
 	if p, err = f.acquire(ctx, 5*time.Second, nil); err != nil || time.Since(start) < 100*time.Millisecond || time.Since(start) > 3*time.Second {
 		t.Fatalf("skewed clock: %v after %v; want the reset about a second away", err, time.Since(start))
 	}
 	p.release(outcome{})
-	if s := serverSkew(http.Header{"Date": {time.Now().UTC().Format(http.TimeFormat)}}, time.Now()); s != 0 {
+	if s := serverSkew(http.Header{"Date": {time.Now().UTC().Format(http.TimeFormat)}}, time.Now(), time.Now()); s != 0 {
 		t.Fatalf("a Date within a second is skew %v", s)
+	}
+	// An answer that took 10 s to come (a loaded machine): its Date is 10 s old, which is
+	// latency, not a clock 10 s behind.
+	sent := time.Now().Add(-10 * time.Second)
+	if s := serverSkew(http.Header{"Date": {sent.UTC().Format(http.TimeFormat)}}, sent, time.Now()); s != 0 {
+		t.Fatalf("a slow answer is skew %v; want 0", s)
+	}
+	// A Date before the request was sent is a clock behind.
+	if s := serverSkew(http.Header{"Date": {time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)}}, time.Now(), time.Now()); s > -59*time.Minute {
+		t.Fatalf("a Date an hour before the request is skew %v; want about -1h", s)
 	}
 }
 

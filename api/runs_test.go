@@ -142,10 +142,10 @@ func TestRunFlowTwentyFiveTasks(t *testing.T) {
 	}
 	pages := (len(rows) + 99) / 100
 	total := srv.Requests("")
-	t.Logf("25-task flow: %d requests to set up (crawlers list + details, create, update, add), then %d: start 2 (one refused), "+
+	t.Logf("25-task flow: %d requests to set up (crawlers list + details, create and its read-back, update and its read-back, add), then %d: start 2 (one refused), "+
 		"stats %d, get run %d, download link 1, results %d pages of 100 for %d rows; %d in all; the file host %+v",
 		setup, total-setup, 5, 1, pages, len(rows), total, srv.FileRequests())
-	if want := 5 + 2 + 5 + 1 + 1 + pages; total != want {
+	if want := 7 + 2 + 5 + 1 + 1 + pages; total != want {
 		t.Fatalf("%d requests; want %d", total, want)
 	}
 	if fs := srv.FileRequests(); fs.WithAuthorization != 0 || fs.Served != 1 {
