@@ -60,7 +60,7 @@ const maxPoll = 500 * time.Millisecond
 
 // probePoll is how often a request asks again while the family is probing: the first
 // answer, in whichever process, tells the window.
-const probePoll = 10 * time.Millisecond
+const probePoll = 25 * time.Millisecond
 
 // Options configures a Limiter. The zero value is usable.
 type Options struct {
@@ -95,6 +95,7 @@ type Limiter struct {
 	log      *slog.Logger
 	onWait   func(string, time.Duration, string)
 	fallback api.Limiter
+	spent    sync.Map // key → *atomic.Int64: Unix ms until which Redis said the window is spent
 
 	mu       sync.Mutex
 	down     bool
@@ -106,7 +107,7 @@ type Limiter struct {
 
 	stats struct {
 		granted, fallbackGranted, failures, outages atomic.Int64
-		longestFailure                              atomic.Int64 // ns
+		longestFailure, longestAnswer               atomic.Int64 // ns
 	}
 }
 
@@ -164,6 +165,7 @@ type Stats struct {
 	Failures        int64         // Redis calls that failed or timed out
 	Outages         int64         // times Redis became unreachable
 	LongestFailure  time.Duration // the longest a failed Redis call held a request
+	LongestAnswer   time.Duration // the longest a Redis call took that succeeded: a Timeout must be longer
 	Reachable       bool          // whether Redis is in use now
 }
 
@@ -178,6 +180,7 @@ func (l *Limiter) Stats() Stats {
 		Failures:        l.stats.failures.Load(),
 		Outages:         l.stats.outages.Load(),
 		LongestFailure:  time.Duration(l.stats.longestFailure.Load()),
+		LongestAnswer:   time.Duration(l.stats.longestAnswer.Load()),
 		Reachable:       !down,
 	}
 }
@@ -207,6 +210,17 @@ func (l *Limiter) Acquire(ctx context.Context, req api.LimitRequest) (api.Permit
 			}
 			return p, err
 		}
+		// While Redis said the window is spent, the requests of this process wait here
+		// instead of asking it again and again.
+		hint, _ := l.spent.LoadOrStore(key, new(atomic.Int64))
+		if wait := time.Until(time.UnixMilli(hint.(*atomic.Int64).Load())); wait > 0 && wait <= req.MaxWait {
+			if dl, ok := ctx.Deadline(); !ok || time.Until(dl) >= wait {
+				if !sleep(ctx, min(wait, maxPoll)) {
+					return nil, ctx.Err()
+				}
+				continue
+			}
+		}
 		res, err := l.call(ctx, func(cctx context.Context) ([]int64, error) {
 			return acquireScript.Run(cctx, l.rdb, []string{key}, stateArgs(time.Now(), rate, interval(rate))...).Int64Slice()
 		})
@@ -226,6 +240,9 @@ func (l *Limiter) Acquire(ctx context.Context, req api.LimitRequest) (api.Permit
 			return &permit{l: l, key: key, rate: rate, epoch: res[1], counted: res[2]}, nil
 		}
 		wait, why := time.Duration(res[1])*time.Millisecond, res[2]
+		if why == 2 {
+			hint.(*atomic.Int64).Store(time.Now().Add(wait).UnixMilli())
+		}
 		switch why {
 		case 1:
 			if wait > req.MaxWait {
@@ -242,9 +259,9 @@ func (l *Limiter) Acquire(ctx context.Context, req api.LimitRequest) (api.Permit
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return nil, fmt.Errorf("waiting %v for the %s rate limit would pass the context's deadline: %w", wait.Round(time.Millisecond), family, context.DeadlineExceeded)
 		}
-		sleep := min(wait, maxPoll)
+		nap := min(wait, maxPoll)
 		if why == 3 {
-			sleep = min(wait, probePoll)
+			nap = min(wait, probePoll)
 		} else if !reported && l.onWait != nil {
 			reported = true
 			reason := "rate limit"
@@ -253,13 +270,21 @@ func (l *Limiter) Acquire(ctx context.Context, req api.LimitRequest) (api.Permit
 			}
 			l.onWait(family, wait, reason)
 		}
-		t := time.NewTimer(max(sleep, time.Millisecond))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, nap) {
 			return nil, ctx.Err()
-		case <-t.C:
 		}
+	}
+}
+
+// sleep waits for d (at least a millisecond), and reports false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(max(d, time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -302,14 +327,16 @@ func (l *Limiter) call(ctx context.Context, fn func(context.Context) ([]int64, e
 	case <-cctx.Done():
 		r.err = fmt.Errorf("no answer within %v (Options.Timeout): %w", l.timeout, cctx.Err())
 	}
+	longest := &l.stats.longestAnswer
 	if r.err != nil {
 		l.stats.failures.Add(1)
-		d := int64(time.Since(start))
-		for {
-			old := l.stats.longestFailure.Load()
-			if d <= old || l.stats.longestFailure.CompareAndSwap(old, d) {
-				break
-			}
+		longest = &l.stats.longestFailure
+	}
+	d := int64(time.Since(start))
+	for {
+		old := longest.Load()
+		if d <= old || longest.CompareAndSwap(old, d) {
+			break
 		}
 	}
 	return r.v, r.err
