@@ -307,9 +307,11 @@ func (l *Limiter) acquireHere(ctx, downCtx context.Context, req api.LimitRequest
 }
 
 // call runs fn with Timeout, and returns when fn does or when Timeout has passed, whatever
-// the Redis client does with a context's deadline.
+// the Redis client does with a context's deadline. The caller's deadline does not shorten
+// the call: a call cut short by the caller's context returns the context's error, and does
+// not count as Redis failing.
 func (l *Limiter) call(ctx context.Context, fn func(context.Context) ([]int64, error)) ([]int64, error) {
-	cctx, cancel := context.WithTimeout(ctx, l.timeout)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.timeout)
 	defer cancel()
 	type result struct {
 		v   []int64
@@ -324,6 +326,8 @@ func (l *Limiter) call(ctx context.Context, fn func(context.Context) ([]int64, e
 	var r result
 	select {
 	case r = <-done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	case <-cctx.Done():
 		r.err = fmt.Errorf("no answer within %v (Options.Timeout): %w", l.timeout, cctx.Err())
 	}
