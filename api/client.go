@@ -49,7 +49,8 @@ type Client struct {
 	maxBody   int64
 	batchSize int
 	basePath  string  // the base URL's path, "/v1": a request's family follows it
-	limiter   limiter // nil with WithoutPacing
+	limiter   Limiter // nil with WithoutPacing
+	tokenKey  string  // TokenKey of the token, for the limiter
 	onWait    func(family string, d time.Duration, why string)
 
 	mu   sync.Mutex
@@ -90,6 +91,7 @@ type config struct {
 	maxRetryWait time.Duration
 	rates        map[string]rateSpec
 	noPacing     bool
+	limiter      Limiter
 	onWait       func(family string, d time.Duration, why string)
 }
 
@@ -265,6 +267,21 @@ func WithoutPacing() Option {
 	}
 }
 
+// WithLimiter sets the Limiter that paces the client's requests, in place of the
+// in-process pacer (NewPacer) it uses by default: for instance one whose budget several
+// processes share (package api/redislimit). WithRateLimit and OnWait then concern only the
+// default pacer: the given Limiter has its own settings. It cannot be combined with
+// WithoutPacing.
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("api: WithLimiter: the limiter is nil")
+		}
+		c.limiter = l
+		return nil
+	}
+}
+
 // OnWait sets a function the client calls when it holds a request back on its own: for the
 // rate limit (a spent window, a 429's Retry-After) or before a retry. family is the endpoint
 // family ("tasks", "squids", "runs", "runtasks", "results", or "other"), d how long the
@@ -344,7 +361,13 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Delivery = &DeliveryService{client: c}
 	c.basePath = strings.TrimSuffix(mustPath(base), "/")
 	c.onWait = cfg.onWait
-	if !cfg.noPacing {
+	c.tokenKey = TokenKey(token)
+	switch {
+	case cfg.limiter != nil && cfg.noPacing:
+		return nil, errors.New("api: WithLimiter and WithoutPacing contradict each other: give one")
+	case cfg.limiter != nil:
+		c.limiter = cfg.limiter
+	case !cfg.noPacing:
 		rates := cfg.rates
 		if rates == nil {
 			rates = defaultRates()

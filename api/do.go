@@ -81,9 +81,9 @@ func (c *Client) attempt(ctx context.Context, r request) (_ *response, family st
 		return nil, FamilyOther, fmt.Errorf("api: %s: building the request: %w", r.op, err)
 	}
 	family = familyOf(strings.TrimPrefix(req.URL.Path, c.basePath))
-	var out outcome // for the limiter
+	var out Outcome // for the limiter
 	if c.limiter != nil {
-		p, err := c.limiter.acquire(ctx, family, c.retry.maxWait)
+		p, err := c.limiter.Acquire(ctx, LimitRequest{Key: c.tokenKey, Family: family, MaxWait: c.retry.maxWait})
 		if err != nil {
 			if req.Body != nil {
 				req.Body.Close() // never sent
@@ -94,7 +94,7 @@ func (c *Client) attempt(ctx context.Context, r request) (_ *response, family st
 			}
 			return nil, family, fmt.Errorf("api: %s: %w", r.op, err)
 		}
-		defer func() { p.release(out) }()
+		defer func() { p.Release(out) }()
 	}
 	resp, err := c.send(ctx, r, req, &out)
 	return resp, family, err
@@ -102,7 +102,7 @@ func (c *Client) attempt(ctx context.Context, r request) (_ *response, family st
 
 // send sends req, the request of r, and reads its answer, noting in out what the limiter
 // needs.
-func (c *Client) send(ctx context.Context, r request, req *http.Request, out *outcome) (*response, error) {
+func (c *Client) send(ctx context.Context, r request, req *http.Request, out *Outcome) (*response, error) {
 	if dl, ok := ctx.Deadline(); c.timeout > 0 && (!ok || time.Until(dl) > c.timeout) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -129,7 +129,7 @@ func (c *Client) send(ctx context.Context, r request, req *http.Request, out *ou
 	if c.userAgent != nil {
 		req.Header["User-Agent"] = c.userAgent
 	}
-	out.sent = true
+	out.Sent = true
 	sentAt := time.Now()
 	res, err := c.hc.Do(req)
 	if err != nil {
@@ -139,8 +139,8 @@ func (c *Client) send(ctx context.Context, r request, req *http.Request, out *ou
 		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: err}
 	}
 	defer res.Body.Close()
-	out.answered = true
-	out.rate, out.skew = c.noteRate(res.Header), serverSkew(res.Header, sentAt, time.Now())
+	out.Answered = true
+	out.Rate, out.Skew = c.noteRate(res.Header), serverSkew(res.Header, sentAt, time.Now())
 	failed := res.StatusCode < 200 || res.StatusCode > 299
 	limit := c.maxBody
 	if failed {
@@ -169,7 +169,7 @@ func (c *Client) send(ctx context.Context, r request, req *http.Request, out *ou
 			e.RetryAfter = 0 // not believed (see WithMaxRetryWait)
 		}
 		if res.StatusCode == http.StatusTooManyRequests {
-			out.limited = e
+			out.Limited = e
 		}
 		return nil, e
 	}

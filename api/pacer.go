@@ -53,32 +53,6 @@ func familyOf(rel string) string {
 	return FamilyOther
 }
 
-// limiter is what the client asks before each request and tells after it. The in-process
-// pacer is one; a limiter shared by several processes (a store every process sees) can take
-// its place behind the same two calls.
-type limiter interface {
-	// acquire blocks until a request of the family may be sent, and returns the permit the
-	// caller must release once the request is over. It fails at once when the wait the
-	// server imposes (a spent window, a 429's Retry-After) is longer than maxWait, or when
-	// the wait would outlast ctx's deadline; it fails with ctx's error when ctx ends first.
-	acquire(ctx context.Context, family string, maxWait time.Duration) (permit, error)
-}
-
-// permit is one granted request.
-type permit interface {
-	// release ends the request with what became of it; call it exactly once.
-	release(outcome)
-}
-
-// outcome is what became of a granted request, for the limiter.
-type outcome struct {
-	sent     bool          // the request left: the server may have counted it
-	answered bool          // an HTTP answer came back
-	rate     *RateLimit    // the answer's rate-limit headers; nil when it had none
-	skew     time.Duration // the server's clock less ours (from Date), when far enough off to matter
-	limited  *Error        // the answer, when it was a 429
-}
-
 // Bounds on what the client believes of a server's timing headers.
 const (
 	// maxBelievedRetryAfter: a longer Retry-After (Inf, 1e12, …) is not believed and is
@@ -128,13 +102,13 @@ func newPacer(rates map[string]rateSpec, onWait func(string, time.Duration, stri
 	return p
 }
 
-// acquire implements limiter.
-func (p *pacer) acquire(ctx context.Context, name string, maxWait time.Duration) (permit, error) {
-	f := p.families[name]
+// Acquire implements Limiter: the pacer paces one account, whatever req.Key.
+func (p *pacer) Acquire(ctx context.Context, req LimitRequest) (Permit, error) {
+	f := p.families[req.Family]
 	if f == nil {
 		f = p.families[FamilyOther]
 	}
-	return f.acquire(ctx, maxWait, p.onWait)
+	return f.acquire(ctx, req.MaxWait, p.onWait)
 }
 
 // family paces the requests of one endpoint family, so that a busy program stays under the
@@ -206,7 +180,7 @@ func newFamily(name string, r rateSpec) *family {
 	return &family{name: name, conf: r, limit: r.limit, window: r.window, interval: iv, inflight: map[*ticket]struct{}{}}
 }
 
-func (f *family) acquire(ctx context.Context, maxWait time.Duration, onWait func(string, time.Duration, string)) (permit, error) {
+func (f *family) acquire(ctx context.Context, maxWait time.Duration, onWait func(string, time.Duration, string)) (Permit, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -247,7 +221,7 @@ func (f *family) acquire(ctx context.Context, maxWait time.Duration, onWait func
 	case <-ctx.Done():
 		f.mu.Lock()
 		if w.t != nil { // granted meanwhile: give it back unused
-			f.settle(w.t, outcome{}, time.Now())
+			f.settle(w.t, Outcome{}, time.Now())
 		} else {
 			for i, q := range f.queue {
 				if q == w {
@@ -389,8 +363,8 @@ func (f *family) arm(now, wake time.Time) {
 	})
 }
 
-// release implements permit.
-func (t *ticket) release(o outcome) {
+// Release implements Permit.
+func (t *ticket) Release(o Outcome) {
 	f := t.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -400,7 +374,7 @@ func (t *ticket) release(o outcome) {
 }
 
 // settle takes what became of t into account.
-func (f *family) settle(t *ticket, o outcome, now time.Time) {
+func (f *family) settle(t *ticket, o Outcome, now time.Time) {
 	if _, ok := f.inflight[t]; !ok {
 		return
 	}
@@ -410,11 +384,11 @@ func (f *family) settle(t *ticket, o outcome, now time.Time) {
 		f.charged--
 	}
 	defer func() {
-		if o.limited != nil {
-			f.backOff(o.limited, now)
+		if o.Limited != nil {
+			f.backOff(o.Limited, now)
 		}
 	}()
-	if !o.sent {
+	if !o.Sent {
 		return // never left: nothing to count
 	}
 	countHere := func() {
@@ -422,16 +396,16 @@ func (f *family) settle(t *ticket, o outcome, now time.Time) {
 			f.answered++ // it may have counted in this window: assume it did
 		}
 	}
-	rl := o.rate
-	if !o.answered || rl == nil || rl.Reset.IsZero() {
-		if o.answered && rl == nil && !f.known {
+	rl := o.Rate
+	if !o.Answered || rl == nil || rl.Reset.IsZero() {
+		if o.Answered && rl == nil && !f.known {
 			f.headerless = true
 		}
 		countHere()
 		return
 	}
 	f.headerless = false
-	reset := rl.Reset.Add(-o.skew)
+	reset := rl.Reset.Add(-o.Skew)
 	ahead := reset.Sub(now)
 	if ahead > f.believable() {
 		countHere() // a reset implausibly far ahead: not believed

@@ -53,13 +53,13 @@ func testFamily(limit int, window time.Duration) *family {
 }
 
 // answer is an outcome with rate headers.
-func answer(limit, remaining int, reset time.Time) outcome {
-	return outcome{sent: true, answered: true, rate: &RateLimit{Limit: limit, Remaining: remaining, Reset: reset}}
+func answer(limit, remaining int, reset time.Time) Outcome {
+	return Outcome{Sent: true, Answered: true, Rate: &RateLimit{Limit: limit, Remaining: remaining, Reset: reset}}
 }
 
 // acquireWithin acquires from f in a goroutine and reports on the channel when it is granted.
-func acquireAsync(ctx context.Context, f *family, maxWait time.Duration) <-chan permit {
-	ch := make(chan permit, 1)
+func acquireAsync(ctx context.Context, f *family, maxWait time.Duration) <-chan Permit {
+	ch := make(chan Permit, 1)
 	go func() {
 		p, err := f.acquire(ctx, maxWait, nil)
 		if err != nil {
@@ -87,8 +87,8 @@ func TestPacerProbesThenFollowsTheWindow(t *testing.T) {
 	}
 	// The answer: 5 per window, 4 left, the window resets in about a second.
 	reset := time.Now().Add(time.Second).Truncate(time.Second).Add(time.Second)
-	first.release(answer(5, 4, reset))
-	var held []permit
+	first.Release(answer(5, 4, reset))
+	var held []Permit
 	select {
 	case p := <-second:
 		held = append(held, p)
@@ -115,11 +115,11 @@ func TestPacerProbesThenFollowsTheWindow(t *testing.T) {
 				return
 			}
 			at[i] = time.Now()
-			p.release(answer(5, 4, reset.Add(time.Second)))
+			p.Release(answer(5, 4, reset.Add(time.Second)))
 		})
 	}
 	for _, p := range held {
-		p.release(answer(5, 0, reset))
+		p.Release(answer(5, 0, reset))
 	}
 	wg.Wait()
 	for i, a := range at {
@@ -144,7 +144,7 @@ func TestPacerSpacesWithoutHeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.release(outcome{sent: true, answered: true}) // no rate headers
+		p.Release(Outcome{Sent: true, Answered: true}) // no rate headers
 	}
 	if d := time.Since(start); d < 300*time.Millisecond {
 		t.Fatalf("4 requests at 10/s without rate headers took %v; want at least 300ms", d)
@@ -153,13 +153,13 @@ func TestPacerSpacesWithoutHeaders(t *testing.T) {
 
 func TestPacerHolds(t *testing.T) {
 	ctx := t.Context()
-	limited := func(ra time.Duration) outcome {
-		return outcome{sent: true, answered: true, limited: &Error{StatusCode: 429, Message: "slow", RetryAfter: ra}}
+	limited := func(ra time.Duration) Outcome {
+		return Outcome{Sent: true, Answered: true, Limited: &Error{StatusCode: 429, Message: "slow", RetryAfter: ra}}
 	}
 	// A hold longer than the caller waits returns the 429 at once, RetryAfter what is left.
 	f := testFamily(10, time.Second)
 	p, _ := f.acquire(ctx, time.Minute, nil)
-	p.release(limited(time.Hour))
+	p.Release(limited(time.Hour))
 	start := time.Now()
 	_, err := f.acquire(ctx, time.Minute, nil)
 	var got *Error
@@ -169,7 +169,7 @@ func TestPacerHolds(t *testing.T) {
 	// A short hold is waited out, and reported.
 	f = testFamily(1000, time.Second)
 	p, _ = f.acquire(ctx, time.Minute, nil)
-	p.release(limited(300 * time.Millisecond))
+	p.Release(limited(300 * time.Millisecond))
 	var reported time.Duration
 	var why string
 	start = time.Now()
@@ -177,7 +177,7 @@ func TestPacerHolds(t *testing.T) {
 	if err != nil || time.Since(start) < 250*time.Millisecond {
 		t.Fatalf("a 300ms Retry-After: %v after %v", err, time.Since(start))
 	}
-	p.release(outcome{})
+	p.Release(Outcome{})
 	if reported < 200*time.Millisecond || reported > 300*time.Millisecond || why != "429 Retry-After" {
 		t.Fatalf("OnWait told %v %q; want about 300ms, 429 Retry-After", reported, why)
 	}
@@ -185,17 +185,17 @@ func TestPacerHolds(t *testing.T) {
 	for _, ra := range []time.Duration{time.Hour + time.Second, 1e9 * time.Second} {
 		f = testFamily(1000, time.Second)
 		p, _ = f.acquire(ctx, time.Minute, nil)
-		p.release(limited(ra))
+		p.Release(limited(ra))
 		start = time.Now()
 		if p, err = f.acquire(ctx, time.Minute, nil); err != nil || time.Since(start) > 100*time.Millisecond {
 			t.Fatalf("after Retry-After %v: %v after %v; want no hold", ra, err, time.Since(start))
 		}
-		p.release(outcome{})
+		p.Release(Outcome{})
 	}
 	// A wait past the context's deadline is refused at once.
 	f = testFamily(1000, time.Second)
 	p, _ = f.acquire(ctx, time.Minute, nil)
-	p.release(answer(90, 0, time.Now().Add(3*time.Second)))
+	p.Release(answer(90, 0, time.Now().Add(3*time.Second)))
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	start = time.Now()
@@ -231,18 +231,18 @@ func TestPacerResetBounds(t *testing.T) {
 	} {
 		f := testFamily(90, time.Minute)
 		p, _ := f.acquire(ctx, time.Minute, nil)
-		p.release(answer(90, 0, reset))
+		p.Release(answer(90, 0, reset))
 		start := time.Now()
 		p, err := f.acquire(ctx, 2*time.Second, nil)
 		if err != nil || time.Since(start) > 100*time.Millisecond {
 			t.Fatalf("%s: %v after %v; want the reset not believed", name, err, time.Since(start))
 		}
-		p.release(outcome{})
+		p.Release(Outcome{})
 	}
 	// Believable (three minutes, windows of a minute) but longer than the client waits.
 	f := testFamily(90, time.Minute)
 	p, _ := f.acquire(ctx, time.Minute, nil)
-	p.release(answer(90, 0, now.Add(3*time.Minute)))
+	p.Release(answer(90, 0, now.Add(3*time.Minute)))
 	start := time.Now()
 	_, err := f.acquire(ctx, 2*time.Second, nil)
 	if err == nil || !strings.Contains(err.Error(), "WithMaxRetryWait") || time.Since(start) > 100*time.Millisecond {
@@ -254,13 +254,13 @@ func TestPacerResetBounds(t *testing.T) {
 	p, _ = f.acquire(ctx, time.Minute, nil)
 	h := http.Header{"Date": {time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}}
 	o := answer(90, 0, time.Now().Add(time.Hour+1500*time.Millisecond).Truncate(time.Second))
-	o.skew = serverSkew(h, time.Now(), time.Now())
-	p.release(o)
+	o.Skew = serverSkew(h, time.Now(), time.Now())
+	p.Release(o)
 	start = time.Now()
 	if p, err = f.acquire(ctx, 5*time.Second, nil); err != nil || time.Since(start) < 100*time.Millisecond || time.Since(start) > 3*time.Second {
 		t.Fatalf("skewed clock: %v after %v; want the reset about a second away", err, time.Since(start))
 	}
-	p.release(outcome{})
+	p.Release(Outcome{})
 	if s := serverSkew(http.Header{"Date": {time.Now().UTC().Format(http.TimeFormat)}}, time.Now(), time.Now()); s != 0 {
 		t.Fatalf("a Date within a second is skew %v", s)
 	}

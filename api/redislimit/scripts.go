@@ -1,0 +1,174 @@
+package redislimit
+
+import "github.com/redis/go-redis/v9"
+
+// The state of one endpoint family of one account is a Redis hash, changed only by the two
+// scripts below: Redis runs a script atomically, so every process sees and updates one
+// consistent state, and no update is lost between a read and a write.
+//
+// It mirrors the server's fixed windows, as X-RateLimit-Limit, -Remaining and -Reset
+// describe them (and as the in-process pacer follows them):
+//
+//	lim   budget of a fresh window: the configured limit, then X-RateLimit-Limit
+//	win   window length, ms: configured, then learnt from successive resets (lrn 1, lr last)
+//	kn    1 when the current window (end, bud) comes from the server; 0: probing
+//	hl    1 when answers came without rate headers: requests are spaced at the configured rate
+//	nx    the earliest spaced request, ms (probing and headerless)
+//	ep    the current window's number
+//	end   when the current window ends, ms; cf 1 when the server said it, 0 extrapolated
+//	bud   requests all processes may make in the current window
+//	used  requests counted against it: granted in it, and carried over unanswered at its start
+//	pc/pp granted requests not yet released, of the current window and of earlier ones
+//	until no request before this, ms: a 429's Retry-After
+//
+// Times are the callers' clocks in Unix milliseconds: the processes' clocks must agree, as
+// they do when synchronised (the server's windows are wall-clock windows anyway).
+const stateLoad = `
+local key = KEYS[1]
+local raw = redis.call('HGETALL', key)
+local s = {}
+for i = 1, #raw, 2 do s[raw[i]] = tonumber(raw[i + 1]) end
+local function g(name, default)
+  local v = s[name]
+  if v == nil then return default end
+  return v
+end
+local clim, cwin, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local now = tonumber(ARGV[1])
+local lim, win, lrn, lr = g('lim', clim), g('win', cwin), g('lrn', 0), g('lr', 0)
+local kn, hl, nx = g('kn', 0), g('hl', 0), g('nx', 0)
+local ep, en, cf, bud, used = g('ep', 0), g('end', 0), g('cf', 0), g('bud', 0), g('used', 0)
+local pc, pp, hold = g('pc', 0), g('pp', 0), g('until', 0)
+local function save()
+  redis.call('HSET', key, 'lim', lim, 'win', win, 'lrn', lrn, 'lr', lr, 'kn', kn, 'hl', hl,
+    'nx', nx, 'ep', ep, 'end', en, 'cf', cf, 'bud', bud, 'used', used, 'pc', pc, 'pp', pp,
+    'until', hold)
+  redis.call('PEXPIRE', key, ttl)
+end
+`
+
+// acquireScript grants one request or says how long to wait.
+// ARGV: now, configured limit, configured window (ms), ttl (ms), spacing interval (ms).
+// Returns {1, epoch, counted} when granted; {0, wait ms, why} when not, why 1 for a 429's
+// hold, 2 for a spent window, 3 while probing or spacing.
+var acquireScript = redis.NewScript(stateLoad + `
+local interval = tonumber(ARGV[5])
+if now < hold then return {0, hold - now, 1} end
+if kn == 1 and now >= en then
+  -- The window ended: the next one, extrapolated, when its reset is just past (the
+  -- unanswered requests may count in it); else unknown again, and the next request probes.
+  ep = ep + 1
+  pp = pc
+  pc = 0
+  cf = 0
+  if now - en >= win then
+    kn = 0
+  else
+    en = en + win
+    bud = lim
+    used = pp
+  end
+end
+if kn == 1 then
+  if bud - used > 0 then
+    used = used + 1
+    pc = pc + 1
+    save()
+    return {1, ep, 1}
+  end
+  save()
+  return {0, en - now, 2}
+end
+-- Probing: one request at a time until an answer tells the window, or the configured pace
+-- should the answer be slow; without rate headers, the configured pace only.
+if (pc == 0 and hl == 0) or now >= nx then
+  pc = pc + 1
+  if now > nx then nx = now end
+  nx = nx + interval
+  save()
+  return {1, ep, 0}
+end
+save()
+return {0, nx - now, 3}
+`)
+
+// releaseScript takes what became of a granted request into account.
+// ARGV: now, configured limit, configured window (ms), ttl (ms), the permit's epoch, counted
+// (1 when it was granted against a known window), sent, answered, has rate headers,
+// X-RateLimit-Limit, -Remaining, -Reset on the callers' clock (ms, 0 when absent), limited
+// (1 for a 429), Retry-After (ms, 0 when absent or not believed).
+var releaseScript = redis.NewScript(stateLoad + `
+local pep, counted, sent, answered = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local hasrate, rlim, rem, reset = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local limited, ra = tonumber(ARGV[13]), tonumber(ARGV[14])
+local inused = false
+if pep == ep then
+  if pc > 0 then pc = pc - 1 end
+  inused = kn == 1 and counted == 1
+elseif pep < ep then
+  if pp > 0 then pp = pp - 1 end
+  inused = kn == 1
+end
+local function uncount()
+  if inused and used > 0 then used = used - 1 end
+end
+if sent == 0 then
+  uncount() -- it never left: it spent nothing
+elseif answered == 1 and hasrate == 0 then
+  if kn == 0 then hl = 1 end
+elseif answered == 1 and reset > 0 then
+  hl = 0
+  local ahead = reset - now
+  local believable = math.min(3600000, math.max(4 * win, 4 * cwin, 60000))
+  if ahead <= 0 then
+    uncount() -- counted in a window that has ended
+  elseif ahead <= believable then
+    -- The window's length: the smallest step between two resets.
+    if lr == 0 then
+      lr = reset
+    elseif reset - lr >= 500 then
+      if lrn == 0 or reset - lr < win then
+        win = reset - lr
+        lrn = 1
+      end
+      lr = reset
+    end
+    if rlim > 0 then lim = rlim end
+    local here = true
+    if kn == 0 or (reset - en > 500 and cf == 1) then
+      -- The first news of the family, or the server is in a later window than the one
+      -- thought current: start that window; the unanswered requests may count in it.
+      kn = 1
+      ep = ep + 1
+      en = reset
+      cf = 1
+      bud = lim
+      pp = pp + pc
+      pc = 0
+      used = pp + 1
+    elseif math.abs(reset - en) <= 500 or cf == 0 then
+      -- The current window; an extrapolated end is corrected by the server's.
+      en = reset
+      cf = 1
+      if not inused then used = used + 1 end
+    else
+      uncount() -- an earlier window than the current one
+      here = false
+    end
+    if here then
+      -- Fewer remain than the processes' own requests explain: another client spends
+      -- the budget too.
+      bud = math.min(bud, lim, rem + used)
+    end
+  end
+end
+if limited == 1 then
+  if ra > 0 then
+    if now + ra > hold then hold = now + ra end
+  elseif kn == 1 then
+    bud = math.min(bud, used) -- no Retry-After: the window is spent
+  end
+end
+save()
+return 1
+`)
