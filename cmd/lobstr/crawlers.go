@@ -57,25 +57,16 @@ func (c *cli) crawlersHelp(ctx context.Context, args []string) int {
 // listCrawlers lists the whole catalogue, keeping each crawler's JSON as the server sent it
 // when --json asks for it.
 func (c *cli) listCrawlers(ctx context.Context, cl *api.Client) ([]api.Crawler, []json.RawMessage, error) {
-	var items []json.RawMessage
-	var pageErr error
+	var pages pageItems
 	cctx := ctx
 	if c.json {
-		cctx = api.CaptureBody(ctx, func(_ int, body []byte) {
-			var page struct {
-				Data []json.RawMessage `json:"data"`
-			}
-			if err := json.Unmarshal(body, &page); err != nil && pageErr == nil {
-				pageErr = fmt.Errorf("a page of crawlers is not JSON: %w", err)
-			}
-			items = append(items, page.Data...)
-		})
+		cctx = pages.capture(ctx)
 	}
 	all, err := cl.Crawlers.List(cctx)
-	if err == nil {
-		err = pageErr
+	if err == nil && pages.err != nil {
+		err = fmt.Errorf("a page of crawlers is not JSON: %w", pages.err)
 	}
-	return all, items, err
+	return all, pages.items, err
 }
 
 // resolveCrawler turns a CRAWLER argument into a crawler id: a full id as it is; else,

@@ -127,6 +127,30 @@ func jsonArray(items []json.RawMessage) []byte {
 	return b.Bytes()
 }
 
+// pageItems is what a listing with --all prints under --json: the items of every page the
+// client read, each as the server sent it.
+type pageItems struct {
+	items []json.RawMessage
+	err   error // the first page whose body was not a JSON page
+}
+
+// capture returns ctx with a capture (api.CaptureBody) that collects the "data" items of
+// each page answered.
+func (p *pageItems) capture(ctx context.Context) context.Context {
+	return api.CaptureBody(ctx, func(_ int, body []byte) {
+		var page struct {
+			Data []json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil && p.err == nil {
+			p.err = err
+		}
+		p.items = append(p.items, page.Data...)
+	})
+}
+
+// array is the items as one JSON array ([] when there were none).
+func (p *pageItems) array() []byte { return jsonArray(p.items) }
+
 // encodeJSON prints a value the CLI made itself (not an API answer) as JSON.
 func (c *cli) encodeJSON(v any) int {
 	b, err := json.Marshal(v)

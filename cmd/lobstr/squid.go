@@ -360,17 +360,8 @@ func (c *cli) squidList(ctx context.Context, args []string) int {
 // squidListAll prints every squid from opts.Page on: a table, or one JSON array of the
 // squids as the server sent them.
 func (c *cli) squidListAll(ctx context.Context, cl *api.Client, opts api.ListSquidsOptions) int {
-	var items []json.RawMessage
-	var pageErr error
-	cctx := api.CaptureBody(ctx, func(_ int, body []byte) {
-		var page struct {
-			Data []json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(body, &page); err != nil && pageErr == nil {
-			pageErr = err
-		}
-		items = append(items, page.Data...)
-	})
+	var pages pageItems
+	cctx := pages.capture(ctx)
 	t := newSquidTable()
 	n := 0
 	for sq, err := range cl.Squids.All(cctx, opts) {
@@ -384,13 +375,10 @@ func (c *cli) squidListAll(ctx context.Context, cl *api.Client, opts api.ListSqu
 		n++
 	}
 	if c.json {
-		if pageErr != nil {
-			return c.errorLine(exitFail, "error", "a page of squids is not JSON: "+pageErr.Error(), 0, "")
+		if pages.err != nil {
+			return c.errorLine(exitFail, "error", "a page of squids is not JSON: "+pages.err.Error(), 0, "")
 		}
-		if items == nil {
-			items = []json.RawMessage{}
-		}
-		return c.printJSON(jsonArray(items))
+		return c.printJSON(pages.array())
 	}
 	if n > 0 {
 		t.render(c.stdout, c.out)

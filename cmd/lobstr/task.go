@@ -433,17 +433,8 @@ func (c *cli) taskList(ctx context.Context, args []string) int {
 // listAll prints every task of a squid from opts.Page on: a table, or one JSON array of
 // the tasks as the server sent them.
 func (c *cli) listAll(ctx context.Context, cl *api.Client, opts api.ListTasksOptions) int {
-	var items []json.RawMessage
-	var pageErr error
-	cctx := api.CaptureBody(ctx, func(_ int, body []byte) {
-		var page struct {
-			Data []json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(body, &page); err != nil && pageErr == nil {
-			pageErr = err
-		}
-		items = append(items, page.Data...)
-	})
+	var pages pageItems
+	cctx := pages.capture(ctx)
 	t := newTaskTable()
 	n := 0
 	for s, err := range cl.Tasks.All(cctx, opts) {
@@ -457,10 +448,10 @@ func (c *cli) listAll(ctx context.Context, cl *api.Client, opts api.ListTasksOpt
 		n++
 	}
 	if c.json {
-		if pageErr != nil {
-			return c.errorLine(exitFail, "error", "a page of tasks is not JSON: "+pageErr.Error(), 0, "")
+		if pages.err != nil {
+			return c.errorLine(exitFail, "error", "a page of tasks is not JSON: "+pages.err.Error(), 0, "")
 		}
-		return c.printJSON(jsonArray(items))
+		return c.printJSON(pages.array())
 	}
 	if n > 0 {
 		t.render(c.stdout, c.out)
