@@ -215,6 +215,7 @@ type Fake struct {
 	latency    time.Duration
 	scripts    map[string][]Fault
 	fail       failRate // failrate.go: SetFailRate
+	extra      moreState // accounts.go: accounts, syncs, deliveries and chains
 }
 
 // New returns a fake seeded with the documented examples.
