@@ -214,7 +214,7 @@ type Fake struct {
 	rate       rateWindow
 	latency    time.Duration
 	scripts    map[string][]Fault
-	fail       failRate // failrate.go: SetFailRate
+	fail       failRate  // failrate.go: SetFailRate
 	extra      moreState // accounts.go: accounts, syncs, deliveries and chains
 }
 

@@ -172,9 +172,11 @@ func (s *server) TestWebhookDelivery(ctx context.Context, req gen.TestWebhookDel
 	return answer(ctx, http.StatusOK, map[string]any{"success": true, "status_code": 200}), nil
 }
 
-func (a jsonAnswer) VisitConfigureDeliveryResponse(w http.ResponseWriter) error       { return a.visit(w) }
-func (a jsonAnswer) VisitTestEmailDeliveryResponse(w http.ResponseWriter) error       { return a.visit(w) }
-func (a jsonAnswer) VisitTestGoogleSheetDeliveryResponse(w http.ResponseWriter) error { return a.visit(w) }
-func (a jsonAnswer) VisitTestS3DeliveryResponse(w http.ResponseWriter) error          { return a.visit(w) }
-func (a jsonAnswer) VisitTestSFTPDeliveryResponse(w http.ResponseWriter) error        { return a.visit(w) }
-func (a jsonAnswer) VisitTestWebhookDeliveryResponse(w http.ResponseWriter) error     { return a.visit(w) }
+func (a jsonAnswer) VisitConfigureDeliveryResponse(w http.ResponseWriter) error { return a.visit(w) }
+func (a jsonAnswer) VisitTestEmailDeliveryResponse(w http.ResponseWriter) error { return a.visit(w) }
+func (a jsonAnswer) VisitTestGoogleSheetDeliveryResponse(w http.ResponseWriter) error {
+	return a.visit(w)
+}
+func (a jsonAnswer) VisitTestS3DeliveryResponse(w http.ResponseWriter) error      { return a.visit(w) }
+func (a jsonAnswer) VisitTestSFTPDeliveryResponse(w http.ResponseWriter) error    { return a.visit(w) }
+func (a jsonAnswer) VisitTestWebhookDeliveryResponse(w http.ResponseWriter) error { return a.visit(w) }
