@@ -14,6 +14,7 @@ type waitConfig struct {
 	interval, maxInterval time.Duration
 	onTask                func(*Task)
 	onUpload              func(*Upload)
+	onSync                func(*SyncTask) // accounts.go: OnSyncProgress
 }
 
 // Defaults of Tasks.Wait and Tasks.WaitUpload.

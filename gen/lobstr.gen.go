@@ -227,9 +227,12 @@ type ClientInterface interface {
 	// Configures one delivery channel of a squid: the body holds one channel's block, and
 	// its key chooses the channel (`email` with `notifications`; `google_sheet_fields`;
 	// `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
-	// squid (Get Squid Details shows them) and answered back. Every field of a block is
-	// required, as the documentation marks them (the official SDK fills in defaults; the Go
-	// client sends every field). Posting a block replaces that channel's settings. S3
+	// squid (Get Squid Details shows them) and answered back. The documentation marks every
+	// field of a block required, while the official SDK leaves its flags to defaults; this
+	// document requires the addresses, names and credentials and lets the flags be left
+	// out, each then taking the official SDK's default (given as the schema's `default`),
+	// and the Go client sends only what its caller set. Posting a block replaces that
+	// channel's settings. S3
 	// secret keys and SFTP passwords are stored and answered back by the server; the Go
 	// client never prints them. The documented webhook answers disagree: the July 2026 one
 	// (below) shows event flags that differ from the request's, the later one echoes the
@@ -245,9 +248,12 @@ type ClientInterface interface {
 	// Configures one delivery channel of a squid: the body holds one channel's block, and
 	// its key chooses the channel (`email` with `notifications`; `google_sheet_fields`;
 	// `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
-	// squid (Get Squid Details shows them) and answered back. Every field of a block is
-	// required, as the documentation marks them (the official SDK fills in defaults; the Go
-	// client sends every field). Posting a block replaces that channel's settings. S3
+	// squid (Get Squid Details shows them) and answered back. The documentation marks every
+	// field of a block required, while the official SDK leaves its flags to defaults; this
+	// document requires the addresses, names and credentials and lets the flags be left
+	// out, each then taking the official SDK's default (given as the schema's `default`),
+	// and the Go client sends only what its caller set. Posting a block replaces that
+	// channel's settings. S3
 	// secret keys and SFTP passwords are stored and answered back by the server; the Go
 	// client never prints them. The documented webhook answers disagree: the July 2026 one
 	// (below) shows event flags that differ from the request's, the later one echoes the
@@ -949,9 +955,12 @@ func (c *Client) GetCrawlerParams(ctx context.Context, crawlerHash CrawlerHash, 
 // Configures one delivery channel of a squid: the body holds one channel's block, and
 // its key chooses the channel (`email` with `notifications`; `google_sheet_fields`;
 // `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
-// squid (Get Squid Details shows them) and answered back. Every field of a block is
-// required, as the documentation marks them (the official SDK fills in defaults; the Go
-// client sends every field). Posting a block replaces that channel's settings. S3
+// squid (Get Squid Details shows them) and answered back. The documentation marks every
+// field of a block required, while the official SDK leaves its flags to defaults; this
+// document requires the addresses, names and credentials and lets the flags be left
+// out, each then taking the official SDK's default (given as the schema's `default`),
+// and the Go client sends only what its caller set. Posting a block replaces that
+// channel's settings. S3
 // secret keys and SFTP passwords are stored and answered back by the server; the Go
 // client never prints them. The documented webhook answers disagree: the July 2026 one
 // (below) shows event flags that differ from the request's, the later one echoes the
@@ -977,9 +986,12 @@ func (c *Client) ConfigureDeliveryWithBody(ctx context.Context, params *Configur
 // Configures one delivery channel of a squid: the body holds one channel's block, and
 // its key chooses the channel (`email` with `notifications`; `google_sheet_fields`;
 // `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
-// squid (Get Squid Details shows them) and answered back. Every field of a block is
-// required, as the documentation marks them (the official SDK fills in defaults; the Go
-// client sends every field). Posting a block replaces that channel's settings. S3
+// squid (Get Squid Details shows them) and answered back. The documentation marks every
+// field of a block required, while the official SDK leaves its flags to defaults; this
+// document requires the addresses, names and credentials and lets the flags be left
+// out, each then taking the official SDK's default (given as the schema's `default`),
+// and the Go client sends only what its caller set. Posting a block replaces that
+// channel's settings. S3
 // secret keys and SFTP passwords are stored and answered back by the server; the Go
 // client never prints them. The documented webhook answers disagree: the July 2026 one
 // (below) shows event flags that differ from the request's, the later one echoes the
@@ -4101,9 +4113,12 @@ type ClientWithResponsesInterface interface {
 	// Configures one delivery channel of a squid: the body holds one channel's block, and
 	// its key chooses the channel (`email` with `notifications`; `google_sheet_fields`;
 	// `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
-	// squid (Get Squid Details shows them) and answered back. Every field of a block is
-	// required, as the documentation marks them (the official SDK fills in defaults; the Go
-	// client sends every field). Posting a block replaces that channel's settings. S3
+	// squid (Get Squid Details shows them) and answered back. The documentation marks every
+	// field of a block required, while the official SDK leaves its flags to defaults; this
+	// document requires the addresses, names and credentials and lets the flags be left
+	// out, each then taking the official SDK's default (given as the schema's `default`),
+	// and the Go client sends only what its caller set. Posting a block replaces that
+	// channel's settings. S3
 	// secret keys and SFTP passwords are stored and answered back by the server; the Go
 	// client never prints them. The documented webhook answers disagree: the July 2026 one
 	// (below) shows event flags that differ from the request's, the later one echoes the
@@ -4119,9 +4134,12 @@ type ClientWithResponsesInterface interface {
 	// Configures one delivery channel of a squid: the body holds one channel's block, and
 	// its key chooses the channel (`email` with `notifications`; `google_sheet_fields`;
 	// `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
-	// squid (Get Squid Details shows them) and answered back. Every field of a block is
-	// required, as the documentation marks them (the official SDK fills in defaults; the Go
-	// client sends every field). Posting a block replaces that channel's settings. S3
+	// squid (Get Squid Details shows them) and answered back. The documentation marks every
+	// field of a block required, while the official SDK leaves its flags to defaults; this
+	// document requires the addresses, names and credentials and lets the flags be left
+	// out, each then taking the official SDK's default (given as the schema's `default`),
+	// and the Go client sends only what its caller set. Posting a block replaces that
+	// channel's settings. S3
 	// secret keys and SFTP passwords are stored and answered back by the server; the Go
 	// client never prints them. The documented webhook answers disagree: the July 2026 one
 	// (below) shows event flags that differ from the request's, the later one echoes the
@@ -10476,9 +10494,12 @@ func (c *ClientWithResponses) GetCrawlerParamsWithResponse(ctx context.Context, 
 // Configures one delivery channel of a squid: the body holds one channel's block, and
 // its key chooses the channel (`email` with `notifications`; `google_sheet_fields`;
 // `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
-// squid (Get Squid Details shows them) and answered back. Every field of a block is
-// required, as the documentation marks them (the official SDK fills in defaults; the Go
-// client sends every field). Posting a block replaces that channel's settings. S3
+// squid (Get Squid Details shows them) and answered back. The documentation marks every
+// field of a block required, while the official SDK leaves its flags to defaults; this
+// document requires the addresses, names and credentials and lets the flags be left
+// out, each then taking the official SDK's default (given as the schema's `default`),
+// and the Go client sends only what its caller set. Posting a block replaces that
+// channel's settings. S3
 // secret keys and SFTP passwords are stored and answered back by the server; the Go
 // client never prints them. The documented webhook answers disagree: the July 2026 one
 // (below) shows event flags that differ from the request's, the later one echoes the
@@ -10500,9 +10521,12 @@ func (c *ClientWithResponses) ConfigureDeliveryWithBodyWithResponse(ctx context.
 // Configures one delivery channel of a squid: the body holds one channel's block, and
 // its key chooses the channel (`email` with `notifications`; `google_sheet_fields`;
 // `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
-// squid (Get Squid Details shows them) and answered back. Every field of a block is
-// required, as the documentation marks them (the official SDK fills in defaults; the Go
-// client sends every field). Posting a block replaces that channel's settings. S3
+// squid (Get Squid Details shows them) and answered back. The documentation marks every
+// field of a block required, while the official SDK leaves its flags to defaults; this
+// document requires the addresses, names and credentials and lets the flags be left
+// out, each then taking the official SDK's default (given as the schema's `default`),
+// and the Go client sends only what its caller set. Posting a block replaces that
+// channel's settings. S3
 // secret keys and SFTP passwords are stored and answered back by the server; the Go
 // client never prints them. The documented webhook answers disagree: the July 2026 one
 // (below) shows event flags that differ from the request's, the later one echoes the

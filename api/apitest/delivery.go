@@ -12,13 +12,20 @@ import (
 	"github.com/lobstr-go/lobstr/gen"
 )
 
-// The channel keys of Configure Delivery's body, and the fields each block requires.
-var deliveryBlocks = map[string][]string{
-	"google_sheet_fields": {"url", "append", "is_active"},
-	"s3_fields":           {"bucket", "is_active", "target_path"},
-	"ftp_fields":          {"host", "port", "username", "password", "directory", "is_active"},
-	"webhook_fields":      {"url", "is_active", "retry", "events"},
+// The channel keys of Configure Delivery's body, the fields each block requires, and the
+// defaults of the flags left out (the official SDK's, as the document gives them).
+var deliveryBlocks = map[string]struct {
+	required []string
+	defaults map[string]any
+}{
+	"google_sheet_fields": {[]string{"url"}, map[string]any{"append": false, "is_active": true}},
+	"s3_fields":           {[]string{"bucket", "target_path"}, map[string]any{"is_active": true}},
+	"ftp_fields":          {[]string{"host", "username", "password", "directory"}, map[string]any{"port": 22, "is_active": true}},
+	"webhook_fields":      {[]string{"url"}, map[string]any{"is_active": true, "retry": true}},
 }
+
+// webhookEventDefaults are the events a webhook gets when its block leaves them out.
+var webhookEventDefaults = map[string]any{"run.running": false, "run.paused": false, "run.done": true, "run.error": true}
 
 // ConfigureDelivery stores one channel's settings on a squid and answers them back.
 func (s *server) ConfigureDelivery(ctx context.Context, req gen.ConfigureDeliveryRequestObject) (gen.ConfigureDeliveryResponseObject, error) {
@@ -64,6 +71,9 @@ func (s *server) ConfigureDelivery(ctx context.Context, req gen.ConfigureDeliver
 	if ch == "email" {
 		email, _ := body["email"].(string)
 		notify, ok := body["notifications"].(bool)
+		if _, sent := body["notifications"]; !sent {
+			notify, ok = true, true // the default
+		}
 		if !strings.Contains(email, "@") || !ok {
 			return bad("email must be an address and notifications a boolean.")
 		}
@@ -83,12 +93,31 @@ func (s *server) ConfigureDelivery(ctx context.Context, req gen.ConfigureDeliver
 	if !ok {
 		return bad(ch + " must be an object.")
 	}
-	for _, k := range deliveryBlocks[ch] {
-		if _, ok := block[k]; !ok {
+	spec := deliveryBlocks[ch]
+	for _, k := range spec.required {
+		if v, ok := block[k].(string); !ok || v == "" {
 			return bad(ch + "." + k + " is required.")
 		}
 	}
 	block = maps.Clone(block)
+	for k, v := range spec.defaults {
+		if _, ok := block[k]; !ok {
+			block[k] = v
+		}
+	}
+	if ch == "webhook_fields" {
+		events, _ := block["events"].(map[string]any)
+		events = maps.Clone(events)
+		if events == nil {
+			events = map[string]any{}
+		}
+		for k, v := range webhookEventDefaults {
+			if _, ok := events[k]; !ok {
+				events[k] = v
+			}
+		}
+		block["events"] = events
+	}
 	stored[ch] = block
 	return answer(ctx, http.StatusCreated, map[string]any{ch: block}), nil
 }

@@ -1007,7 +1007,7 @@ type EmailDelivery struct {
 	Email string `json:"email"`
 
 	// Notifications Whether an email is sent when a run finishes (false keeps the address for later).
-	Notifications bool `json:"notifications"`
+	Notifications *bool `json:"notifications,omitempty"`
 }
 
 // EmailDeliveryResult The email channel as Configure Delivery answers it.
@@ -1129,10 +1129,10 @@ type GoogleSheetFields struct {
 // GoogleSheetSettings The Google Sheets channel of a squid.
 type GoogleSheetSettings struct {
 	// Append Whether each export is appended (and de-duplicated) instead of replacing the sheet.
-	Append bool `json:"append"`
+	Append *bool `json:"append,omitempty"`
 
 	// IsActive Whether the channel is on.
-	IsActive bool `json:"is_active"`
+	IsActive *bool `json:"is_active,omitempty"`
 
 	// Url The spreadsheet, shared as editable by anyone with the link.
 	Url string `json:"url"`
@@ -1642,7 +1642,7 @@ type S3Settings struct {
 	Bucket string `json:"bucket"`
 
 	// IsActive Whether the channel is on.
-	IsActive bool `json:"is_active"`
+	IsActive *bool `json:"is_active,omitempty"`
 
 	// TargetPath The folder in the bucket; files go to `s3://bucket/target_path/<file>.csv`.
 	TargetPath string `json:"target_path"`
@@ -1671,13 +1671,13 @@ type SFTPSettings struct {
 	Host string `json:"host"`
 
 	// IsActive Whether the channel is on.
-	IsActive bool `json:"is_active"`
+	IsActive *bool `json:"is_active,omitempty"`
 
 	// Password The password. A secret.
 	Password string `json:"password"`
 
 	// Port The server's port, usually 22.
-	Port int `json:"port"`
+	Port *int `json:"port,omitempty"`
 
 	// Username The login.
 	Username string `json:"username"`
@@ -2372,16 +2372,16 @@ type WebhookDelivery struct {
 // WebhookEvents The run events a webhook receives.
 type WebhookEvents struct {
 	// RunDone A run finished without errors.
-	RunDone bool `json:"run.done"`
+	RunDone *bool `json:"run.done,omitempty"`
 
 	// RunError A run crashed.
-	RunError bool `json:"run.error"`
+	RunError *bool `json:"run.error,omitempty"`
 
 	// RunPaused A run is paused (an account limit was reached, for example).
-	RunPaused bool `json:"run.paused"`
+	RunPaused *bool `json:"run.paused,omitempty"`
 
 	// RunRunning A run starts or resumes.
-	RunRunning bool `json:"run.running"`
+	RunRunning *bool `json:"run.running,omitempty"`
 }
 
 // WebhookFields A squid's webhook delivery.
@@ -2397,13 +2397,13 @@ type WebhookFields struct {
 // WebhookSettings The webhook channel of a squid.
 type WebhookSettings struct {
 	// Events The run events a webhook receives.
-	Events WebhookEvents `json:"events"`
+	Events *WebhookEvents `json:"events,omitempty"`
 
 	// IsActive Whether the webhook is on.
-	IsActive bool `json:"is_active"`
+	IsActive *bool `json:"is_active,omitempty"`
 
 	// Retry Whether a failed delivery is retried, up to 3 times 15 minutes apart.
-	Retry bool `json:"retry"`
+	Retry *bool `json:"retry,omitempty"`
 
 	// Url The address the events are posted to; it must answer 200, 201 or 202 within 30 seconds.
 	Url string `json:"url"`
