@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -50,19 +51,56 @@ func (s Secret) GoString() string { return "api.Secret(" + s.String() + ")" }
 // Format prints String for every verb.
 func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
 
-// redactSecrets makes err safe to return after a call that sent secrets: each of them (as
-// sent, or JSON-escaped) is replaced by [redacted] in an *Error's fields and raw body, and in
-// the error's text, as the client does for its token (see credential.redactError). A secret
-// under 4 characters is not redacted (no secret is that short; replacing it would garble
-// every message).
+// redactSecrets makes err safe to return after a call that sent secrets: each of them is
+// replaced by [redacted] in an *Error's fields and raw body, and in the error's text, in
+// every form a server's echo can take: as sent, JSON-escaped (as in the request body), and
+// JSON-escaped twice (a request body quoted in a JSON string). The error is wrapped, as for
+// the token (see credential.redactError), when its text still held one. A secret under 4
+// characters is not redacted (no secret is that short; replacing it would garble every
+// message).
 func redactSecrets(err error, secrets []string) error {
 	if err == nil {
 		return nil
 	}
+	var forms []string
 	for _, s := range secrets {
-		err = (&credential{values: []string{"Token " + s}}).redactError(err)
+		if len(s) < minRedactLen {
+			continue
+		}
+		forms = append(forms, s)
+		once := jsonEscape(s)
+		forms = append(forms, once, strings.ReplaceAll(once, "/", `\/`), jsonEscape(once))
+	}
+	if len(forms) == 0 {
+		return err
+	}
+	// Longest first: a form that contains another is replaced whole.
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	forms = slices.Compact(forms)
+	redact := func(s string) string {
+		for _, f := range forms {
+			s = string(replaceSecret([]byte(s), f))
+		}
+		return s
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		e.Message, e.Type, e.Param = redact(e.Message), redact(e.Type), redact(e.Param)
+		e.Path = redact(e.Path)
+		for _, f := range forms {
+			e.Body = replaceSecret(e.Body, f)
+		}
+	}
+	if msg := err.Error(); redact(msg) != msg {
+		return &redactedError{msg: redact(msg), err: err}
 	}
 	return err
+}
+
+// jsonEscape is s as it stands inside a JSON string written by encoding/json.
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
 }
 
 // cookieValues lists the values of cookies, for redactSecrets.
