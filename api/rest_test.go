@@ -19,7 +19,7 @@ import (
 // under fixtures/docs/ and status, byte for byte.
 func fixtureClient(t *testing.T, status int, name string) *api.Client {
 	t.Helper()
-	c, err := api.NewClient(api.WithBaseURL(serveFixture(t, status, "docs/"+name)), api.WithToken("test-token"), api.WithMaxRetries(0))
+	c, err := api.NewClient(api.WithBaseURL(serveFixture(t, status, "docs/"+name)), api.WithToken("test-token"), api.WithMaxRetries(0), api.WithoutPacing())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	ctx := t.Context()
 	for _, status := range []int{400, 404, 500} {
 		base := echoServer(t, status)
-		c, _ := api.NewClient(api.WithBaseURL(base), api.WithToken("test-token"), api.WithMaxRetries(0))
+		c, _ := api.NewClient(api.WithBaseURL(base), api.WithToken("test-token"), api.WithMaxRetries(0), api.WithoutPacing())
 		for name, call := range secretCalls(ctx) {
 			v, err := call(c)
 			if err == nil || v != nil && !isNilPtr(v) {
@@ -282,7 +282,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		}
 	}
 	// A 200 that is not the documented JSON, echoing the request.
-	c, _ := api.NewClient(api.WithBaseURL(echoServerRaw(t)), api.WithToken("test-token"), api.WithMaxRetries(0))
+	c, _ := api.NewClient(api.WithBaseURL(echoServerRaw(t)), api.WithToken("test-token"), api.WithMaxRetries(0), api.WithoutPacing())
 	for name, call := range secretCalls(ctx) {
 		if _, err := call(c); err != nil {
 			noSecrets(t, name+" decode error", fmt.Sprintf("%v %+v %#v", err, err, err))
@@ -292,7 +292,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	ln := listenLoopback(t)
 	addr := ln.Addr().String()
 	ln.Close()
-	c, _ = api.NewClient(api.WithBaseURL("http://"+addr+"/v1"), api.WithToken("test-token"), api.WithMaxRetries(0))
+	c, _ = api.NewClient(api.WithBaseURL("http://"+addr+"/v1"), api.WithToken("test-token"), api.WithMaxRetries(0), api.WithoutPacing())
 	for name, call := range secretCalls(ctx) {
 		_, err := call(c)
 		if err == nil {
