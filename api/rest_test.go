@@ -235,9 +235,11 @@ func secretCalls(ctx context.Context) map[string]func(c *api.Client) (any, error
 	cookies := api.Cookies{"li_at": cookieSecret, "JSESSIONID": csrfSecret}
 	sftp := api.SFTPOptions{Host: "h.example", Username: "u", Password: sftpSecret, Directory: "/d"}
 	return map[string]func(c *api.Client) (any, error){
-		"Sync":     func(c *api.Client) (any, error) { return c.Accounts.Sync(ctx, "linkedin-sync", cookies) },
-		"Refresh":  func(c *api.Client) (any, error) { return c.Accounts.Refresh(ctx, acct, "linkedin-sync", cookies) },
-		"S3":       func(c *api.Client) (any, error) { return c.Delivery.S3(ctx, squid, api.S3Options{Bucket: "b", TargetPath: "p", AccessKey: "AKIA", SecretKey: s3Secret}) },
+		"Sync":    func(c *api.Client) (any, error) { return c.Accounts.Sync(ctx, "linkedin-sync", cookies) },
+		"Refresh": func(c *api.Client) (any, error) { return c.Accounts.Refresh(ctx, acct, "linkedin-sync", cookies) },
+		"S3": func(c *api.Client) (any, error) {
+			return c.Delivery.S3(ctx, squid, api.S3Options{Bucket: "b", TargetPath: "p", AccessKey: "AKIA", SecretKey: s3Secret})
+		},
 		"SFTP":     func(c *api.Client) (any, error) { return c.Delivery.SFTP(ctx, squid, sftp) },
 		"TestS3":   func(c *api.Client) (any, error) { return c.Delivery.TestS3(ctx, "b", "AKIA", s3Secret) },
 		"TestSFTP": func(c *api.Client) (any, error) { return c.Delivery.TestSFTP(ctx, sftp) },

@@ -497,7 +497,9 @@ func (c *cli) deliveryTest(ctx context.Context, args []string) int {
 		if email == "" {
 			return c.usageError(c.cmd, "test email: --email is required")
 		}
-		call = func(cl *api.Client, ctx context.Context) (*api.DeliveryTest, error) { return cl.Delivery.TestEmail(ctx, email) }
+		call = func(cl *api.Client, ctx context.Context) (*api.DeliveryTest, error) {
+			return cl.Delivery.TestEmail(ctx, email)
+		}
 	case "googlesheet", "webhook":
 		if url == "" {
 			return c.usageError(c.cmd, "test "+route+": --url is required")
@@ -525,7 +527,9 @@ func (c *cli) deliveryTest(ctx context.Context, args []string) int {
 			return c.usageError(c.cmd, "test sftp: "+msg)
 		}
 		secrets = []string{f.password}
-		call = func(cl *api.Client, ctx context.Context) (*api.DeliveryTest, error) { return cl.Delivery.TestSFTP(ctx, f.o) }
+		call = func(cl *api.Client, ctx context.Context) (*api.DeliveryTest, error) {
+			return cl.Delivery.TestSFTP(ctx, f.o)
+		}
 	default:
 		return c.usageError(c.cmd, fmt.Sprintf("unknown route %q: want email, googlesheet, s3, sftp or webhook", truncate(route, 40)))
 	}
