@@ -190,3 +190,28 @@ func TestCLISecretsNeverPrinted(t *testing.T) {
 		t.Errorf("a missing --password-file: %+v", r)
 	}
 }
+
+// FuzzParseCookies: any text parses or is refused without a panic, and a refusal never
+// quotes a cookie's value.
+func FuzzParseCookies(f *testing.F) {
+	f.Add(`{"li_at": "abc", "x": "y"}`)
+	f.Add("li_at=abc\n# comment\n\nJSESSIONID=ajax:1\n")
+	f.Add(`{"a": 1}`)
+	f.Add("novalue\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		m, err := parseCookies(text, "--cookies-file x")
+		if err != nil {
+			for _, line := range strings.Split(text, "\n") {
+				if _, v, ok := strings.Cut(line, "="); ok && len(v) >= 8 && strings.Contains(err.Error(), v) {
+					t.Errorf("the error %q quotes a value", err)
+				}
+			}
+			return
+		}
+		for k := range m {
+			if k == "" && !strings.HasPrefix(strings.TrimSpace(text), "{") {
+				t.Errorf("an empty cookie name from %q", text)
+			}
+		}
+	})
+}
