@@ -144,3 +144,20 @@ func ceilDiv(a, b int) int {
 	}
 	return (a-1)/b + 1
 }
+
+func pageArgs(op string, page, limit int) (*int, *int, error) {
+	if page < 0 {
+		return nil, nil, argError(op, "Page", "%d; want 1 or more (0 for the first page)", page)
+	}
+	if limit < 0 || limit > MaxPageSize {
+		return nil, nil, argError(op, "Limit", "%d; want 1 to %d (0 for the server's default)", limit, MaxPageSize)
+	}
+	var p, l *int
+	if page > 0 {
+		p = &page
+	}
+	if limit > 0 {
+		l = &limit
+	}
+	return p, l, nil
+}

@@ -54,25 +54,6 @@ type ListRunsOptions struct {
 	Limit int    // 1..100; 0 means the server's default (50)
 }
 
-// pageArgs checks a page number and size and returns them as the generated parameters
-// want them (nil when 0).
-func pageArgs(op string, page, limit int) (*int, *int, error) {
-	if page < 0 {
-		return nil, nil, argError(op, "Page", "%d; want 1 or more (0 for the first page)", page)
-	}
-	if limit < 0 || limit > MaxPageSize {
-		return nil, nil, argError(op, "Limit", "%d; want 1 to %d (0 for the server's default)", limit, MaxPageSize)
-	}
-	var p, l *int
-	if page > 0 {
-		p = &page
-	}
-	if limit > 0 {
-		l = &limit
-	}
-	return p, l, nil
-}
-
 // List returns one page of a squid's runs, newest first (List Runs). Use Runs.All to walk
 // every page.
 func (s *RunsService) List(ctx context.Context, opts ListRunsOptions) (*RunPage, error) {

@@ -16,6 +16,7 @@ type waitConfig struct {
 	onUpload              func(*Upload)
 	onRun                 func(RunProgress) // Runs.Wait (runs.go)
 	noExport              bool              // Runs.Wait: do not wait for the export (runs.go)
+	onSync                func(*SyncTask)   // accounts.go: OnSyncProgress
 }
 
 // Defaults of Tasks.Wait and Tasks.WaitUpload.

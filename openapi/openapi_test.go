@@ -27,45 +27,17 @@ const (
 	docsDir     = "docs"
 )
 
-// notYetCovered lists the documented bodies of operations the document does not describe yet
-// (accounts, delivery, squid chains). TestExamplesAreTheFixtures fails when one of them is
-// used, so that the list shrinks as the document grows, and fails on any other unused body.
-var notYetCovered = []string{
-	"docs/check-sync-status.120.json",
-	"docs/check-sync-status.200.json",
-	"docs/check-sync-status.404.json",
-	"docs/configure-email-delivery.201.json",
-	"docs/configure-google-sheet-delivery.201.json",
-	"docs/configure-s3-delivery.201.json",
-	"docs/configure-sftp-delivery.201.json",
-	"docs/configure-squid-chain.201.json",
-	"docs/configure-squid-chain.400.json",
-	"docs/configure-squid-chain.409.json",
-	"docs/configure-squid-chain.422.json",
-	"docs/configure-webhook-delivery.201.json",
-	"docs/delete-account.200.json",
-	"docs/delete-account.404.json",
-	"docs/delete-squid-chain.404.json",
-	"docs/get-account-details.200.json",
-	"docs/get-account-details.401.json",
-	"docs/get-account-details.404.json",
-	"docs/get-squid-chain.200-2.json",
-	"docs/get-squid-chain.200.json",
-	"docs/list-account-types.200.json",
-	"docs/list-accounts.200.json",
-	"docs/list-accounts.401.json",
-	"docs/refresh-cookies.200.json",
-	"docs/refresh-cookies.400.json",
-	"docs/refresh-cookies.404.json",
-	"docs/sync-account.200.json",
-	"docs/sync-account.400.json",
-	"docs/sync-account.401.json",
-	"docs/test-delivery.200.json",
-	"docs/update-account-limits.200.json",
-	"docs/update-account-limits.400.json",
-	"docs/update-account-limits.404.json",
-	"docs/update-squid-chain.200.json",
-	"docs/update-squid-chain.404.json",
+// notYetCovered lists the documented bodies of operations the document does not describe
+// yet. TestExamplesAreTheFixtures fails when one of them is used, so that the list shrinks as
+// the document grows, and fails on any other unused body. Every documented body is now used.
+var notYetCovered = []string{}
+
+// nullBodies are the documented bodies that are the JSON literal null, by the response they
+// answer ("METHOD path status"). An Example object cannot hold a null value (kin-openapi
+// refuses it), so TestExamplesAreTheFixtures checks each against its response's schema
+// instead.
+var nullBodies = map[string]string{
+	"docs/get-squid-chain.200-2.json": "GET /squids/{squid_hash}/chain 200",
 }
 
 func load(t *testing.T) *openapi3.T {
@@ -477,6 +449,33 @@ func TestExamplesAreTheFixtures(t *testing.T) {
 				t.Errorf("%s differs from fixture %s:\n got %s\nwant %s", e.where, name, got, exp)
 			}
 		}
+	}
+	for name, where := range nullBodies {
+		method, rest, _ := strings.Cut(where, " ")
+		path, status, _ := strings.Cut(rest, " ")
+		want, ok := fixtures[name]
+		switch {
+		case !ok:
+			t.Errorf("nullBodies names %s, which is not a fixture", name)
+			continue
+		case want != nil:
+			t.Errorf("fixture %s is not null", name)
+			continue
+		}
+		item := doc.Paths.Value(path)
+		var op *openapi3.Operation
+		if item != nil {
+			op = item.GetOperation(method)
+		}
+		if op == nil || op.Responses.Value(status) == nil || op.Responses.Value(status).Value.Content.Get("application/json") == nil {
+			t.Errorf("nullBodies: the document has no JSON response %s", where)
+			continue
+		}
+		e := example{where: where, schema: op.Responses.Value(status).Value.Content.Get("application/json").Schema, response: true}
+		if err := validate(e, nil); err != nil {
+			t.Errorf("fixture %s (null) does not match the schema of %s: %v", name, where, err)
+		}
+		used[name] = true
 	}
 	pending := map[string]bool{}
 	for _, name := range notYetCovered {

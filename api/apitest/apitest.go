@@ -106,6 +106,29 @@
 //     window of its own, with honest X-RateLimit headers, while the others keep the shared
 //     one.
 //
+// # Accounts, delivery and chains
+//
+//   - The accounts of the documented examples exist (SeedAccount, SeedLimitsAccount and
+//     those of List Accounts), with the documented account types. List Accounts pages them;
+//     Get Account Details answers one inside the list envelope, as documented, with the
+//     squids that link it (Update Squid's accounts). Sync Account needs a known type and
+//     every cookie it marks required (else the documented 400); with account, the account
+//     must exist (404) and be of that type (400). A sync answers 100 created, then each
+//     Check Sync Status moves it on: 120 synchronizing (SetSyncPolls times, 1 by default),
+//     then 200 synchronized, the account made or refreshed, or 401 cookies_invalid when a
+//     cookie's value is FailingCookie. Update Account Limits takes limits of the account's
+//     type, 0 to the type's max. Delete Account removes it (the documented 404 after).
+//   - Configure Delivery stores one channel on a squid (exactly one block; the documented
+//     flags default as the official SDK's); Get Squid Details then shows it, without its
+//     S3 keys or SFTP login and password. Delivery returns what is stored. The test routes
+//     never reach out: an address with an @, a Google Sheets URL, an S3 bucket with both
+//     keys or none, an SFTP login with a password and an absolute directory, and an http(s)
+//     URL whose host does not end in .invalid pass.
+//   - A squid has at most one chain (409, documented), to a crawler of the catalogue, at
+//     most 3 squids deep (422); Get Squid Chain answers null without one. The chain
+//     triggers when a run of its squid has ended done: the target squid is made then
+//     (without tasks), and target_cluster names it.
+//
 // Faults (Script, SetLatency, EnforceRateLimit, EnforceFamilyRateLimit; Script works on
 // the file host's paths too), task lifecycles (SetLifecycle) and run lifecycles
 // (SetRunLifecycle) let tests drive a client through errors, slowness, rate limits,
@@ -214,7 +237,8 @@ type Fake struct {
 	rate       rateWindow
 	latency    time.Duration
 	scripts    map[string][]Fault
-	fail       failRate // failrate.go: SetFailRate
+	fail       failRate  // failrate.go: SetFailRate
+	extra      moreState // accounts.go: accounts, syncs, deliveries and chains
 }
 
 // New returns a fake seeded with the documented examples.

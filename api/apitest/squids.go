@@ -221,9 +221,7 @@ func (f *Fake) squidView(sq *squid, full bool, now time.Time) map[string]any {
 	m["notifications_params"] = map[string]any{"run_notify": sq.runNotify}
 	m["to_complete"] = sq.toComplete
 	m["accounts"] = sq.accounts
-	for _, k := range []string{"google_sheet_fields", "ftp_fields", "s3_fields", "webhook_fields"} {
-		m[k] = nil
-	}
+	f.deliveryView(sq.id, m) // delivery.go: the channels configured, else null
 	if icon, ok := sq.crawler.details["icon"]; ok {
 		m["icon"] = icon
 	}

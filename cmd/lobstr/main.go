@@ -130,6 +130,8 @@ func init() {
 		{"run", (*cli).runGroup, (*cli).runHelp},
 		{"results", (*cli).resultsGroup, (*cli).resultsHelp},
 		{"go", (*cli).goCmd, func(c *cli, ctx context.Context, _ []string) int { return c.goCmd(ctx, []string{"--help"}) }},
+		{"accounts", (*cli).accounts, (*cli).accountsHelp},
+		{"delivery", (*cli).delivery, (*cli).deliveryHelp},
 		{"mock", (*cli).mock, func(c *cli, ctx context.Context, _ []string) int { return c.mock(ctx, []string{"--help"}) }},
 		{"version", (*cli).versionCmd, func(c *cli, _ context.Context, _ []string) int {
 			fmt.Fprint(c.stdout, "Usage: lobstr version\n\nPrint the version of lobstr.\n\nExample:\n  lobstr version\n")
@@ -145,6 +147,7 @@ func init() {
 	groups["tasks"] = groups["task"]
 	groups["squids"] = groups["squid"]
 	groups["crawler"] = groups["crawlers"]
+	groups["account"] = groups["accounts"]
 }
 
 func (c *cli) versionCmd(_ context.Context, args []string) int {
@@ -301,6 +304,19 @@ Commands:
   config set-token TOKEN     save the API token in the config file
   config show                show the config file (the token masked)
   config set-alias NAME SQUID  let @NAME stand for a squid
+  accounts ls                list the platform accounts
+  accounts show ACCOUNT      show an account
+  accounts types             list the account types and their cookies
+  accounts sync TYPE         sync an account from cookies (--cookies-file F|-)
+  accounts sync-status ID    show how far a sync has got (--wait)
+  accounts update ACCOUNT    set an account's limits
+  accounts rm ACCOUNT        delete an account
+  delivery email SQUID       deliver a squid's exports by email
+  delivery googlesheet SQUID  deliver to a Google Sheet
+  delivery s3 SQUID          deliver to Amazon S3 (--secret-key-file F|-)
+  delivery sftp SQUID        deliver to an SFTP server (--password-file F|-)
+  delivery webhook SQUID     post run events to a URL
+  delivery test ROUTE        test a delivery route
   mock                       serve a fake lobstr API on a port
   version                    print the version
   help [COMMAND]             print the usage of a command

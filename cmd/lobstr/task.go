@@ -16,16 +16,10 @@ import (
 	"github.com/lobstr-go/lobstr/api"
 )
 
-// taskCommand is one `lobstr task` command.
-type taskCommand struct {
-	name string
-	run  func(c *cli, ctx context.Context, args []string) int
-}
-
-var taskCommands = map[string]taskCommand{}
+var taskCommands = map[string]subcommand{}
 
 func init() {
-	for _, cmd := range []taskCommand{
+	for _, cmd := range []subcommand{
 		{"show", (*cli).taskShow},
 		{"wait", (*cli).taskWait},
 		{"ls", (*cli).taskList},
@@ -63,34 +57,12 @@ Run 'lobstr task COMMAND --help' for a command's flags and an example.
 
 // task dispatches `lobstr task VERB`.
 func (c *cli) task(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr task")
-	rest, err := parse(fs, args, false)
-	if err != nil {
-		return c.flagError(err, "task", func(w io.Writer) { fmt.Fprint(w, taskUsage) })
-	}
-	if len(rest) == 0 {
-		return c.usageError("task", "missing command: show, wait, ls, add, rm, upload or upload-status")
-	}
-	cmd, ok := taskCommands[rest[0]]
-	if !ok {
-		return c.usageError("task", fmt.Sprintf("unknown command %q", rest[0]))
-	}
-	c.cmd = "task " + cmd.name
-	return cmd.run(c, ctx, rest[1:])
+	return c.dispatch(ctx, "task", taskUsage, taskCommands, "show, wait, ls, add, rm, upload or upload-status", args)
 }
 
 // taskHelp is `lobstr help task [COMMAND]`.
 func (c *cli) taskHelp(ctx context.Context, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(c.stdout, taskUsage)
-		return exitOK
-	}
-	cmd, ok := taskCommands[args[0]]
-	if !ok {
-		return c.usageError("task", fmt.Sprintf("unknown command %q", args[0]))
-	}
-	c.cmd = "task " + cmd.name
-	return cmd.run(c, ctx, []string{"--help"})
+	return c.groupHelp(ctx, "task", taskUsage, taskCommands, args)
 }
 
 // parseCommand parses a command's flags and arguments. It checks the count of arguments

@@ -159,6 +159,228 @@ func (e ListTasksParamsType) Valid() bool {
 	}
 }
 
+// Account A platform account (LinkedIn, Sales Navigator, Facebook, X, …) whose session cookies
+// the crawlers use. The cookies themselves are never shown: `cookies` lists the names
+// the type needs.
+type Account struct {
+	// AccountTypeHash A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	AccountTypeHash Hash `json:"account_type_hash"`
+
+	// Baseurl The platform's address.
+	Baseurl string `json:"baseurl"`
+
+	// Cookies The cookies the account's type needs (names only, never values).
+	Cookies []CrawlerCookie `json:"cookies"`
+
+	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
+	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
+	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
+	//
+	//
+	// Example: 2024-12-24T10:57:55.045567
+	CreatedAt Timestamp `json:"created_at"`
+
+	// Icon The platform's icon, base64.
+	Icon *string `json:"icon,omitempty"`
+
+	// Id A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	Id Hash `json:"id"`
+
+	// LastSynchronizationTime When the cookies were last synchronized; null before the first sync.
+	LastSynchronizationTime *Timestamp `json:"last_synchronization_time"`
+
+	// LockTime When a locked account unlocks, in Unix seconds (the documentation); the official
+	// SDK types it as a string. Either, or null, is kept as sent.
+	LockTime json.RawMessage `json:"lock_time,omitempty"`
+
+	// Object Always `account`.
+	Object string `json:"object"`
+
+	// Params An account's limits, those of its type (`default`) and its own with their usage (`user`), by name.
+	Params AccountParams `json:"params"`
+
+	// PrimaryColor The platform's colour, such as `#FF9900` (later documentation).
+	PrimaryColor *string `json:"primary_color,omitempty"`
+
+	// ResetsIn Seconds until the usage limits reset (later documentation).
+	ResetsIn types.Nullable[int] `json:"resets_in,omitzero"`
+
+	// Squids The squids that use the account.
+	Squids []AccountSquid `json:"squids"`
+
+	// Status The account's health as an HTTP-like code in a string: `200` is usable; `401` or
+	// `429` mean the cookies have expired.
+	Status string `json:"status"`
+
+	// StatusCodeDescription The status for a person, such as `Success!`.
+	StatusCodeDescription string `json:"status_code_description"`
+
+	// StatusCodeInfo The status in a word, such as `synchronized` or `cookies_expired`.
+	StatusCodeInfo string `json:"status_code_info"`
+
+	// Type The account type's name, such as `twitter-sync` or `sales-nav-sync`.
+	Type string `json:"type"`
+
+	// UpdatedAt When the account was last changed; null if never.
+	UpdatedAt *Timestamp `json:"updated_at"`
+
+	// Username The platform's username or email address.
+	Username string `json:"username"`
+}
+
+// AccountLimit One limit of an account or an account type, such as `profiles` (a daily limit),
+// `batch` (actions per launch) or `batch_hours` (hours between launches). A type's
+// limits carry `max`, `default`, `description` and sometimes `display` and `attribute`;
+// an account's own (`params.user`) add usage counters such as `value`, `current`,
+// `timestamp`, `last_batch_at` and `start_time` (null in the examples, its type
+// undocumented: kept as sent with any other property).
+type AccountLimit struct {
+	// Attribute For `batch`, the counter the batch applies to (such as `profiles`).
+	Attribute *string `json:"attribute,omitempty"`
+
+	// Current How many actions the current batch has done.
+	Current *int `json:"current,omitempty"`
+
+	// Default The limit's value unless set otherwise.
+	Default *int `json:"default,omitempty"`
+
+	// Description What the limit counts, for a person.
+	Description *string `json:"description,omitempty"`
+
+	// Display The limit's label in the dashboard.
+	Display *string `json:"display,omitempty"`
+
+	// LastBatchAt When the last batch ran, as `DD/MM/YYYY HH:MM:SS`.
+	LastBatchAt *string `json:"last_batch_at,omitempty"`
+
+	// Max The highest value the limit may be set to.
+	Max *int `json:"max,omitempty"`
+
+	// Timestamp When the daily counter resets, in Unix seconds.
+	Timestamp *int64 `json:"timestamp,omitempty"`
+
+	// Value How much of the limit was used today.
+	Value                *int                   `json:"value,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// AccountPage One page of accounts, in the pagination envelope. Get Account Details answers one
+// account in this envelope too.
+type AccountPage struct {
+	// Data This page's accounts.
+	Data []Account `json:"data"`
+
+	// Limit The page size used.
+	Limit int `json:"limit"`
+
+	// Next The URL of the next page; null on the last page.
+	Next *string `json:"next"`
+
+	// Page This page's number, counted from 1.
+	Page int `json:"page"`
+
+	// Previous The URL of the previous page; null on the first page.
+	Previous *string `json:"previous"`
+
+	// ResultFrom The 1-based position of this page's first account.
+	ResultFrom *int `json:"result_from,omitempty"`
+
+	// ResultTo The 1-based position of this page's last account (the documented examples count one more).
+	ResultTo *int `json:"result_to,omitempty"`
+
+	// TotalPages How many pages there are in all.
+	TotalPages int `json:"total_pages"`
+
+	// TotalResults How many accounts there are in all.
+	TotalResults int `json:"total_results"`
+}
+
+// AccountParams An account's limits, those of its type (`default`) and its own with their usage (`user`), by name.
+type AccountParams struct {
+	// Default The type's limits, by name.
+	Default map[string]AccountLimit `json:"default"`
+
+	// User The account's own limits and their usage, by name.
+	User map[string]AccountLimit `json:"user"`
+}
+
+// AccountSquid A squid that uses an account.
+type AccountSquid struct {
+	// HashValue A squid's identifier. The documentation's examples are placeholders, so no format is imposed.
+	//
+	// Example: a1b2c3d4e5f6g7h8i9j0
+	HashValue SquidID `json:"hash_value"`
+
+	// Name The squid's name.
+	Name string `json:"name"`
+}
+
+// AccountType A kind of platform account, the cookies its sync needs and the limits its accounts can set.
+type AccountType struct {
+	// Baseurl The platform's address.
+	Baseurl string `json:"baseurl"`
+
+	// Cookies The cookies a sync must send; an empty list means every session cookie.
+	Cookies []CrawlerCookie `json:"cookies"`
+
+	// Domain The platform's name, such as `Linkedin`.
+	Domain string `json:"domain"`
+
+	// Icon The platform's icon, base64.
+	Icon *string `json:"icon,omitempty"`
+
+	// Id A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	Id Hash `json:"id"`
+
+	// Name The type's name, which Sync Account takes as `type`, such as `linkedin-sync`.
+	Name string `json:"name"`
+
+	// Object Always `account_type`.
+	Object string `json:"object"`
+
+	// Params The limits an account of this type can set, by name.
+	Params map[string]AccountLimit `json:"params"`
+}
+
+// AccountTypePage One page of account types, in the pagination envelope.
+type AccountTypePage struct {
+	// Data This page's account types.
+	Data []AccountType `json:"data"`
+
+	// Limit The page size used.
+	Limit int `json:"limit"`
+
+	// Next The URL of the next page; null on the last page.
+	Next *string `json:"next"`
+
+	// Page This page's number, counted from 1.
+	Page int `json:"page"`
+
+	// Previous The URL of the previous page; null on the first page.
+	Previous *string `json:"previous"`
+
+	// ResultFrom The 1-based position of this page's first type.
+	ResultFrom *int `json:"result_from,omitempty"`
+
+	// ResultTo The 1-based position of this page's last type (the documented example counts one more).
+	ResultTo *int `json:"result_to,omitempty"`
+
+	// TotalPages How many pages there are in all.
+	TotalPages int `json:"total_pages"`
+
+	// TotalResults How many account types there are in all.
+	TotalResults int `json:"total_results"`
+}
+
 // AddTasksRequest The body of Add Tasks.
 type AddTasksRequest struct {
 	// Squid A squid's identifier. The documentation's examples are placeholders, so no format is imposed.
@@ -279,6 +501,42 @@ type Balance struct {
 	// UsedSlots The concurrency slots in use.
 	UsedSlots int `json:"used_slots"`
 }
+
+// ChainCluster The squid a chain made on its first trigger.
+type ChainCluster struct {
+	// HashValue A squid's identifier. The documentation's examples are placeholders, so no format is imposed.
+	//
+	// Example: a1b2c3d4e5f6g7h8i9j0
+	HashValue SquidID `json:"hash_value"`
+
+	// Id A squid's identifier. The documentation's examples are placeholders, so no format is imposed.
+	//
+	// Example: a1b2c3d4e5f6g7h8i9j0
+	Id SquidID `json:"id"`
+
+	// Name The squid's name.
+	Name string `json:"name"`
+}
+
+// ChainTarget The crawler a chain feeds.
+type ChainTarget struct {
+	// Id A crawler's identifier (its hash), 32 lowercase hexadecimal characters. The API takes no slug where it expects one.
+	//
+	// Example: 4734d096159ef05210e0e1677e8be823
+	Id CrawlerID `json:"id"`
+
+	// MaxConcurrency The highest concurrency the crawler allows.
+	MaxConcurrency int `json:"max_concurrency"`
+
+	// Name The crawler's internal name.
+	Name string `json:"name"`
+
+	// PublicName The crawler's name, such as `Google Maps Reviews Scraper`.
+	PublicName string `json:"public_name"`
+}
+
+// Cookies Browser cookies by name, such as `li_at` and `JSESSIONID`; at least one. Secrets.
+type Cookies map[string]string
 
 // Crawler A ready-made scraper (List Crawlers, Get Crawler Details). Get Crawler Details adds `input`
 // and `result`; the later documentation adds `description`, `help_article`, `rank`,
@@ -585,6 +843,26 @@ type CrawlerSquidParams struct {
 	AdditionalProperties map[string]CrawlerParam    `json:"-"`
 }
 
+// CreateSquidChainRequest The body of Configure Squid Chain.
+type CreateSquidChainRequest struct {
+	// Autostart Whether runs start on the target squid by themselves (default true).
+	Autostart *bool `json:"autostart,omitempty"`
+
+	// ClusterConcurrency The target squid's concurrency (default 1).
+	ClusterConcurrency *int `json:"cluster_concurrency,omitempty"`
+
+	// ClusterName The name of the target squid to make.
+	ClusterName *string `json:"cluster_name,omitempty"`
+
+	// FieldMap Which result field of the source squid feeds which task input of the target crawler, such as `{"url": "url"}`.
+	FieldMap FieldMap `json:"field_map"`
+
+	// TargetModuleId A crawler's identifier (its hash), 32 lowercase hexadecimal characters. The API takes no slug where it expects one.
+	//
+	// Example: 4734d096159ef05210e0e1677e8be823
+	TargetModuleId CrawlerID `json:"target_module_id"`
+}
+
 // CreateSquidRequest The body of Create Squid.
 type CreateSquidRequest struct {
 	// Crawler A crawler's identifier (its hash), 32 lowercase hexadecimal characters. The API takes no slug where it expects one.
@@ -654,6 +932,20 @@ type CreatedSquid struct {
 // Example: 2
 type Credits = types.Credits
 
+// DeletedAccount What Delete Account did.
+type DeletedAccount struct {
+	// Deleted Whether the account was deleted; a boolean, or the string `"true"` in the documentation before April 2026. Kept as sent.
+	Deleted json.RawMessage `json:"deleted"`
+
+	// Id A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	Id Hash `json:"id"`
+
+	// Object Always `account`.
+	Object string `json:"object"`
+}
+
 // DeletedSquid What Delete Squid did.
 type DeletedSquid struct {
 	// Deleted Whether the squid was deleted.
@@ -682,10 +974,52 @@ type DeletedTask struct {
 	Object string `json:"object"`
 }
 
+// DeliveryRequest The body of Configure Delivery, one channel's block.
+type DeliveryRequest struct {
+	union json.RawMessage
+}
+
+// DeliveryResult What Configure Delivery answers, the block of the channel configured.
+type DeliveryResult struct {
+	union json.RawMessage
+}
+
+// DeliveryTest The outcome of a delivery test.
+type DeliveryTest struct {
+	// StatusCode The HTTP status the webhook answered (webhook tests).
+	StatusCode *int `json:"status_code,omitempty"`
+
+	// Success Whether the test passed.
+	Success bool `json:"success"`
+}
+
 // DetailError The general shape of the errors page: `{"detail": "..."}`.
 type DetailError struct {
 	// Detail What went wrong, for a person.
 	Detail string `json:"detail"`
+}
+
+// EmailDelivery The email channel of a squid.
+//
+// Example: {"email":"user@example.com","notifications":true}
+type EmailDelivery struct {
+	// Email The address that receives the exports.
+	Email string `json:"email"`
+
+	// Notifications Whether an email is sent when a run finishes (false keeps the address for later).
+	Notifications *bool `json:"notifications,omitempty"`
+}
+
+// EmailDeliveryResult The email channel as Configure Delivery answers it.
+type EmailDeliveryResult struct {
+	// Email The address that receives the exports.
+	Email string `json:"email"`
+
+	// Notifications Whether an email is sent when a run finishes.
+	Notifications bool `json:"notifications"`
+
+	// NotificationsActivationDate When notifications were first switched on; null if never.
+	NotificationsActivationDate types.Nullable[Timestamp] `json:"notifications_activation_date,omitzero"`
 }
 
 // EmptiedSquid What Empty Squid did.
@@ -756,6 +1090,9 @@ type FTPFields struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
+// FieldMap Which result field of the source squid feeds which task input of the target crawler, such as `{"url": "url"}`.
+type FieldMap map[string]string
+
 // FileFormat The format of a run's export file.
 type FileFormat string
 
@@ -766,6 +1103,14 @@ type FunctionColors struct {
 
 	// TxtColor The text colour, such as `#0F9F5F`.
 	TxtColor *string `json:"txt_color,omitempty"`
+}
+
+// GoogleSheetDelivery The Google Sheets block of Configure Delivery.
+//
+// Example: {"google_sheet_fields":{"append":false,"is_active":true,"url":"https://docs.google.com/spreadsheets/d/YOUR_SHEET_ID/edit?usp=sharing"}}
+type GoogleSheetDelivery struct {
+	// GoogleSheetFields The Google Sheets channel of a squid.
+	GoogleSheetFields GoogleSheetSettings `json:"google_sheet_fields"`
 }
 
 // GoogleSheetFields A squid's Google Sheets delivery.
@@ -779,6 +1124,18 @@ type GoogleSheetFields struct {
 	// Url The spreadsheet's address.
 	Url                  *string                `json:"url,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// GoogleSheetSettings The Google Sheets channel of a squid.
+type GoogleSheetSettings struct {
+	// Append Whether each export is appended (and de-duplicated) instead of replacing the sheet.
+	Append *bool `json:"append,omitempty"`
+
+	// IsActive Whether the channel is on.
+	IsActive *bool `json:"is_active,omitempty"`
+
+	// Url The spreadsheet, shared as editable by anyone with the link.
+	Url string `json:"url"`
 }
 
 // Hash A task, upload or run identifier, 32 lowercase hexadecimal characters.
@@ -1255,6 +1612,14 @@ type RunTaskPage struct {
 	TotalResults int `json:"total_results"`
 }
 
+// S3Delivery The Amazon S3 block of Configure Delivery.
+//
+// Example: {"s3_fields":{"aws_access_key":"your_access_key","aws_secret_key":"your_secret_key","bucket":"my-bucket","is_active":true,"target_path":"exports"}}
+type S3Delivery struct {
+	// S3Fields The Amazon S3 channel of a squid. The keys are secrets.
+	S3Fields S3Settings `json:"s3_fields"`
+}
+
 // S3Fields A squid's Amazon S3 delivery.
 type S3Fields struct {
 	// Bucket The bucket's name; null until configured.
@@ -1263,6 +1628,80 @@ type S3Fields struct {
 	// IsActive Whether the delivery is on.
 	IsActive             bool                   `json:"is_active"`
 	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// S3Settings The Amazon S3 channel of a squid. The keys are secrets.
+type S3Settings struct {
+	// AwsAccessKey The access key id; without keys the bucket policy must allow public writes.
+	AwsAccessKey *string `json:"aws_access_key,omitempty"`
+
+	// AwsSecretKey The secret access key. A secret.
+	AwsSecretKey *string `json:"aws_secret_key,omitempty"`
+
+	// Bucket The bucket's name.
+	Bucket string `json:"bucket"`
+
+	// IsActive Whether the channel is on.
+	IsActive *bool `json:"is_active,omitempty"`
+
+	// TargetPath The folder in the bucket; files go to `s3://bucket/target_path/<file>.csv`.
+	TargetPath string `json:"target_path"`
+}
+
+// SFTPDelivery The SFTP block of Configure Delivery.
+//
+// Example: {"ftp_fields":{"directory":"/upload/path","host":"sftp.example.com","is_active":true,"password":"password","port":22,"username":"user"}}
+type SFTPDelivery struct {
+	// FtpFields The SFTP channel of a squid, as sent. The password is a secret.
+	FtpFields SFTPSettings `json:"ftp_fields"`
+}
+
+// SFTPDeliveryResult The SFTP channel as Configure Delivery answers it.
+type SFTPDeliveryResult struct {
+	// FtpFields The SFTP channel as Configure Delivery answers it (the documented answer leaves out is_active).
+	FtpFields SFTPSettingsResult `json:"ftp_fields"`
+}
+
+// SFTPSettings The SFTP channel of a squid, as sent. The password is a secret.
+type SFTPSettings struct {
+	// Directory The directory the files go to; it must exist.
+	Directory string `json:"directory"`
+
+	// Host The server's host name.
+	Host string `json:"host"`
+
+	// IsActive Whether the channel is on.
+	IsActive *bool `json:"is_active,omitempty"`
+
+	// Password The password. A secret.
+	Password string `json:"password"`
+
+	// Port The server's port, usually 22.
+	Port *int `json:"port,omitempty"`
+
+	// Username The login.
+	Username string `json:"username"`
+}
+
+// SFTPSettingsResult The SFTP channel as Configure Delivery answers it (the documented answer leaves out is_active).
+type SFTPSettingsResult struct {
+	// Directory The directory the files go to.
+	Directory string `json:"directory"`
+
+	// Host The server's host name.
+	Host string `json:"host"`
+
+	// IsActive Whether the channel is on.
+	IsActive *bool `json:"is_active,omitempty"`
+
+	// Password The password. A secret.
+	Password string `json:"password"`
+
+	// Port The server's port.
+	Port int `json:"port"`
+
+	// Username The login.
+	Username string `json:"username"`
 }
 
 // Squid A squid, a user's scraping project: one crawler with its settings and its tasks. List
@@ -1402,6 +1841,49 @@ type Squid struct {
 	WebhookFields types.Nullable[WebhookFields] `json:"webhook_fields,omitzero"`
 }
 
+// SquidChain A squid's chain to a target crawler.
+type SquidChain struct {
+	// Autostart Whether a run starts on the target squid when tasks are queued (else they wait, paused, for review).
+	Autostart bool `json:"autostart"`
+
+	// ClusterConcurrency The target squid's concurrency; null for the default (1).
+	ClusterConcurrency *int `json:"cluster_concurrency"`
+
+	// ClusterName The target squid's name; null for the default `{Crawler Name} (N) (chained)`.
+	ClusterName *string `json:"cluster_name"`
+
+	// CreatedAt A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
+	// with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
+	// (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
+	// schema states the grammar as a pattern instead of `format: date-time`. The pattern
+	// admits real moments only: months 01-12, the days of each month (29 February in leap
+	// years), hours 00-23, minutes and seconds 00-59, zone offsets up to ±23:59.
+	//
+	//
+	// Example: 2024-12-24T10:57:55.045567
+	CreatedAt Timestamp `json:"created_at"`
+
+	// FieldMap Which result field of the source squid feeds which task input of the target crawler, such as `{"url": "url"}`.
+	FieldMap FieldMap `json:"field_map"`
+
+	// Id A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	Id Hash `json:"id"`
+
+	// IsActive Whether the chain triggers.
+	IsActive bool `json:"is_active"`
+
+	// TargetCluster The target squid; null until the chain first triggers.
+	TargetCluster *ChainCluster `json:"target_cluster"`
+
+	// TargetModule The crawler a chain feeds.
+	TargetModule ChainTarget `json:"target_module"`
+}
+
+// SquidChainOrNull A squid's chain, or null when it has none (Get Squid Chain).
+type SquidChainOrNull = types.Nullable[SquidChain]
+
 // SquidID A squid's identifier. The documentation's examples are placeholders, so no format is imposed.
 //
 // Example: a1b2c3d4e5f6g7h8i9j0
@@ -1490,6 +1972,44 @@ type StartRunRequest struct {
 	//
 	// Example: a1b2c3d4e5f6g7h8i9j0
 	Squid SquidID `json:"squid"`
+}
+
+// SyncAccountRequest The body of Sync Account and, with `account`, of Refresh Cookies (the example is Refresh Cookies' documented request).
+//
+// Example: {"account":"abfeb440ceccdfab974e8d261836c9d6","cookies":{"auth_token":"\u003ccookie.auth_token\u003e","ct0":"\u003ccookie.ct0\u003e"},"type":"twitter-sync"}
+type SyncAccountRequest struct {
+	// Account A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	Account *Hash `json:"account,omitempty"`
+
+	// Cookies Browser cookies by name, such as `li_at` and `JSESSIONID`; at least one. Secrets.
+	Cookies Cookies `json:"cookies"`
+
+	// Type The account type's name, such as `twitter-sync`.
+	Type string `json:"type"`
+}
+
+// SyncTask A synchronization of an account's cookies, and how far it has got.
+type SyncTask struct {
+	// AccountHash A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	AccountHash *Hash `json:"account_hash,omitempty"`
+
+	// Id A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	Id Hash `json:"id"`
+
+	// Object Always `synchronize-cookies`.
+	Object string `json:"object"`
+
+	// StatusCode 100 created, 120 synchronizing, 200 synchronized; 400 or more, failed.
+	StatusCode int `json:"status_code"`
+
+	// StatusText The status in a word, such as `created`, `synchronizing` or `synchronized`.
+	StatusText string `json:"status_text"`
 }
 
 // Task One input of a squid, with its execution status (Get Task).
@@ -1631,6 +2151,48 @@ type TaskSummary struct {
 	Params Params `json:"params"`
 }
 
+// TestEmailRequest The body of Test Email Delivery.
+type TestEmailRequest struct {
+	// Email The address to test.
+	Email string `json:"email"`
+}
+
+// TestS3Request The body of Test S3 Delivery. The secret key is a secret.
+type TestS3Request struct {
+	// AwsAccessKey The access key id.
+	AwsAccessKey *string `json:"aws_access_key,omitempty"`
+
+	// AwsSecretKey The secret access key. A secret.
+	AwsSecretKey *string `json:"aws_secret_key,omitempty"`
+
+	// Bucket The bucket to test.
+	Bucket string `json:"bucket"`
+}
+
+// TestSFTPRequest The body of Test SFTP Delivery. The password is a secret.
+type TestSFTPRequest struct {
+	// Directory The directory to reach.
+	Directory string `json:"directory"`
+
+	// Host The server's host name.
+	Host string `json:"host"`
+
+	// Password The password. A secret.
+	Password string `json:"password"`
+
+	// Port The server's port, usually 22.
+	Port int `json:"port"`
+
+	// Username The login.
+	Username string `json:"username"`
+}
+
+// TestURLRequest The body of Test Google Sheet Delivery and Test Webhook Delivery.
+type TestURLRequest struct {
+	// Url The spreadsheet or the webhook address to test.
+	Url string `json:"url"`
+}
+
 // Timestamp A moment in UTC, in one of the two documented forms: ISO 8601 without a zone and
 // with microseconds (`2024-12-24T10:57:55.045567`, tasks and uploads), or RFC 3339
 // (`2025-02-10T14:30:58Z`). A strict RFC 3339 parser rejects the first form, so the
@@ -1640,6 +2202,32 @@ type TaskSummary struct {
 //
 // Example: 2024-12-24T10:57:55.045567
 type Timestamp = types.Timestamp
+
+// UpdateAccountLimitsRequest The body of Update Account Limits.
+type UpdateAccountLimitsRequest struct {
+	// Account A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	Account Hash `json:"account"`
+
+	// Params The limits to set, by name (`batch`, `batch_hours`, `profiles`, …), each at most the type's `max`; at least one.
+	Params map[string]int `json:"params"`
+
+	// Type The account type's name, such as `sales-nav-sync`.
+	Type string `json:"type"`
+}
+
+// UpdateSquidChainRequest The body of Update Squid Chain; only the fields sent change.
+type UpdateSquidChainRequest struct {
+	// Autostart Whether runs start on the target squid by themselves.
+	Autostart *bool `json:"autostart,omitempty"`
+
+	// ClusterConcurrency The target squid's concurrency.
+	ClusterConcurrency *int `json:"cluster_concurrency,omitempty"`
+
+	// ClusterName The target squid's name.
+	ClusterName *string `json:"cluster_name,omitempty"`
+}
 
 // UpdatedSquid What Update Squid answers: the settings that were sent, echoed, not the whole squid
 // (the documented examples differ in their fields, so none is required).
@@ -1773,6 +2361,29 @@ type User struct {
 	ProfileImage types.Nullable[string] `json:"profile_image,omitzero"`
 }
 
+// WebhookDelivery The webhook block of Configure Delivery.
+//
+// Example: {"webhook_fields":{"events":{"run.done":false,"run.error":true,"run.paused":false,"run.running":true},"is_active":true,"retry":false,"url":"https://your-webhook.com/endpoint"}}
+type WebhookDelivery struct {
+	// WebhookFields The webhook channel of a squid.
+	WebhookFields WebhookSettings `json:"webhook_fields"`
+}
+
+// WebhookEvents The run events a webhook receives.
+type WebhookEvents struct {
+	// RunDone A run finished without errors.
+	RunDone *bool `json:"run.done,omitempty"`
+
+	// RunError A run crashed.
+	RunError *bool `json:"run.error,omitempty"`
+
+	// RunPaused A run is paused (an account limit was reached, for example).
+	RunPaused *bool `json:"run.paused,omitempty"`
+
+	// RunRunning A run starts or resumes.
+	RunRunning *bool `json:"run.running,omitempty"`
+}
+
 // WebhookFields A squid's webhook delivery.
 type WebhookFields struct {
 	// IsActive Whether the delivery is on.
@@ -1781,6 +2392,21 @@ type WebhookFields struct {
 	// Url The address that receives the events.
 	Url                  *string                `json:"url,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// WebhookSettings The webhook channel of a squid.
+type WebhookSettings struct {
+	// Events The run events a webhook receives.
+	Events *WebhookEvents `json:"events,omitempty"`
+
+	// IsActive Whether the webhook is on.
+	IsActive *bool `json:"is_active,omitempty"`
+
+	// Retry Whether a failed delivery is retried, up to 3 times 15 minutes apart.
+	Retry *bool `json:"retry,omitempty"`
+
+	// Url The address the events are posted to; it must answer 200, 201 or 202 within 30 seconds.
+	Url string `json:"url"`
 }
 
 // WorkerStats Throughput figures of a crawler's workers, used to estimate run times.
@@ -1795,10 +2421,20 @@ type WorkerStats struct {
 	SuccessRatio *float64 `json:"success_ratio,omitempty"`
 }
 
+// AccountHash A task, upload or run identifier, 32 lowercase hexadecimal characters.
+//
+// Example: c5e29d2aba8b77cdc56391e7405302de
+type AccountHash = Hash
+
 // CrawlerHash A crawler's identifier (its hash), 32 lowercase hexadecimal characters. The API takes no slug where it expects one.
 //
 // Example: 4734d096159ef05210e0e1677e8be823
 type CrawlerHash = CrawlerID
+
+// DeliverySquid A squid's identifier. The documentation's examples are placeholders, so no format is imposed.
+//
+// Example: a1b2c3d4e5f6g7h8i9j0
+type DeliverySquid = SquidID
 
 // DownloadFields defines model for DownloadFields.
 type DownloadFields = string
@@ -1859,6 +2495,11 @@ type SquidHash = SquidID
 // SquidName defines model for SquidName.
 type SquidName = string
 
+// SyncTaskID A task, upload or run identifier, 32 lowercase hexadecimal characters.
+//
+// Example: c5e29d2aba8b77cdc56391e7405302de
+type SyncTaskID = Hash
+
 // TaskHash A task, upload or run identifier, 32 lowercase hexadecimal characters.
 //
 // Example: c5e29d2aba8b77cdc56391e7405302de
@@ -1877,8 +2518,20 @@ type TaskSquid = SquidID
 // Example: c5e29d2aba8b77cdc56391e7405302de
 type UploadTaskID = Hash
 
+// AccountNotFound Any of the error shapes lobstr.io answers with.
+type AccountNotFound = Error
+
+// AccountUnauthorized Any of the error shapes lobstr.io answers with.
+type AccountUnauthorized = Error
+
 // BadRequest Any of the error shapes lobstr.io answers with.
 type BadRequest = Error
+
+// ChainNotFound Any of the error shapes lobstr.io answers with.
+type ChainNotFound = Error
+
+// DeliveryTested The outcome of a delivery test.
+type DeliveryTested = DeliveryTest
 
 // NotFound Any of the error shapes lobstr.io answers with.
 type NotFound = Error
@@ -1895,6 +2548,24 @@ type TooManyRequests = Error
 // Unauthorized Any of the error shapes lobstr.io answers with.
 type Unauthorized = Error
 
+// ListAccountTypesParams defines parameters for ListAccountTypes.
+type ListAccountTypesParams struct {
+	// Page The page to return, counted from 1.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit How many items a page holds, at most 100. The documented defaults vary by endpoint (10 to 50), so send it.
+	Limit *PageLimit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListAccountsParams defines parameters for ListAccounts.
+type ListAccountsParams struct {
+	// Page The page to return, counted from 1.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit How many items a page holds, at most 100. The documented defaults vary by endpoint (10 to 50), so send it.
+	Limit *PageLimit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListCrawlersParams defines parameters for ListCrawlers.
 type ListCrawlersParams struct {
 	// Page The page to return, counted from 1.
@@ -1902,6 +2573,12 @@ type ListCrawlersParams struct {
 
 	// Limit How many items a page holds, at most 100. The documented defaults vary by endpoint (10 to 50), so send it.
 	Limit *PageLimit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ConfigureDeliveryParams defines parameters for ConfigureDelivery.
+type ConfigureDeliveryParams struct {
+	// Squid The squid whose delivery to configure.
+	Squid DeliverySquid `form:"squid" json:"squid"`
 }
 
 // ListResultsParams defines parameters for ListResults.
@@ -1991,6 +2668,30 @@ type ListTasksParams struct {
 // ListTasksParamsType defines parameters for ListTasks.
 type ListTasksParamsType string
 
+// UpdateAccountLimitsJSONRequestBody defines body for UpdateAccountLimits for application/json ContentType.
+type UpdateAccountLimitsJSONRequestBody = UpdateAccountLimitsRequest
+
+// SyncAccountJSONRequestBody defines body for SyncAccount for application/json ContentType.
+type SyncAccountJSONRequestBody = SyncAccountRequest
+
+// ConfigureDeliveryJSONRequestBody defines body for ConfigureDelivery for application/json ContentType.
+type ConfigureDeliveryJSONRequestBody = DeliveryRequest
+
+// TestEmailDeliveryJSONRequestBody defines body for TestEmailDelivery for application/json ContentType.
+type TestEmailDeliveryJSONRequestBody = TestEmailRequest
+
+// TestGoogleSheetDeliveryJSONRequestBody defines body for TestGoogleSheetDelivery for application/json ContentType.
+type TestGoogleSheetDeliveryJSONRequestBody = TestURLRequest
+
+// TestS3DeliveryJSONRequestBody defines body for TestS3Delivery for application/json ContentType.
+type TestS3DeliveryJSONRequestBody = TestS3Request
+
+// TestSFTPDeliveryJSONRequestBody defines body for TestSFTPDelivery for application/json ContentType.
+type TestSFTPDeliveryJSONRequestBody = TestSFTPRequest
+
+// TestWebhookDeliveryJSONRequestBody defines body for TestWebhookDelivery for application/json ContentType.
+type TestWebhookDeliveryJSONRequestBody = TestURLRequest
+
 // StartRunJSONRequestBody defines body for StartRun for application/json ContentType.
 type StartRunJSONRequestBody = StartRunRequest
 
@@ -2000,6 +2701,12 @@ type CreateSquidJSONRequestBody = CreateSquidRequest
 // UpdateSquidJSONRequestBody defines body for UpdateSquid for application/json ContentType.
 type UpdateSquidJSONRequestBody = SquidUpdate
 
+// UpdateSquidChainJSONRequestBody defines body for UpdateSquidChain for application/json ContentType.
+type UpdateSquidChainJSONRequestBody = UpdateSquidChainRequest
+
+// CreateSquidChainJSONRequestBody defines body for CreateSquidChain for application/json ContentType.
+type CreateSquidChainJSONRequestBody = CreateSquidChainRequest
+
 // EmptySquidJSONRequestBody defines body for EmptySquid for application/json ContentType.
 type EmptySquidJSONRequestBody = EmptySquidRequest
 
@@ -2008,6 +2715,194 @@ type AddTasksJSONRequestBody = AddTasksRequest
 
 // UploadTasksMultipartRequestBody defines body for UploadTasks for multipart/form-data ContentType.
 type UploadTasksMultipartRequestBody = UploadTasksForm
+
+// Getter for additional properties for AccountLimit. Returns the specified
+// element and whether it was found
+func (a AccountLimit) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for AccountLimit
+func (a *AccountLimit) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for AccountLimit to handle AdditionalProperties
+func (a *AccountLimit) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["attribute"]; found {
+		err = json.Unmarshal(raw, &a.Attribute)
+		if err != nil {
+			return fmt.Errorf("error reading 'attribute': %w", err)
+		}
+		delete(object, "attribute")
+	}
+
+	if raw, found := object["current"]; found {
+		err = json.Unmarshal(raw, &a.Current)
+		if err != nil {
+			return fmt.Errorf("error reading 'current': %w", err)
+		}
+		delete(object, "current")
+	}
+
+	if raw, found := object["default"]; found {
+		err = json.Unmarshal(raw, &a.Default)
+		if err != nil {
+			return fmt.Errorf("error reading 'default': %w", err)
+		}
+		delete(object, "default")
+	}
+
+	if raw, found := object["description"]; found {
+		err = json.Unmarshal(raw, &a.Description)
+		if err != nil {
+			return fmt.Errorf("error reading 'description': %w", err)
+		}
+		delete(object, "description")
+	}
+
+	if raw, found := object["display"]; found {
+		err = json.Unmarshal(raw, &a.Display)
+		if err != nil {
+			return fmt.Errorf("error reading 'display': %w", err)
+		}
+		delete(object, "display")
+	}
+
+	if raw, found := object["last_batch_at"]; found {
+		err = json.Unmarshal(raw, &a.LastBatchAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'last_batch_at': %w", err)
+		}
+		delete(object, "last_batch_at")
+	}
+
+	if raw, found := object["max"]; found {
+		err = json.Unmarshal(raw, &a.Max)
+		if err != nil {
+			return fmt.Errorf("error reading 'max': %w", err)
+		}
+		delete(object, "max")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["value"]; found {
+		err = json.Unmarshal(raw, &a.Value)
+		if err != nil {
+			return fmt.Errorf("error reading 'value': %w", err)
+		}
+		delete(object, "value")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for AccountLimit to handle AdditionalProperties
+func (a AccountLimit) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Attribute != nil {
+		object["attribute"], err = json.Marshal(a.Attribute)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'attribute': %w", err)
+		}
+	}
+
+	if a.Current != nil {
+		object["current"], err = json.Marshal(a.Current)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'current': %w", err)
+		}
+	}
+
+	if a.Default != nil {
+		object["default"], err = json.Marshal(a.Default)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'default': %w", err)
+		}
+	}
+
+	if a.Description != nil {
+		object["description"], err = json.Marshal(a.Description)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'description': %w", err)
+		}
+	}
+
+	if a.Display != nil {
+		object["display"], err = json.Marshal(a.Display)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'display': %w", err)
+		}
+	}
+
+	if a.LastBatchAt != nil {
+		object["last_batch_at"], err = json.Marshal(a.LastBatchAt)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'last_batch_at': %w", err)
+		}
+	}
+
+	if a.Max != nil {
+		object["max"], err = json.Marshal(a.Max)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'max': %w", err)
+		}
+	}
+
+	if a.Timestamp != nil {
+		object["timestamp"], err = json.Marshal(a.Timestamp)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'timestamp': %w", err)
+		}
+	}
+
+	if a.Value != nil {
+		object["value"], err = json.Marshal(a.Value)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'value': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for CrawlerParam. Returns the specified
 // element and whether it was found
@@ -2590,6 +3485,286 @@ func (a WebhookFields) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(object)
+}
+
+// AsEmailDelivery returns the union data inside the DeliveryRequest as a EmailDelivery
+func (t DeliveryRequest) AsEmailDelivery() (EmailDelivery, error) {
+	var body EmailDelivery
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmailDelivery overwrites any union data inside the DeliveryRequest as the provided EmailDelivery
+func (t *DeliveryRequest) FromEmailDelivery(v EmailDelivery) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmailDelivery performs a merge with any union data inside the DeliveryRequest, using the provided EmailDelivery
+func (t *DeliveryRequest) MergeEmailDelivery(v EmailDelivery) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsGoogleSheetDelivery returns the union data inside the DeliveryRequest as a GoogleSheetDelivery
+func (t DeliveryRequest) AsGoogleSheetDelivery() (GoogleSheetDelivery, error) {
+	var body GoogleSheetDelivery
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromGoogleSheetDelivery overwrites any union data inside the DeliveryRequest as the provided GoogleSheetDelivery
+func (t *DeliveryRequest) FromGoogleSheetDelivery(v GoogleSheetDelivery) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeGoogleSheetDelivery performs a merge with any union data inside the DeliveryRequest, using the provided GoogleSheetDelivery
+func (t *DeliveryRequest) MergeGoogleSheetDelivery(v GoogleSheetDelivery) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsS3Delivery returns the union data inside the DeliveryRequest as a S3Delivery
+func (t DeliveryRequest) AsS3Delivery() (S3Delivery, error) {
+	var body S3Delivery
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromS3Delivery overwrites any union data inside the DeliveryRequest as the provided S3Delivery
+func (t *DeliveryRequest) FromS3Delivery(v S3Delivery) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeS3Delivery performs a merge with any union data inside the DeliveryRequest, using the provided S3Delivery
+func (t *DeliveryRequest) MergeS3Delivery(v S3Delivery) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSFTPDelivery returns the union data inside the DeliveryRequest as a SFTPDelivery
+func (t DeliveryRequest) AsSFTPDelivery() (SFTPDelivery, error) {
+	var body SFTPDelivery
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSFTPDelivery overwrites any union data inside the DeliveryRequest as the provided SFTPDelivery
+func (t *DeliveryRequest) FromSFTPDelivery(v SFTPDelivery) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSFTPDelivery performs a merge with any union data inside the DeliveryRequest, using the provided SFTPDelivery
+func (t *DeliveryRequest) MergeSFTPDelivery(v SFTPDelivery) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsWebhookDelivery returns the union data inside the DeliveryRequest as a WebhookDelivery
+func (t DeliveryRequest) AsWebhookDelivery() (WebhookDelivery, error) {
+	var body WebhookDelivery
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookDelivery overwrites any union data inside the DeliveryRequest as the provided WebhookDelivery
+func (t *DeliveryRequest) FromWebhookDelivery(v WebhookDelivery) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookDelivery performs a merge with any union data inside the DeliveryRequest, using the provided WebhookDelivery
+func (t *DeliveryRequest) MergeWebhookDelivery(v WebhookDelivery) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t DeliveryRequest) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *DeliveryRequest) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEmailDeliveryResult returns the union data inside the DeliveryResult as a EmailDeliveryResult
+func (t DeliveryResult) AsEmailDeliveryResult() (EmailDeliveryResult, error) {
+	var body EmailDeliveryResult
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmailDeliveryResult overwrites any union data inside the DeliveryResult as the provided EmailDeliveryResult
+func (t *DeliveryResult) FromEmailDeliveryResult(v EmailDeliveryResult) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmailDeliveryResult performs a merge with any union data inside the DeliveryResult, using the provided EmailDeliveryResult
+func (t *DeliveryResult) MergeEmailDeliveryResult(v EmailDeliveryResult) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsGoogleSheetDelivery returns the union data inside the DeliveryResult as a GoogleSheetDelivery
+func (t DeliveryResult) AsGoogleSheetDelivery() (GoogleSheetDelivery, error) {
+	var body GoogleSheetDelivery
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromGoogleSheetDelivery overwrites any union data inside the DeliveryResult as the provided GoogleSheetDelivery
+func (t *DeliveryResult) FromGoogleSheetDelivery(v GoogleSheetDelivery) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeGoogleSheetDelivery performs a merge with any union data inside the DeliveryResult, using the provided GoogleSheetDelivery
+func (t *DeliveryResult) MergeGoogleSheetDelivery(v GoogleSheetDelivery) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsS3Delivery returns the union data inside the DeliveryResult as a S3Delivery
+func (t DeliveryResult) AsS3Delivery() (S3Delivery, error) {
+	var body S3Delivery
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromS3Delivery overwrites any union data inside the DeliveryResult as the provided S3Delivery
+func (t *DeliveryResult) FromS3Delivery(v S3Delivery) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeS3Delivery performs a merge with any union data inside the DeliveryResult, using the provided S3Delivery
+func (t *DeliveryResult) MergeS3Delivery(v S3Delivery) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSFTPDeliveryResult returns the union data inside the DeliveryResult as a SFTPDeliveryResult
+func (t DeliveryResult) AsSFTPDeliveryResult() (SFTPDeliveryResult, error) {
+	var body SFTPDeliveryResult
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSFTPDeliveryResult overwrites any union data inside the DeliveryResult as the provided SFTPDeliveryResult
+func (t *DeliveryResult) FromSFTPDeliveryResult(v SFTPDeliveryResult) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSFTPDeliveryResult performs a merge with any union data inside the DeliveryResult, using the provided SFTPDeliveryResult
+func (t *DeliveryResult) MergeSFTPDeliveryResult(v SFTPDeliveryResult) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsWebhookDelivery returns the union data inside the DeliveryResult as a WebhookDelivery
+func (t DeliveryResult) AsWebhookDelivery() (WebhookDelivery, error) {
+	var body WebhookDelivery
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookDelivery overwrites any union data inside the DeliveryResult as the provided WebhookDelivery
+func (t *DeliveryResult) FromWebhookDelivery(v WebhookDelivery) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookDelivery performs a merge with any union data inside the DeliveryResult, using the provided WebhookDelivery
+func (t *DeliveryResult) MergeWebhookDelivery(v WebhookDelivery) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t DeliveryResult) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *DeliveryResult) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
 }
 
 // AsErrorEnvelope returns the union data inside the Error as a ErrorEnvelope
