@@ -430,7 +430,7 @@ func TestReadmeMatchesHelp(t *testing.T) {
 // client waits (api.OnWait, which the client's pacer calls).
 func TestMockRateLimitScript(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs about 30 commands under a 10/2s limit")
+		t.Skip("runs 60 commands under a 10/2s limit")
 	}
 	sh, err := exec.LookPath("sh")
 	if err != nil {
