@@ -481,6 +481,7 @@ func TestUncleanPaths(t *testing.T) {
 		"/v1/tasks/./" + SeedTaskHash,
 		"/v1/tasks/" + SeedTaskHash + "/..",
 		"/v1/tasks/upload/../../tasks?squid=" + SeedSquid,
+		"/v1/squids/", // an empty last segment: not Get Squid of an empty hash
 	} {
 		req, err := http.NewRequest("GET", strings.TrimSuffix(srv.URL, basePath)+"/x", nil)
 		if err != nil {
