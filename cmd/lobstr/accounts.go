@@ -160,14 +160,7 @@ func (c *cli) accountsShow(ctx context.Context, args []string) int {
 	}
 	cctx, raw := capture(ctx)
 	a, err := cl.Accounts.Get(cctx, rest[0])
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
-	}
-	c.printAccount(a)
-	return exitOK
+	return answer(c, ctx, raw, a, err, c.printAccount)
 }
 
 func (c *cli) printAccount(a *api.Account) {
@@ -431,14 +424,7 @@ func (c *cli) accountsSyncStatus(ctx context.Context, args []string) int {
 	}
 	cctx, raw := capture(ctx)
 	t, err := cl.Accounts.SyncStatus(cctx, rest[0])
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
-	}
-	c.printSync(t)
-	return exitOK
+	return answer(c, ctx, raw, t, err, c.printSync)
 }
 
 func (c *cli) printSync(t *api.SyncTask) {
@@ -532,14 +518,7 @@ func (c *cli) accountsUpdate(ctx context.Context, args []string) int {
 	}
 	cctx, raw := capture(ctx)
 	a, err := cl.Accounts.UpdateLimits(cctx, rest[0], typ, limits)
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
-	}
-	c.printAccount(a)
-	return exitOK
+	return answer(c, ctx, raw, a, err, c.printAccount)
 }
 
 // -- rm ---------------------------------------------------------------------------------------

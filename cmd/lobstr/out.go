@@ -85,6 +85,19 @@ func capture(ctx context.Context) (context.Context, *bodies) {
 	}), b
 }
 
+// answer ends a command that made one call: the failure in one line, or under --json the
+// server's answer as sent, or else the view print makes of v.
+func answer[T any](c *cli, ctx context.Context, raw *bodies, v T, err error, print func(T)) int {
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	if c.json {
+		return c.printJSON(raw.last())
+	}
+	print(v)
+	return exitOK
+}
+
 // last is the last body received, nil for none.
 func (b *bodies) last() []byte {
 	b.mu.Lock()

@@ -429,14 +429,7 @@ func (c *cli) runShow(ctx context.Context, args []string) int {
 	}
 	cctx, raw := capture(ctx)
 	r, err := cl.Runs.Get(cctx, hash)
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
-	}
-	c.printRun(r)
-	return exitOK
+	return answer(c, ctx, raw, r, err, c.printRun)
 }
 
 const runStatsUsage = `Usage: lobstr run stats RUN
@@ -491,14 +484,7 @@ func (c *cli) runAbort(ctx context.Context, args []string) int {
 	}
 	cctx, raw := capture(ctx)
 	r, err := cl.Runs.Abort(cctx, hash)
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
-	}
-	c.printRun(r)
-	return exitOK
+	return answer(c, ctx, raw, r, err, c.printRun)
 }
 
 // -- tasks ----------------------------------------------------------------------------------

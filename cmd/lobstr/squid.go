@@ -417,14 +417,7 @@ func (c *cli) squidShow(ctx context.Context, args []string) int {
 	}
 	cctx, raw := capture(ctx)
 	sq, err := cl.Squids.Get(cctx, id)
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
-	}
-	c.printSquid(sq)
-	return exitOK
+	return answer(c, ctx, raw, sq, err, c.printSquid)
 }
 
 // -- update -------------------------------------------------------------------------------

@@ -123,14 +123,7 @@ func (c *cli) taskShow(ctx context.Context, args []string) int {
 	}
 	cctx, raw := capture(ctx)
 	t, err := cl.Tasks.Get(cctx, rest[0])
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
-	}
-	c.printTask(t)
-	return exitOK
+	return answer(c, ctx, raw, t, err, c.printTask)
 }
 
 // printTask prints the key/value view of a task on stdout.
@@ -698,14 +691,7 @@ func (c *cli) taskUploadStatus(ctx context.Context, args []string) int {
 	}
 	cctx, raw := capture(ctx)
 	u, err := cl.Tasks.UploadStatus(cctx, rest[0])
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
-	}
-	c.printUpload(u)
-	return exitOK
+	return answer(c, ctx, raw, u, err, c.printUpload)
 }
 
 // waitUpload waits for an upload with progress on stderr and prints it.
