@@ -102,11 +102,6 @@ func (c *cli) secretFlag(flagName, value, fileFlag, path string) (string, string
 	return value, ""
 }
 
-// squidArg resolves the SQUID argument.
-func (c *cli) squidArg(ctx context.Context, cl *api.Client, arg string) (string, int, bool) {
-	return c.resolveSquid(ctx, cl, arg)
-}
-
 // configured prints what a configure command answered: --json the server's bytes with the
 // secrets hidden, else the key/value view.
 func (c *cli) configured(raw *bodies, view kvView, secrets ...string) int {
@@ -152,11 +147,7 @@ func (c *cli) deliveryEmail(ctx context.Context, args []string) int {
 	if o.Email == "" {
 		return c.usageError(c.cmd, "--email is required")
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	squid, code, done := c.squidArg(ctx, cl, rest[0])
+	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}
@@ -209,11 +200,7 @@ func (c *cli) deliveryGoogleSheet(ctx context.Context, args []string) int {
 	if o.URL == "" {
 		return c.usageError(c.cmd, "--url is required")
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	squid, code, done := c.squidArg(ctx, cl, rest[0])
+	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}
@@ -273,11 +260,7 @@ func (c *cli) deliveryS3(ctx context.Context, args []string) int {
 	case (o.AccessKey == "") != (secret == ""):
 		return c.usageError(c.cmd, "give both --aws-access-key and the secret key, or neither")
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	squid, code, done := c.squidArg(ctx, cl, rest[0])
+	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}
@@ -358,11 +341,7 @@ func (c *cli) deliverySFTP(ctx context.Context, args []string) int {
 	if msg, ok := c.sftpOptions(&f); !ok {
 		return c.usageError(c.cmd, msg)
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	squid, code, done := c.squidArg(ctx, cl, rest[0])
+	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}
@@ -428,11 +407,7 @@ func (c *cli) deliveryWebhook(ctx context.Context, args []string) int {
 	if o.URL == "" {
 		return c.usageError(c.cmd, "--url is required")
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	squid, code, done := c.squidArg(ctx, cl, rest[0])
+	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}

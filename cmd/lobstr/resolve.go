@@ -14,6 +14,17 @@ import (
 // sets it to List Squids); while it is nil, a squid argument is an @alias or taken as it is.
 var squidLister func(ctx context.Context, cl *api.Client) ([]string, error)
 
+// clientForSquid is the start of every command that acts on one squid: the client (from
+// the global flags) and the squid id its argument names (see resolveSquid). A failure has
+// been reported when done is true (exit status code).
+func (c *cli) clientForSquid(ctx context.Context, arg string) (cl *api.Client, id string, code int, done bool) {
+	if cl, code, done = c.client(); done {
+		return nil, "", code, true
+	}
+	id, code, done = c.resolveSquid(ctx, cl, arg)
+	return cl, id, code, done
+}
+
 // resolveSquid turns a squid argument into a squid id, the one way every command taking a
 // squid does: @NAME is looked up in the config file's [aliases]; anything else is an id,
 // or, once squidLister is set, a unique prefix of one (an argument no listed id starts

@@ -223,11 +223,7 @@ func (c *cli) runStart(ctx context.Context, args []string) int {
 	if msg != "" {
 		return c.usageError(c.cmd, msg)
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	squid, code, done := c.resolveSquid(ctx, cl, rest[0])
+	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}

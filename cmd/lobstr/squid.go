@@ -407,11 +407,7 @@ func (c *cli) squidShow(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	id, code, done := c.resolveSquid(ctx, cl, rest[0])
+	cl, id, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}
@@ -510,11 +506,7 @@ func (c *cli) squidUpdate(ctx context.Context, args []string) int {
 	if !anyUpdate(set) {
 		return c.usageError(c.cmd, "nothing to change: give at least one of --name, --concurrency, --param, --notify, --unique-results, --active, --cron, --timezone")
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	id, code, done := c.resolveSquid(ctx, cl, rest[0])
+	cl, id, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}
@@ -571,11 +563,7 @@ func (c *cli) squidEmpty(ctx context.Context, args []string) int {
 	default:
 		return c.usageError(c.cmd, fmt.Sprintf("--type %q: want url or params", truncate(*kind, 40)))
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	id, code, done := c.resolveSquid(ctx, cl, rest[0])
+	cl, id, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}
@@ -643,11 +631,7 @@ func (c *cli) squidRemove(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	id, code, done := c.resolveSquid(ctx, cl, rest[0])
+	cl, id, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}

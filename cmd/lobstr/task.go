@@ -492,11 +492,7 @@ func (c *cli) taskAdd(ctx context.Context, args []string) int {
 	for i, v := range values {
 		tasks[i] = api.Params{*key: v}
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	squid, code, done := c.resolveSquid(ctx, cl, rest[0])
+	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}
@@ -628,11 +624,7 @@ func (c *cli) taskUpload(ctx context.Context, args []string) int {
 	if ext := strings.ToLower(filepath.Ext(path)); ext != ".csv" && ext != ".tsv" {
 		return c.usageError(c.cmd, fmt.Sprintf("FILE %q: want a name ending in .csv or .tsv", path))
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	squid, code, done := c.resolveSquid(ctx, cl, rest[0])
+	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
 		return code
 	}
