@@ -15,8 +15,8 @@ package catalog
 
 import (
 	"crypto/md5"
-	"encoding/hex"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
