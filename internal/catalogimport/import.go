@@ -1,0 +1,424 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/lobstr-go/lobstr/catalog"
+)
+
+// The values the catalogue gives where the docs say nothing.
+const (
+	defaultCredits        = 1
+	defaultMaxConcurrency = 20
+)
+
+// aliases are crawler slugs of older docs and the slug of the crawler they name today.
+var aliases = map[string]string{
+	// Get Crawler Details, List Squids and Create Squid still show the Google Maps crawler
+	// under its old name; its id is the Google Maps Leads Scraper's.
+	"google-maps-search-export": "google-maps-leads-scraper",
+}
+
+// squidFields are the squid's own settings of Update Squid, which are not crawler params.
+var squidFields = map[string]bool{
+	"name": true, "is_active": true, "concurrency": true, "to_complete": true,
+	"export_unique_results": true, "no_line_breaks": true, "run_notify": true,
+	"cron_expression": true, "timezone": true, "accounts": true, "params": true,
+	"chain": true, "slack_fields": true, "notifications": true, "functions": true,
+}
+
+// accountPlatforms maps the platform a page says a crawler needs an account of onto the
+// account type (List Account Types' names; linkedin-sync is Link Account to Squid's) and the
+// site its cookies are of.
+var accountPlatforms = []struct {
+	re      *regexp.Regexp
+	typ     string
+	baseURL string
+}{
+	{regexp.MustCompile(`(?i)sales navigator`), "sales-nav-sync", "https://www.linkedin.com"},
+	{regexp.MustCompile(`(?i)linkedin`), "linkedin-sync", "https://www.linkedin.com"},
+	{regexp.MustCompile(`(?i)facebook`), "facebook-sync", "https://www.facebook.com"},
+	{regexp.MustCompile(`(?i)twitter|\bx\b`), "twitter-sync", "https://x.com"},
+	{regexp.MustCompile(`(?i)amazon`), "amazon-sync", "https://www.amazon.com"},
+}
+
+var (
+	needsAccountRe = regexp.MustCompile(`(?i)requires? (?:a |an )?(?:synced|linked|connected) ([A-Za-z/ ]+?) accounts?\b|requires? (?:a |an )?([A-Za-z/ ]+?) account to be linked|\b([A-Za-z/ ]+?) account hashes \(required\)`)
+	noAccountRe    = regexp.MustCompile(`(?i)\bno [A-Za-z ]*account is required|without (?:a |an )?[A-Za-z ]*account`)
+)
+
+// result is the outcome of an import: the crawlers and what the importer could not take
+// as it is.
+type result struct {
+	crawlers []*catalog.Crawler
+	notes    []string // one line for each thing the importer dropped, changed or guessed
+	stats    stats
+}
+
+type stats struct {
+	duplicateColumns   int
+	examplesDropped    int // column examples that could not be made a value of the column's type
+	columnsNoExample   int
+	allowedWidened     int
+	typesWidened       int
+	exampleOnlyKeys    int
+	exampleOnlyParams  int
+	exampleOnlyFuncs   int
+	documentedIDs      int
+	derivedIDs         int
+	documentedCredits  int
+	crawlersWithGroups int
+}
+
+type importer struct {
+	fsys    fs.FS
+	res     *result
+	cards   map[string]card
+	infos   map[string][]crawlerInfo // by slug, aliases resolved
+	types   map[string]*catalog.Account
+	typeSrc string
+}
+
+// importDocs reads a checkout of lobstr's docs and returns the catalogue it documents: one
+// crawler for each folder under examples/.
+func importDocs(fsys fs.FS) (*result, error) {
+	entries, err := fs.ReadDir(fsys, "examples")
+	if err != nil {
+		return nil, fmt.Errorf("reading the docs' examples/: %w", err)
+	}
+	var slugs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			slugs = append(slugs, e.Name())
+		}
+	}
+	if len(slugs) == 0 {
+		return nil, errors.New("no crawler folder under examples/: is this a checkout of lobstrio/docs?")
+	}
+	slices.Sort(slugs)
+	im := &importer{fsys: fsys, res: &result{}, cards: map[string]card{}, infos: map[string][]crawlerInfo{}}
+	if b, err := fs.ReadFile(fsys, "examples/index.mdx"); err == nil {
+		im.cards, _ = parseIndex(string(b))
+	}
+	// Crawler objects anywhere in the docs' JSON examples.
+	var docPages []string
+	if des, err := fs.ReadDir(fsys, "docs"); err == nil {
+		for _, e := range des {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ".mdx") {
+				docPages = append(docPages, "docs/"+e.Name())
+			}
+		}
+	}
+	for _, slug := range slugs {
+		docPages = append(docPages, "examples/"+slug+"/update-settings.mdx")
+	}
+	for _, name := range docPages {
+		p, err := im.read(name)
+		if err != nil {
+			continue
+		}
+		for _, c := range p.codes {
+			v, ok := jsonOf(c.body)
+			if !ok {
+				continue
+			}
+			var found []crawlerInfo
+			crawlerObjects(v, name, "", &found)
+			for _, ci := range found {
+				slug := ci.slug
+				if a, ok := aliases[slug]; ok {
+					slug = a
+				}
+				im.infos[slug] = append(im.infos[slug], ci)
+			}
+		}
+	}
+	if p, err := im.read("docs/list-account-types.mdx"); err == nil {
+		im.types = accountTypes(p)
+		im.typeSrc = p.path
+	}
+	for _, slug := range slugs {
+		c, err := im.crawler(slug)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", slug, err)
+		}
+		im.res.crawlers = append(im.res.crawlers, c)
+	}
+	// Ids must be unique: a documented id shown for two crawlers is nobody's.
+	seen := map[string]string{}
+	for _, c := range im.res.crawlers {
+		if other, dup := seen[c.ID]; dup {
+			return nil, fmt.Errorf("the id %s is both %s's and %s's", c.ID, other, c.Slug)
+		}
+		seen[c.ID] = c.Slug
+	}
+	return im.res, nil
+}
+
+func (im *importer) read(name string) (*page, error) {
+	b, err := fs.ReadFile(im.fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	return parseMDX(name, string(b)), nil
+}
+
+func (im *importer) note(format string, args ...any) {
+	im.res.notes = append(im.res.notes, fmt.Sprintf(format, args...))
+}
+
+func (im *importer) crawler(slug string) (*catalog.Crawler, error) {
+	dir := "examples/" + slug
+	entries, err := fs.ReadDir(im.fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var addPages []*page
+	var settings, results *page
+	sources := map[string]bool{}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".mdx") {
+			continue
+		}
+		full := dir + "/" + name
+		switch {
+		case strings.HasPrefix(name, "add-task"):
+			p, err := im.read(full)
+			if err != nil {
+				return nil, err
+			}
+			addPages = append(addPages, p)
+		case name == "update-settings.mdx":
+			if settings, err = im.read(full); err != nil {
+				return nil, err
+			}
+		case name == "get-results.mdx":
+			if results, err = im.read(full); err != nil {
+				return nil, err
+			}
+		default:
+			continue
+		}
+		sources[full] = true
+	}
+	if len(addPages) == 0 || settings == nil || results == nil {
+		return nil, fmt.Errorf("%s needs add-tasks, update-settings and get-results pages", dir)
+	}
+	// The page the index links to comes first.
+	cd, hasCard := im.cards[slug]
+	slices.SortStableFunc(addPages, func(a, b *page) int {
+		la := hasCard && strings.HasSuffix(cd.href, "/"+strings.TrimSuffix(path.Base(a.path), ".mdx"))
+		lb := hasCard && strings.HasSuffix(cd.href, "/"+strings.TrimSuffix(path.Base(b.path), ".mdx"))
+		switch {
+		case la && !lb:
+			return -1
+		case lb && !la:
+			return 1
+		}
+		return strings.Compare(a.path, b.path)
+	})
+	c := &catalog.Crawler{Slug: slug, TaskKeys: []catalog.Input{}, Params: []catalog.Input{}, Functions: []catalog.Function{}, Columns: []catalog.Column{}}
+	all := append(append([]*page{}, addPages...), settings, results)
+
+	// Identity.
+	infos := im.infos[slug]
+	for _, ci := range infos {
+		if c.ID == "" {
+			c.ID, c.IDDocumented = ci.id, true
+			sources[ci.source] = true
+		} else if ci.id != c.ID {
+			im.note("%s: the docs show two ids, %s (kept) and %s (%s)", slug, c.ID, ci.id, ci.source)
+		}
+	}
+	if c.ID == "" {
+		c.ID = catalog.DeriveID(slug)
+		im.res.stats.derivedIDs++
+	} else {
+		im.res.stats.documentedIDs++
+	}
+	c.Name = im.name(slug, all, infos, cd, hasCard)
+	if hasCard {
+		c.Platform = cd.platform
+		c.Description = cd.text
+		sources["examples/index.mdx"] = true
+	} else {
+		c.Platform = im.platformOf(slug)
+		c.Description = descriptionOf(addPages[0])
+	}
+	c.CreditsPerRow, c.MaxConcurrency = defaultCredits, defaultMaxConcurrency
+	for _, ci := range infos {
+		if ci.hasCredits && !c.CreditsDocumented {
+			c.CreditsPerRow, c.CreditsDocumented = ci.credits, true
+			sources[ci.source] = true
+		}
+		if ci.maxConcurrency > 0 && c.MaxConcurrency == defaultMaxConcurrency {
+			c.MaxConcurrency = ci.maxConcurrency
+		}
+	}
+	if c.CreditsDocumented {
+		im.res.stats.documentedCredits++
+	}
+	c.Account = im.account(slug, all, infos, sources)
+
+	im.taskKeys(c, addPages)
+	im.settings(c, settings, infos)
+	im.columns(c, results)
+	for s := range sources {
+		c.Sources = append(c.Sources, s)
+	}
+	slices.Sort(c.Sources)
+	return c, nil
+}
+
+var boldNameRes = []*regexp.Regexp{
+	regexp.MustCompile(`\byour \*\*([^*]+?)\*\*`),
+	regexp.MustCompile(`\bthe \*\*([^*]+?)\*\*`),
+	regexp.MustCompile(`configured with the ([A-Z][^|]*?)\s*(?:crawler\b|squid\b|\|)`),
+	regexp.MustCompile(`(?i)^Configure (?:your |the )?([A-Z][A-Za-z0-9'&/(). -]*?(?:Scraper|Export|Checker|Sender)(?: \([^)]*\))?) (?:squid |settings|parameters)`),
+}
+
+// name picks the crawler's name: the name its pages give it most often ("your **Realtor
+// Listings Scraper** squid"), else List Crawlers', else the index card's title, else the slug.
+func (im *importer) name(slug string, pages []*page, infos []crawlerInfo, cd card, hasCard bool) string {
+	count := map[string]int{}
+	var order []string
+	add := func(n string) {
+		n = strings.TrimSpace(n)
+		if n == "" || strings.HasSuffix(n, ":") || len(n) > 80 || strings.Contains(n, "-") && !strings.Contains(n, " ") {
+			return
+		}
+		if count[n] == 0 {
+			order = append(order, n)
+		}
+		count[n]++
+	}
+	for _, p := range pages {
+		var texts []string
+		texts = append(texts, p.frontMatter["description"])
+		for _, l := range p.prose {
+			texts = append(texts, l.text)
+		}
+		for _, t := range p.tables {
+			for _, r := range t.rows {
+				texts = append(texts, strings.Join(r, " | ")+" |")
+			}
+		}
+		for _, t := range texts {
+			for _, re := range boldNameRes {
+				for _, m := range re.FindAllStringSubmatch(t, -1) {
+					add(m[1])
+				}
+			}
+		}
+	}
+	best := ""
+	for _, n := range order {
+		if count[n] > count[best] {
+			best = n
+		}
+	}
+	if best != "" {
+		return best
+	}
+	for _, ci := range infos {
+		if ci.name != "" && ci.slug == slug {
+			return ci.name
+		}
+	}
+	if hasCard {
+		return cd.title
+	}
+	words := strings.Split(slug, "-")
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
+}
+
+// platformOf finds the platform of a crawler not on the index: the index heading whose
+// letters begin its slug.
+func (im *importer) platformOf(slug string) string {
+	best := ""
+	flat := strings.ReplaceAll(slug, "-", "")
+	for _, cd := range im.cards {
+		key := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			if r >= 'A' && r <= 'Z' {
+				return r + 'a' - 'A'
+			}
+			return -1
+		}, cd.platform)
+		if key != "" && strings.HasPrefix(flat, key) && len(cd.platform) > len(best) {
+			best = cd.platform
+		}
+	}
+	return best
+}
+
+// descriptionOf is the description of a crawler the index does not show: the first line of
+// its Add Tasks page's prose.
+func descriptionOf(p *page) string {
+	for _, l := range p.prose {
+		if !strings.HasPrefix(l.text, "<") {
+			return l.text
+		}
+	}
+	return p.frontMatter["description"]
+}
+
+// account finds the account a crawler needs: List Crawlers' account object, else what its
+// pages say ("This scraper requires a synced LinkedIn account").
+func (im *importer) account(slug string, pages []*page, infos []crawlerInfo, sources map[string]bool) *catalog.Account {
+	for _, ci := range infos {
+		if ci.hasAccount && ci.slug == slug {
+			sources[ci.source] = true
+			return ci.account
+		}
+	}
+	for _, p := range pages {
+		var texts []string
+		texts = append(texts, p.frontMatter["description"])
+		for _, l := range p.prose {
+			texts = append(texts, l.text)
+		}
+		for _, t := range p.tables {
+			for _, r := range t.rows {
+				texts = append(texts, strings.Join(r, " "))
+			}
+		}
+		for _, t := range texts {
+			if noAccountRe.MatchString(t) {
+				continue
+			}
+			m := needsAccountRe.FindStringSubmatch(t)
+			if m == nil {
+				continue
+			}
+			platform := m[1] + m[2] + m[3]
+			for _, ap := range accountPlatforms {
+				if !ap.re.MatchString(platform) {
+					continue
+				}
+				if typ, ok := im.types[ap.typ]; ok {
+					sources[im.typeSrc] = true
+					a := *typ
+					a.Cookies = slices.Clone(typ.Cookies)
+					return &a
+				}
+				im.note("%s: needs a %s account; the docs list no such account type, so %s has no documented cookies", slug, platform, ap.typ)
+				return &catalog.Account{Type: ap.typ, BaseURL: ap.baseURL}
+			}
+			im.note("%s: needs an account of %q, which the importer does not know", slug, platform)
+		}
+	}
+	return nil
+}
