@@ -194,7 +194,7 @@ func jsonOf(s string) (any, bool) {
 }
 
 // curlBody returns the body of a cURL command's -d '...' (or --data '...'): a single-quoted
-// shell word, where '\'' stands for a quote. It returns "" when there is none.
+// shell word, where '\” stands for a quote. It returns "" when there is none.
 func curlBody(s string) string {
 	for _, flag := range []string{"-d '", "--data '", "--data-raw '"} {
 		i := strings.Index(s, flag)

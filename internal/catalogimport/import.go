@@ -83,6 +83,18 @@ type importer struct {
 	infos   map[string][]crawlerInfo // by slug, aliases resolved
 	types   map[string]*catalog.Account
 	typeSrc string
+	ranked  map[string][]string // a crawler's names, best first
+	// The responses of Get Crawler Parameters and Get Crawler Attributes, by the id of the
+	// crawler their example asks for.
+	paramsResp map[string]endpointExample
+	attrsResp  map[string]endpointExample
+	fnDefault  map[string]bool // slug/function: the page gives the function's default
+}
+
+// endpointExample is a documented response of an endpoint about one crawler.
+type endpointExample struct {
+	source string
+	value  any
 }
 
 // importDocs reads a checkout of lobstr's docs and returns the catalogue it documents: one
@@ -102,7 +114,7 @@ func importDocs(fsys fs.FS) (*result, error) {
 		return nil, errors.New("no crawler folder under examples/: is this a checkout of lobstrio/docs?")
 	}
 	slices.Sort(slugs)
-	im := &importer{fsys: fsys, res: &result{}, cards: map[string]card{}, infos: map[string][]crawlerInfo{}}
+	im := &importer{fsys: fsys, res: &result{}, cards: map[string]card{}, infos: map[string][]crawlerInfo{}, ranked: map[string][]string{}, fnDefault: map[string]bool{}}
 	if b, err := fs.ReadFile(fsys, "examples/index.mdx"); err == nil {
 		im.cards, _ = parseIndex(string(b))
 	}
@@ -139,6 +151,8 @@ func importDocs(fsys fs.FS) (*result, error) {
 			}
 		}
 	}
+	im.paramsResp = im.endpointExamples("docs/get-crawler-parameters.mdx", "params")
+	im.attrsResp = im.endpointExamples("docs/get-crawler-attributes.mdx", "attributes")
 	if p, err := im.read("docs/list-account-types.mdx"); err == nil {
 		im.types = accountTypes(p)
 		im.typeSrc = p.path
@@ -150,6 +164,7 @@ func importDocs(fsys fs.FS) (*result, error) {
 		}
 		im.res.crawlers = append(im.res.crawlers, c)
 	}
+	uniqueNames(im.res.crawlers, im.ranked)
 	// Ids must be unique: a documented id shown for two crawlers is nobody's.
 	seen := map[string]string{}
 	for _, c := range im.res.crawlers {
@@ -159,6 +174,37 @@ func importDocs(fsys fs.FS) (*result, error) {
 		seen[c.ID] = c.Slug
 	}
 	return im.res, nil
+}
+
+var crawlerPathRe = regexp.MustCompile(`/v1/crawlers/([0-9a-f]{32})/([a-z]+)`)
+
+// endpointExamples reads the documented response of a page about one crawler (Get Crawler
+// Parameters, Get Crawler Attributes): the id its request example names and the JSON of its
+// 200 response.
+func (im *importer) endpointExamples(name, endpoint string) map[string]endpointExample {
+	out := map[string]endpointExample{}
+	p, err := im.read(name)
+	if err != nil {
+		return out
+	}
+	id := ""
+	for _, c := range p.codes {
+		if m := crawlerPathRe.FindStringSubmatch(c.body); m != nil && m[2] == endpoint {
+			id = m[1]
+		}
+	}
+	if id == "" {
+		return out
+	}
+	for _, c := range p.codes {
+		if strings.HasPrefix(c.info, "json") {
+			if v, ok := jsonOf(c.body); ok {
+				out[id] = endpointExample{source: name, value: v}
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (im *importer) read(name string) (*page, error) {
@@ -243,7 +289,7 @@ func (im *importer) crawler(slug string) (*catalog.Crawler, error) {
 	} else {
 		im.res.stats.documentedIDs++
 	}
-	c.Name = im.name(slug, all, infos, cd, hasCard)
+	im.ranked[slug] = im.names(slug, all, infos, cd, hasCard)
 	if hasCard {
 		c.Platform = cd.platform
 		c.Description = cd.text
@@ -270,6 +316,7 @@ func (im *importer) crawler(slug string) (*catalog.Crawler, error) {
 	im.taskKeys(c, addPages)
 	im.settings(c, settings, infos)
 	im.columns(c, results)
+	im.fromEndpoints(c, sources)
 	for s := range sources {
 		c.Sources = append(c.Sources, s)
 	}
@@ -281,17 +328,19 @@ var boldNameRes = []*regexp.Regexp{
 	regexp.MustCompile(`\byour \*\*([^*]+?)\*\*`),
 	regexp.MustCompile(`\bthe \*\*([^*]+?)\*\*`),
 	regexp.MustCompile(`configured with the ([A-Z][^|]*?)\s*(?:crawler\b|squid\b|\|)`),
-	regexp.MustCompile(`(?i)^Configure (?:your |the )?([A-Z][A-Za-z0-9'&/(). -]*?(?:Scraper|Export|Checker|Sender)(?: \([^)]*\))?) (?:squid |settings|parameters)`),
+	regexp.MustCompile(`^[Cc]onfigure (?:your |the )?([A-Z][A-Za-z0-9'&/(). -]*?(?:Scraper|Export|Checker|Sender)(?: \([^)]*\))?) (?:squid |settings|parameters)`),
 }
 
-// name picks the crawler's name: the name its pages give it most often ("your **Realtor
-// Listings Scraper** squid"), else List Crawlers', else the index card's title, else the slug.
-func (im *importer) name(slug string, pages []*page, infos []crawlerInfo, cd card, hasCard bool) string {
+// names ranks the names a crawler's pages give it ("your **Realtor Listings Scraper**
+// squid", "configured with the Yelp Search Export crawler"): the most frequent first, then
+// the one closest to the slug, then the one whose words are spelled as on the index card.
+// List Crawlers' name, the card's title and the slug in title case come last.
+func (im *importer) names(slug string, pages []*page, infos []crawlerInfo, cd card, hasCard bool) []string {
 	count := map[string]int{}
 	var order []string
 	add := func(n string) {
 		n = strings.TrimSpace(n)
-		if n == "" || strings.HasSuffix(n, ":") || len(n) > 80 || strings.Contains(n, "-") && !strings.Contains(n, " ") {
+		if n == "" || strings.HasSuffix(n, ":") || len(n) > 80 || !startsUpper(n) {
 			return
 		}
 		if count[n] == 0 {
@@ -318,28 +367,116 @@ func (im *importer) name(slug string, pages []*page, infos []crawlerInfo, cd car
 			}
 		}
 	}
-	best := ""
-	for _, n := range order {
-		if count[n] > count[best] {
-			best = n
+	cardWords := strings.Fields(cd.title)
+	spelled := func(n string) int {
+		k := 0
+		for _, w := range strings.Fields(n) {
+			if slices.Contains(cardWords, w) {
+				k++
+			}
 		}
+		return k
 	}
-	if best != "" {
-		return best
-	}
+	slices.SortStableFunc(order, func(a, b string) int {
+		if count[a] != count[b] {
+			return count[b] - count[a]
+		}
+		if sa, sb := slugCloseness(slug, a), slugCloseness(slug, b); sa != sb {
+			if sa > sb {
+				return -1
+			}
+			return 1
+		}
+		return spelled(b) - spelled(a)
+	})
 	for _, ci := range infos {
 		if ci.name != "" && ci.slug == slug {
-			return ci.name
+			order = append(order, ci.name)
 		}
 	}
 	if hasCard {
-		return cd.title
+		order = append(order, cd.title)
 	}
 	words := strings.Split(slug, "-")
 	for i, w := range words {
-		words[i] = strings.ToUpper(w[:1]) + w[1:]
+		if w != "" {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
 	}
-	return strings.Join(words, " ")
+	return append(order, strings.Join(words, " "))
+}
+
+func startsUpper(s string) bool { return s != "" && s[0] >= 'A' && s[0] <= 'Z' }
+
+// slugCloseness is the share of the words of a name and a slug they have in common (the
+// Jaccard index of their lower-case words, punctuation removed: "Bien'Ici" is "bienici").
+func slugCloseness(slug, name string) float64 {
+	a := map[string]bool{}
+	for _, w := range strings.Split(slug, "-") {
+		a[w] = true
+	}
+	b := map[string]bool{}
+	for _, w := range strings.Fields(strings.ToLower(name)) {
+		w = strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, w)
+		if w != "" {
+			b[w] = true
+		}
+	}
+	inter := 0
+	for w := range b {
+		if a[w] {
+			inter++
+		}
+	}
+	union := len(a) + len(b) - inter
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
+}
+
+// uniqueNames gives every crawler the first of its ranked names no other crawler takes;
+// where two crawlers rank the same name first, the one whose slug is closer to it keeps it.
+func uniqueNames(crawlers []*catalog.Crawler, ranked map[string][]string) {
+	taken := map[string]string{}
+	pending := slices.Clone(crawlers)
+	for round := 0; len(pending) > 0 && round < 100; round++ {
+		want := map[string][]*catalog.Crawler{}
+		for _, c := range pending {
+			for _, n := range ranked[c.Slug] {
+				if _, ok := taken[n]; !ok {
+					want[n] = append(want[n], c)
+					break
+				}
+			}
+		}
+		pending = pending[:0]
+		for _, n := range sortedKeys(want) {
+			cs := want[n]
+			slices.SortStableFunc(cs, func(a, b *catalog.Crawler) int {
+				sa, sb := slugCloseness(a.Slug, n), slugCloseness(b.Slug, n)
+				switch {
+				case sa > sb:
+					return -1
+				case sa < sb:
+					return 1
+				}
+				return strings.Compare(a.Slug, b.Slug)
+			})
+			cs[0].Name, taken[n] = n, cs[0].Slug
+			pending = append(pending, cs[1:]...)
+		}
+	}
+	for _, c := range crawlers {
+		if c.Name == "" { // every name taken: the slug is unique
+			c.Name = c.Slug
+		}
+	}
 }
 
 // platformOf finds the platform of a crawler not on the index: the index heading whose

@@ -81,6 +81,7 @@ func (im *importer) settings(c *catalog.Crawler, p *page, infos []crawlerInfo) {
 			if r.hasDefault {
 				v, ok := defaultOf(r.def, catalog.TypeBoolean)
 				f.Default = ok && string(v) == "true"
+				im.fnDefault[c.Slug+"/"+r.name] = true
 			}
 			if cr, ok := creditsInText(r.desc); ok {
 				f.Credits = cr
@@ -113,6 +114,8 @@ func (im *importer) settings(c *catalog.Crawler, p *page, infos []crawlerInfo) {
 		in.Allowed = allowedInText(r.desc, typ)
 		c.Params = append(c.Params, in)
 	}
+
+	im.availableLists(c, p)
 
 	// The docs' Update Squid bodies: kept as examples; their params give examples, and win
 	// over the types and allowed values derived from the prose.
@@ -255,5 +258,150 @@ func (im *importer) columns(c *catalog.Crawler, p *page) {
 			im.res.stats.columnsNoExample++
 		}
 		c.Columns = append(c.Columns, col)
+	}
+	// Columns without an example take the value of the page's example response, if any.
+	for _, cb := range p.codes {
+		if !strings.HasPrefix(cb.info, "json") {
+			continue
+		}
+		row := exampleRow(cb.body)
+		if row == nil {
+			continue
+		}
+		for i := range c.Columns {
+			col := &c.Columns[i]
+			if v, ok := row.values[col.Name]; ok && col.Example == nil && jsonType(v) != "" && ofType(v, col.Type) {
+				col.Example = v
+				im.res.stats.columnsNoExample--
+			}
+		}
+	}
+}
+
+// exampleRow finds the first result row of a documented Get Results response: the first
+// element of its "data" (or "results") array.
+func exampleRow(body string) *orderedObject {
+	top, ok := decodeOrdered(json.RawMessage(body))
+	if !ok {
+		return nil
+	}
+	for _, k := range []string{"data", "results"} {
+		var list []json.RawMessage
+		if json.Unmarshal(top.values[k], &list) == nil && len(list) > 0 {
+			if row, ok := decodeOrdered(list[0]); ok {
+				return row
+			}
+		}
+	}
+	return nil
+}
+
+// availableLists reads the lists of values of sections such as "Available Regions", one
+// comma-separated line, as the allowed values of the param of that name (region). A list
+// whose split is ambiguous, an item with "&" or "and" after a one-word item ("Baby, Kids &
+// Maternity" may be one value or two), is not taken.
+func (im *importer) availableLists(c *catalog.Crawler, p *page) {
+	for _, l := range p.prose {
+		rest, ok := strings.CutPrefix(l.section, "Available ")
+		if !ok || !strings.Contains(l.text, ", ") {
+			continue
+		}
+		word := strings.ToLower(strings.TrimSpace(rest))
+		var in *catalog.Input
+		for _, cand := range []string{strings.TrimSuffix(word, "ies") + "y", strings.TrimSuffix(word, "s"), word} {
+			if in = c.Param(cand); in != nil {
+				break
+			}
+		}
+		if in == nil || in.Type != catalog.TypeString || len(in.Allowed) > 0 {
+			continue
+		}
+		items := strings.Split(strings.TrimSuffix(l.text, "."), ", ")
+		ambiguous := false
+		for i := 1; i < len(items); i++ {
+			if (strings.Contains(items[i], "&") || strings.Contains(items[i], " and ")) && !strings.Contains(items[i-1], " ") {
+				ambiguous = true
+			}
+		}
+		if ambiguous {
+			im.note("%s: param %s: the list of section %q is ambiguous (an item may hold a comma); not taken", c.Slug, in.Name, l.section)
+			continue
+		}
+		for _, it := range items {
+			if v, ok := valueOf(it, in.Type); ok && !containsRaw(in.Allowed, v) {
+				in.Allowed = append(in.Allowed, v)
+			}
+		}
+	}
+}
+
+// fromEndpoints completes a crawler with the documented responses of Get Crawler Parameters
+// and Get Crawler Attributes when they are about it: defaults the update-settings page does
+// not give, values missing from an allowed list (never a new list: the responses' lists are
+// abridged), functions' defaults and prices, and examples of columns that have none.
+func (im *importer) fromEndpoints(c *catalog.Crawler, sources map[string]bool) {
+	if ex, ok := im.paramsResp[c.ID]; ok {
+		sources[ex.source] = true
+		root, _ := ex.value.(map[string]any)
+		squid, _ := root["squid"].(map[string]any)
+		for _, name := range sortedKeys(squid) {
+			m, _ := squid[name].(map[string]any)
+			if name == "functions" {
+				for _, fn := range sortedKeys(m) {
+					fm, _ := m[fn].(map[string]any)
+					f := c.Function(fn)
+					if f == nil || fm == nil {
+						continue
+					}
+					if d, ok := fm["default"].(bool); ok && !im.fnDefault[c.Slug+"/"+fn] {
+						f.Default = d
+					}
+					if cr, ok := fm["credits_per_function"].(float64); ok && f.Credits == 0 {
+						f.Credits = cr
+					}
+				}
+				continue
+			}
+			in := c.Param(name)
+			if in == nil || m == nil {
+				continue
+			}
+			if d, ok := m["default"]; ok && d != nil && in.Default == nil {
+				if b, err := json.Marshal(d); err == nil && ofType(b, in.Type) && (len(in.Allowed) == 0 || containsRaw(in.Allowed, b)) {
+					in.Default = b
+				}
+			}
+			if len(in.Allowed) > 0 {
+				list, _ := m["allowed"].([]any)
+				for _, v := range list {
+					if b, err := json.Marshal(v); err == nil && ofType(b, in.Type) && !containsRaw(in.Allowed, b) {
+						im.res.stats.allowedWidened++
+						im.note("%s: param %s: %s, allowed by Get Crawler Parameters, added", c.Slug, name, b)
+						in.Allowed = append(in.Allowed, b)
+					}
+				}
+			}
+		}
+	}
+	if ex, ok := im.attrsResp[c.ID]; ok {
+		sources[ex.source] = true
+		root, _ := ex.value.(map[string]any)
+		data, _ := root["data"].([]any)
+		for _, e := range data {
+			m, _ := e.(map[string]any)
+			name, _ := m["name"].(string)
+			col := c.Column(name)
+			if col == nil {
+				im.note("%s: the column %s of Get Crawler Attributes is not on the get-results page; not added", c.Slug, name)
+				continue
+			}
+			if col.Example != nil || m["example"] == nil {
+				continue
+			}
+			if b, err := json.Marshal(m["example"]); err == nil && ofType(b, col.Type) {
+				col.Example = b
+				im.res.stats.columnsNoExample--
+			}
+		}
 	}
 }
