@@ -74,6 +74,7 @@ type stats struct {
 	derivedIDs         int
 	documentedCredits  int
 	crawlersWithGroups int
+	legacyTaskBodies   int // Add Tasks examples of one task, made batches of one
 }
 
 type importer struct {

@@ -95,11 +95,22 @@ func (im *importer) taskKeys(c *catalog.Crawler, pages []*page) {
 				im.note("%s: an Add Tasks example of %s is not JSON", c.Slug, p.path)
 				continue
 			}
-			c.Examples.AddTasks = append(c.Examples.AddTasks, raw)
 			obj, ok := decodeOrdered(raw)
 			if !ok {
+				im.note("%s: an Add Tasks example of %s is not an object", c.Slug, p.path)
 				continue
 			}
+			if _, ok := obj.values["tasks"]; !ok {
+				// The legacy form, one task posted to /api/v2/squid/{id}/task: as an Add
+				// Tasks body, it is a batch of that one task.
+				im.res.stats.legacyTaskBodies++
+				im.note("%s: an Add Tasks example of %s is a single task (the legacy v2 endpoint); kept as a batch of one", c.Slug, p.path)
+				raw = json.RawMessage(`{"squid":"YOUR_SQUID_HASH","tasks":[` + string(raw) + `]}`)
+				if obj, ok = decodeOrdered(raw); !ok {
+					continue
+				}
+			}
+			c.Examples.AddTasks = append(c.Examples.AddTasks, raw)
 			var list []json.RawMessage
 			if json.Unmarshal(obj.values["tasks"], &list) != nil {
 				continue
@@ -298,14 +309,14 @@ func pagesByPath(pages []*page, p string) *page {
 }
 
 // taskFormatText is the description of a task key only the examples show: the first line of
-// the page's section on the task's format.
+// the page's section on the task's format ("Task Format").
 func taskFormatText(p *page) string {
 	if p == nil {
 		return ""
 	}
 	for _, l := range p.prose {
 		s := strings.ToLower(l.section)
-		if (strings.Contains(s, "task") || strings.Contains(s, "url") || strings.Contains(s, "input")) && !strings.HasPrefix(l.text, "<") {
+		if (strings.Contains(s, "task") || strings.Contains(s, "input")) && !strings.HasPrefix(l.text, "<") && !strings.HasPrefix(l.text, "**") && !strings.HasPrefix(l.text, "`") && !strings.HasPrefix(l.text, "-") {
 			return cleanText(l.text)
 		}
 	}

@@ -150,6 +150,7 @@ func summarize(w io.Writer, res *result, verbose bool) {
 	fmt.Fprintf(w, "accounts: %d crawlers need one: %s\n", countAll(accounts), strings.Join(types, "; "))
 	fmt.Fprintf(w, "columns: %d duplicates dropped, %d examples not convertible, %d without an example\n", s.duplicateColumns, s.examplesDropped, s.columnsNoExample)
 	fmt.Fprintf(w, "only in the examples: %d task keys, %d params, %d functions; %d crawlers with task groups\n", s.exampleOnlyKeys, s.exampleOnlyParams, s.exampleOnlyFuncs, s.crawlersWithGroups)
+	fmt.Fprintf(w, "Add Tasks examples of a single task (legacy endpoint), made batches of one: %d\n", s.legacyTaskBodies)
 	fmt.Fprintf(w, "the docs' examples won: %d allowed lists widened, %d types changed\n", s.allowedWidened, s.typesWidened)
 	if verbose {
 		for _, n := range res.notes {
