@@ -542,15 +542,13 @@ func (im *importer) account(slug string, pages []*page, infos []crawlerInfo, sou
 				continue
 			}
 			platform := m[1] + m[2] + m[3]
+			if a := im.accountType(platform); a != nil {
+				sources[im.typeSrc] = true
+				return a
+			}
 			for _, ap := range accountPlatforms {
 				if !ap.re.MatchString(platform) {
 					continue
-				}
-				if typ, ok := im.types[ap.typ]; ok {
-					sources[im.typeSrc] = true
-					a := *typ
-					a.Cookies = slices.Clone(typ.Cookies)
-					return &a
 				}
 				im.note("%s: needs a %s account; the docs list no such account type, so %s has no documented cookies", slug, platform, ap.typ)
 				return &catalog.Account{Type: ap.typ, BaseURL: ap.baseURL}
@@ -559,4 +557,25 @@ func (im *importer) account(slug string, pages []*page, infos []crawlerInfo, sou
 		}
 	}
 	return nil
+}
+
+// accountType finds the account type of List Account Types a platform's name ("Sales
+// Navigator", "Twitter/X") stands for: the type whose name, without -sync, its lower-case
+// name contains ("sales-nav-sync", "twitter-sync"); the longest such name wins.
+func (im *importer) accountType(platform string) *catalog.Account {
+	p := strings.ToLower(platform)
+	var best *catalog.Account
+	bestLen := 0
+	for _, name := range sortedKeys(im.types) {
+		key := strings.ReplaceAll(strings.TrimSuffix(name, "-sync"), "-", " ")
+		if key != "" && strings.Contains(p, key) && len(key) > bestLen {
+			best, bestLen = im.types[name], len(key)
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	a := *best
+	a.Cookies = slices.Clone(best.Cookies)
+	return &a
 }

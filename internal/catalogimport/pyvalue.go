@@ -62,8 +62,7 @@ func (p *pyParser) value(out *bytes.Buffer, depth int) error {
 		if err != nil {
 			return err
 		}
-		b, _ := json.Marshal(str)
-		out.Write(b)
+		out.Write(marshalString(str))
 		return nil
 	case c == '-' || c == '+' || c == '.' || c >= '0' && c <= '9':
 		return p.number(out)
@@ -128,8 +127,7 @@ func (p *pyParser) container(out *bytes.Buffer, depth int, open, close byte, obj
 			if err != nil {
 				return err
 			}
-			b, _ := json.Marshal(key)
-			out.Write(b)
+			out.Write(marshalString(key))
 			p.skipSpace()
 			if p.i >= len(p.s) || p.s[p.i] != ':' {
 				return fmt.Errorf("expected : at offset %d", p.i)

@@ -68,8 +68,7 @@ func valueOf(s, typ string) (json.RawMessage, bool) {
 				s = str
 			}
 		}
-		b, _ := json.Marshal(s)
-		return b, true
+		return marshalString(s), true
 	case catalog.TypeInteger:
 		t := s
 		if regexp.MustCompile(`^-?\d{1,3}(,\d{3})+$`).MatchString(t) {
@@ -105,9 +104,13 @@ func valueOf(s, typ string) (json.RawMessage, bool) {
 		}
 		return nil, false
 	case catalog.TypeArray, catalog.TypeObject:
-		v, err := pyToJSON(s)
+		// The example as written (a JSON string holding the value included), else without
+		// its quotes.
+		v, err := pyToJSON(strings.Trim(raw, "`"))
 		if err != nil {
-			return nil, false
+			if v, err = pyToJSON(s); err != nil {
+				return nil, false
+			}
 		}
 		if jsonType(v) == catalog.TypeString { // a JSON string that holds the value
 			var inner string
@@ -279,3 +282,13 @@ func equalJSON(a, b json.RawMessage) bool {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// marshalString is a JSON string of s, with <, > and & as they are (the catalogue is read by
+// people, not embedded in HTML).
+func marshalString(s string) json.RawMessage {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return json.RawMessage(strings.TrimSuffix(b.String(), "\n"))
+}
