@@ -15,7 +15,10 @@ type card struct {
 	title, platform, text, href string
 }
 
-var cardRe = regexp.MustCompile(`<Card\s[^>]*title="([^"]*)"[^>]*href="/examples/([^/"]+)[^"]*"`)
+var (
+	cardRe = regexp.MustCompile(`<Card\s[^>]*title="([^"]*)"[^>]*href="/examples/([^/"]+)[^"]*"`)
+	hrefRe = regexp.MustCompile(`href="([^"]*)"`)
+)
 
 // parseIndex reads the cards of examples/index.mdx, by slug, in the index's order: the
 // title, the platform (the heading the card stands under) and the text.
@@ -35,7 +38,7 @@ func parseIndex(text string) (map[string]card, []string) {
 			continue
 		}
 		href := ""
-		if h := regexp.MustCompile(`href="([^"]*)"`).FindStringSubmatch(t); h != nil {
+		if h := hrefRe.FindStringSubmatch(t); h != nil {
 			href = h[1]
 		}
 		var body []string

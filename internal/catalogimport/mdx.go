@@ -107,9 +107,12 @@ func parseMDX(path, text string) *page {
 				rows = append(rows, splitRow(strings.TrimSpace(lines[i])))
 				i++
 			}
+			if len(rows[0]) == 0 { // no header: not a table
+				continue
+			}
 			t := table{section: section, header: rows[0]}
 			for _, r := range rows[1:] {
-				if isSeparatorRow(r) {
+				if len(r) == 0 || isSeparatorRow(r) {
 					continue
 				}
 				t.rows = append(t.rows, r)

@@ -189,9 +189,12 @@ func (p *pyParser) str() (string, error) {
 				}
 				b.WriteRune(rune(v))
 				p.i += n
-			default:
+			default: // not an escape: the backslash and the character, kept
 				b.WriteByte('\\')
-				b.WriteByte(e)
+				p.i--
+				r, size := utf8.DecodeRuneInString(p.s[p.i:])
+				b.WriteRune(r)
+				p.i += size
 			}
 		default:
 			r, size := utf8.DecodeRuneInString(p.s[p.i:])

@@ -71,7 +71,7 @@ func valueOf(s, typ string) (json.RawMessage, bool) {
 		return marshalString(s), true
 	case catalog.TypeInteger:
 		t := s
-		if regexp.MustCompile(`^-?\d{1,3}(,\d{3})+$`).MatchString(t) {
+		if thousandsRe.MatchString(t) {
 			t = strings.ReplaceAll(t, ",", "")
 		}
 		if n, err := strconv.ParseInt(t, 10, 64); err == nil {
@@ -83,7 +83,7 @@ func valueOf(s, typ string) (json.RawMessage, bool) {
 		return nil, false
 	case catalog.TypeNumber:
 		t := s
-		if regexp.MustCompile(`^-?\d{1,3}(,\d{3})+(\.\d+)?$`).MatchString(t) {
+		if thousandsRe.MatchString(t) || thousandsFracRe.MatchString(t) {
 			t = strings.ReplaceAll(t, ",", "")
 		}
 		f, err := strconv.ParseFloat(t, 64)
@@ -138,14 +138,18 @@ func defaultOf(s, typ string) (json.RawMessage, bool) {
 }
 
 var (
-	exampleRe    = regexp.MustCompile("(?s)\\s*\\(?\\bExample:\\s*")
-	defaultInRe  = regexp.MustCompile("(?i)\\bdefaults?(?: to| is|:)\\s*(`[^`]*`|\"[^\"]*\"|[^\\s,.;)]+)")
-	creditsRe    = regexp.MustCompile("(?i)`?(\\d+(?:\\.\\d+)?)`?\\s+(?:additional\\s+|extra\\s+)?credits?\\s+per\\b")
-	listStartRe  = regexp.MustCompile(`:\s*`)
-	hedgeRe      = regexp.MustCompile(`(?i)\b(e\.g|eg|i\.e|such as|for example|for instance|like|examples?|including|among)\b`)
-	tickItemRe   = regexp.MustCompile("^`([^`]*)`")
-	numberItemRe = regexp.MustCompile(`^(-?\d+(?:\.\d+)?)\b`)
-	sepRe        = regexp.MustCompile(`^(?:\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)`)
+	exampleRe       = regexp.MustCompile(`(?s)\s*\(?\bExample:\s*`)
+	defaultInRe     = regexp.MustCompile("(?i)\\bdefaults?(?: to| is|:)\\s*(`[^`]*`|\"[^\"]*\"|[^\\s,.;)]+)")
+	creditsRe       = regexp.MustCompile("(?i)`?(\\d+(?:\\.\\d+)?)`?\\s+(?:additional\\s+|extra\\s+)?credits?\\s+per\\b")
+	listStartRe     = regexp.MustCompile(`:\s*`)
+	hedgeRe         = regexp.MustCompile(`(?i)\b(e\.g|eg|i\.e|such as|for example|for instance|like|examples?|including|among)\b`)
+	tickItemRe      = regexp.MustCompile("^`([^`]*)`")
+	numberItemRe    = regexp.MustCompile(`^(-?\d+(?:\.\d+)?)\b`)
+	thousandsRe     = regexp.MustCompile(`^-?\d{1,3}(,\d{3})+$`)
+	thousandsFracRe = regexp.MustCompile(`^-?\d{1,3}(,\d{3})+\.\d+$`)
+	inlineExampleRe = regexp.MustCompile("\\bExample:\\s*`([^`]+)`")
+	egExampleRe     = regexp.MustCompile("(?i)\\be\\.g\\.?,?\\s*`([^`]+)`")
+	sepRe           = regexp.MustCompile(`^(?:\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)`)
 )
 
 // splitExample cuts a field's description into its text and the raw example after
@@ -253,10 +257,7 @@ func allowedInText(desc, typ string) []json.RawMessage {
 
 // exampleInText finds an example value in a description: "Example: `x`", "(e.g., `x`)".
 func exampleInText(desc, typ string) (json.RawMessage, bool) {
-	for _, re := range []*regexp.Regexp{
-		regexp.MustCompile("\\bExample:\\s*`([^`]+)`"),
-		regexp.MustCompile("(?i)\\be\\.g\\.?,?\\s*`([^`]+)`"),
-	} {
+	for _, re := range []*regexp.Regexp{inlineExampleRe, egExampleRe} {
 		if m := re.FindStringSubmatch(desc); m != nil {
 			if v, ok := valueOf(m[1], typ); ok {
 				return v, true
