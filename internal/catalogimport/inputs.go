@@ -123,19 +123,22 @@ func (im *importer) taskKeys(c *catalog.Crawler, pages []*page) {
 				tasks = append(tasks, exampleTask{page: p.path, keys: o.keys, vals: o.values})
 			}
 		}
-	}
-	// Keys only the examples show.
-	for _, t := range tasks {
-		for _, k := range t.keys {
-			if _, ok := index[k]; ok {
+		// Keys only the page's examples show, after the keys it documents.
+		for _, t := range tasks {
+			if t.page != p.path {
 				continue
 			}
-			typ := jsonType(t.vals[k])
-			if typ == "" {
-				typ = catalog.TypeString
+			for _, k := range t.keys {
+				if _, ok := index[k]; ok {
+					continue
+				}
+				typ := jsonType(t.vals[k])
+				if typ == "" {
+					typ = catalog.TypeString
+				}
+				im.res.stats.exampleOnlyKeys++
+				put(catalog.Input{Name: k, Type: typ, Description: taskFormatText(p)}, p.path)
 			}
-			im.res.stats.exampleOnlyKeys++
-			put(catalog.Input{Name: k, Type: typ, Description: taskFormatText(pagesByPath(pages, t.page))}, t.page)
 		}
 	}
 	// Examples.
@@ -297,15 +300,6 @@ func groupName(keys []string) string {
 		return "location"
 	}
 	return keys[0]
-}
-
-func pagesByPath(pages []*page, p string) *page {
-	for _, pg := range pages {
-		if pg.path == p {
-			return pg
-		}
-	}
-	return nil
 }
 
 // taskFormatText is the description of a task key only the examples show: the first line of
