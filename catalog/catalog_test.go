@@ -14,6 +14,10 @@ import (
 // catalogue was imported from (lobstrio/docs, July 2026).
 const documentedCrawlers = 57
 
+// listedCrawlers is the number of crawlers on the docs' examples index: the total List
+// Crawlers announces.
+const listedCrawlers = 53
+
 var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 var types = map[string]bool{
@@ -89,7 +93,11 @@ func TestCatalogueIsComplete(t *testing.T) {
 	if len(names) != len(all) {
 		t.Errorf("%d files for %d crawlers", len(names), len(all))
 	}
+	listed := 0
 	for _, c := range all {
+		if c.Listed {
+			listed++
+		}
 		if c.Name == "" || c.Description == "" || c.Platform == "" {
 			t.Errorf("%s: name %q, description %q, platform %q: none may be empty", c.Slug, c.Name, c.Description, c.Platform)
 		}
@@ -118,6 +126,9 @@ func TestCatalogueIsComplete(t *testing.T) {
 				t.Errorf("%s: account %+v needs a type and an https base URL", c.Slug, *c.Account)
 			}
 		}
+	}
+	if listed != listedCrawlers {
+		t.Errorf("%d crawlers on the examples index, want %d", listed, listedCrawlers)
 	}
 }
 

@@ -291,6 +291,7 @@ func (im *importer) crawler(slug string) (*catalog.Crawler, error) {
 		im.res.stats.documentedIDs++
 	}
 	im.ranked[slug] = im.names(slug, all, infos, cd, hasCard)
+	c.Listed = hasCard
 	if hasCard {
 		c.Platform = cd.platform
 		c.Description = cd.text

@@ -159,6 +159,9 @@ func TestImportSynthetic(t *testing.T) {
 	}
 
 	// Identity.
+	if !shop.Listed || video.Listed {
+		t.Errorf("listed: shop %v, video %v; want true, false", shop.Listed, video.Listed)
+	}
 	if shop.ID != "0123456789abcdef0123456789abcdef" || !shop.IDDocumented || shop.Name != "Shop Search Export" ||
 		shop.Platform != "Shops" || shop.Description != "Export shops from search results" ||
 		shop.CreditsPerRow != 0.5 || !shop.CreditsDocumented || shop.MaxConcurrency != 5 {

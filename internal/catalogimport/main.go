@@ -141,6 +141,16 @@ func summarize(w io.Writer, res *result, verbose bool) {
 	}
 	s := res.stats
 	fmt.Fprintf(w, "%d crawlers: %d task keys, %d params, %d functions, %d columns\n", len(res.crawlers), keys, params, fns, cols)
+	listed := 0
+	var unlisted []string
+	for _, c := range res.crawlers {
+		if c.Listed {
+			listed++
+		} else {
+			unlisted = append(unlisted, c.Slug)
+		}
+	}
+	fmt.Fprintf(w, "on the examples index: %d; not on it: %s\n", listed, strings.Join(unlisted, ", "))
 	fmt.Fprintf(w, "ids: %d documented, %d derived; prices: %d documented\n", s.documentedIDs, s.derivedIDs, s.documentedCredits)
 	var types []string
 	for t, cs := range accounts {
