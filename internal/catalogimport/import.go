@@ -508,7 +508,7 @@ func (im *importer) platformOf(slug string) string {
 func descriptionOf(p *page) string {
 	for _, l := range p.prose {
 		if !strings.HasPrefix(l.text, "<") {
-			return l.text
+			return strings.ReplaceAll(l.text, "**", "")
 		}
 	}
 	return p.frontMatter["description"]

@@ -11,7 +11,8 @@
 //
 // What it reads, for each crawler:
 //   - examples/index.mdx: the card's title, platform heading and text (name, platform,
-//     description); the pages' prose ("your **Realtor Listings Scraper** squid") give the name;
+//     description; listed says whether the crawler has a card); the pages' prose ("your
+//     **Realtor Listings Scraper** squid") give the name, unique among crawlers;
 //   - the crawler objects of every JSON example of docs/*.mdx and of the update-settings
 //     responses (List Crawlers, Get Crawler Details, squids' "crawler" objects): the id, the
 //     price per row, the max concurrency and the account. The old slug
@@ -20,12 +21,16 @@
 //     pages say they need a synced, linked or connected account;
 //   - examples/<slug>/add-task*.mdx: the task keys (tables, <ParamField body="tasks[].x">, the
 //     keys of the cURL examples' tasks), their groups (alternative forms of a task, such as a
-//     url or a keyword and a location) and the Add Tasks examples;
+//     url or a keyword and a location) and the Add Tasks examples (an example of the legacy
+//     endpoint, one task, is kept as a batch of that task);
 //   - examples/<slug>/update-settings.mdx: the squid params and functions (tables,
 //     <ParamField body="params.x">), their defaults, allowed values and extra credits, and the
 //     Update Squid examples, whose values win over what the prose says;
 //   - examples/<slug>/get-results.mdx: the result columns (<ResponseField>), with their
-//     examples converted to JSON of their type (Python reprs included).
+//     examples converted to JSON of their type (Python reprs included), else the value of the
+//     page's example response; a "json" column is an array when its example is one;
+//   - docs/get-crawler-parameters.mdx and docs/get-crawler-attributes.mdx, for the crawler
+//     their examples ask for: missing defaults, allowed values, function prices, examples.
 //
 // Where the docs do not say, a crawler costs 1 credit per row (credits_documented is false),
 // allows a concurrency of 20, and has an id derived from its slug (catalog.DeriveID;
