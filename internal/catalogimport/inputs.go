@@ -148,7 +148,7 @@ func (im *importer) taskKeys(c *catalog.Crawler, pages []*page) {
 				if ofType(v, keys[i].Type) {
 					keys[i].Example = v
 				} else {
-					im.note("%s: task key %s: the docs' example %s is not a %s", c.Slug, keys[i].Name, v, keys[i].Type)
+					im.note("%s: task key %s: the docs' example %s is not %s", c.Slug, keys[i].Name, v, article(keys[i].Type))
 				}
 				break
 			}

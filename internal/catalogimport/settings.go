@@ -108,7 +108,7 @@ func (im *importer) settings(c *catalog.Crawler, p *page, infos []crawlerInfo) {
 			if v, ok := defaultOf(r.def, typ); ok {
 				in.Default = v
 			} else if !noValue[strings.ToLower(unquote(r.def))] {
-				im.note("%s: param %s: the default %q is not a %s; dropped", c.Slug, r.name, r.def, typ)
+				im.note("%s: param %s: the default %q is not %s; dropped", c.Slug, r.name, r.def, article(typ))
 			}
 		}
 		in.Allowed = allowedInText(r.desc, typ)
@@ -170,7 +170,7 @@ func (im *importer) settings(c *catalog.Crawler, p *page, infos []crawlerInfo) {
 			}
 			if !ofType(v, in.Type) {
 				im.res.stats.typesWidened++
-				im.note("%s: param %s: the docs' example %s is not a %s; the type is now %s", c.Slug, k, v, in.Type, jsonType(v))
+				im.note("%s: param %s: the docs' example %s is not %s; the type is now %s", c.Slug, k, v, article(in.Type), jsonType(v))
 				in.Type = jsonType(v)
 				in.Default, in.Allowed = retype(in.Default, in.Type), nil
 			}
@@ -252,7 +252,7 @@ func (im *importer) columns(c *catalog.Crawler, p *page) {
 				col.Example = v
 			} else {
 				im.res.stats.examplesDropped++
-				im.note("%s: column %s: the example %q is not a %s; dropped", c.Slug, name, truncate(ex, 60), typ)
+				im.note("%s: column %s: the example %q is not %s; dropped", c.Slug, name, truncate(ex, 60), article(typ))
 			}
 		} else {
 			im.res.stats.columnsNoExample++

@@ -293,3 +293,11 @@ func marshalString(s string) json.RawMessage {
 	_ = enc.Encode(s) // a string always encodes
 	return json.RawMessage(strings.TrimSuffix(b.String(), "\n"))
 }
+
+// article is a type with its indefinite article: "a string", "an integer".
+func article(typ string) string {
+	if typ != "" && strings.ContainsRune("aeiou", rune(typ[0])) {
+		return "an " + typ
+	}
+	return "a " + typ
+}
