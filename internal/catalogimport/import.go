@@ -551,7 +551,7 @@ func (im *importer) account(slug string, pages []*page, infos []crawlerInfo, sou
 				if !ap.re.MatchString(platform) {
 					continue
 				}
-				im.note("%s: needs a %s account; the docs list no such account type, so %s has no documented cookies", slug, platform, ap.typ)
+				im.note("%s: needs an account of %s; the docs list no such account type, so %s has no documented cookies", slug, platform, ap.typ)
 				return &catalog.Account{Type: ap.typ, BaseURL: ap.baseURL}
 			}
 			im.note("%s: needs an account of %q, which the importer does not know", slug, platform)
