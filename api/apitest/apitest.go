@@ -57,7 +57,9 @@
 //     {"error": {"message": "Squid not found", "type": "not_found_error", "param": "squid"}}.
 //   - Every response carries X-RateLimit-Limit (90), X-RateLimit-Remaining and
 //     X-RateLimit-Reset over a one-minute window, errors and scripted faults included;
-//     EnforceRateLimit makes the limit bite. The 401 and 429 answers are checked against
+//     EnforceRateLimit makes the limit bite. The answers of /v1/results describe the
+//     results family's documented window instead, 2 requests a second (not enforced until
+//     EnforceFamilyRateLimit). The 401 and 429 answers are checked against
 //     the document like the others.
 //
 // # User, crawlers, squids, runs and results
@@ -248,6 +250,7 @@ func New(opts ...Option) *Fake {
 		o(f)
 	}
 	f.rate = rateWindow{limit: DefaultRateLimit, window: time.Minute}
+	f.families = defaultFamilies()
 	_, _ = rand.Read(f.secret[:])
 	f.seed()
 	f.handler = f.buildHandler()
