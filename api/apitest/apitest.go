@@ -83,7 +83,8 @@
 //     {"type": "SquidNotReady", ...}} with a message that says what to do. Squids made by
 //     AddSquid and the seeds are ready. is_ready says it (params saved and active tasks).
 //   - Start Run takes the squid's active tasks; a squid has one active run at a time (a
-//     second start is the documented 400). The run moves along its RunLifecycle
+//     second start is the documented 400), and a squid without an active task is refused
+//     400 {"errors": {"type": "NoTasksPresent", ...}} (the errors page's type). The run moves along its RunLifecycle
 //     (WithRunLifecycle, SetRunLifecycle; by default DefaultRunDuration): pending, running
 //     (tasks done one after another), paused when asked, uploading, done with
 //     export_done. Get Run Stats counts tasks, rows, percent_done and eta honestly. Abort

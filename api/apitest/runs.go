@@ -547,6 +547,7 @@ var (
 		"Update Squid (POST /v1/squids/{squid_hash} with params, e.g. {\"params\": {\"max_results\": null}}), "+
 		"even when all of them are optional, then start the run again.", "SquidNotReady", 400)
 	errSquidInactive = errorsEnvelope("The squid is deactivated: set is_active to true with Update Squid to run it.", "SquidNotReady", 400)
+	errNoTasks       = errorBody(fixture("start-run.no-tasks.400.json")) // the errors page's NoTasksPresent
 )
 
 // run returns the run of that hash, moved along to now. f.mu is held.
@@ -558,7 +559,9 @@ func (f *Fake) run(hash string, now time.Time, poll bool) (*runRecord, bool) {
 	return r, ok
 }
 
-// StartRun starts a run of a squid's active tasks.
+// StartRun starts a run of a squid's active tasks; a squid with none is refused 400
+// NoTasksPresent, as one whose params were never saved or that is deactivated is refused
+// SquidNotReady.
 func (s *server) StartRun(ctx context.Context, req gen.StartRunRequestObject) (gen.StartRunResponseObject, error) {
 	bad := func(e models.Error) (gen.StartRunResponseObject, error) {
 		r := gen.StartRun400JSONResponse{Body: e}
@@ -593,11 +596,10 @@ func (s *server) StartRun(ctx context.Context, req gen.StartRunRequestObject) (g
 			tasks = append(tasks, runTaskRec{hash: h, params: t.Params})
 		}
 	}
-	life := f.runLife
 	if len(tasks) == 0 {
-		life = RunLifecycle{Polls: 1} // nothing to do: done at the first look
+		return bad(errNoTasks)
 	}
-	r := newRun(newHash(), sq, tasks, life, now)
+	r := newRun(newHash(), sq, tasks, f.runLife, now)
 	f.runs[r.id] = r
 	sq.runs = append(sq.runs, r.id)
 	return answer(ctx, http.StatusOK, r.view(now)), nil

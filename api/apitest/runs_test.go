@@ -415,6 +415,16 @@ func TestRunErrors(t *testing.T) {
 	other := newSquid(t, srv, "inactive", 1)
 	postJSON(t, srv, "/v1/squids/"+other, map[string]any{"is_active": false})
 	expect(t, "inactive", postJSON(t, srv, "/v1/runs", map[string]any{"squid": other}), 400, "")
+
+	// A ready squid without an active task is refused, with the documented NoTasksPresent
+	// body, and no run is made; once it has a task it runs.
+	empty := newSquid(t, srv, "no tasks", 0)
+	expect(t, "no tasks", postJSON(t, srv, "/v1/runs", map[string]any{"squid": empty}), 400, string(fixture("start-run.no-tasks.400.json")))
+	if runs := decode[map[string]any](t, get(t, srv, "/v1/runs?squid="+empty)); runs["total_results"] != 0.0 {
+		t.Errorf("a refused start made runs: %v", runs["total_results"])
+	}
+	postJSON(t, srv, "/v1/tasks", map[string]any{"squid": empty, "tasks": []map[string]any{{"url": "https://www.google.com/maps/search/b"}}})
+	startRun(t, srv, empty)
 }
 
 func TestSeedRuns(t *testing.T) {
