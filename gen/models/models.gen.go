@@ -304,6 +304,9 @@ type AccountPage struct {
 
 	// TotalResults How many accounts there are in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // AccountParams An account's limits, those of its type (`default`) and its own with their usage (`user`), by name.
@@ -383,6 +386,9 @@ type AccountTypePage struct {
 
 	// TotalResults How many account types there are in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // AddTasksRequest The body of Add Tasks.
@@ -809,6 +815,9 @@ type CrawlerPage struct {
 
 	// TotalResults How many crawlers there are in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // CrawlerParam One parameter of a crawler (Get Crawler Parameters).
@@ -1472,6 +1481,9 @@ type RunPage struct {
 
 	// TotalResults How many runs the squid has had in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // RunStats The live progress of a run (Get Run Stats).
@@ -1650,6 +1662,9 @@ type RunTaskPage struct {
 
 	// TotalResults How many tasks the run executed in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // S3Delivery The Amazon S3 block of Configure Delivery.
@@ -1989,6 +2004,9 @@ type SquidPage struct {
 
 	// TotalResults How many squids match in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // SquidParams A squid's settings for its crawler (see Get Crawler Parameters), such as `max_results`
