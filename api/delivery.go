@@ -30,11 +30,11 @@ type (
 // Bool returns a pointer to b, for the optional flags of the delivery options.
 func Bool(b bool) *bool { return &b }
 
-// EmailOptions configure a squid's email channel. Only what is set is sent; the server's
-// defaults apply to the rest.
+// EmailOptions configure a squid's email channel. The API requires both fields, so
+// Notifications is always sent: true when left nil, as the official SDK sends it.
 type EmailOptions struct {
 	Email         string // required: the address that receives the exports
-	Notifications *bool  // an email when a run finishes (server default: true)
+	Notifications *bool  // an email when a run finishes (nil: true)
 }
 
 // GoogleSheetOptions configure a squid's Google Sheets channel.
@@ -144,7 +144,7 @@ func (s *DeliveryService) Email(ctx context.Context, squid string, o EmailOption
 	if !strings.Contains(o.Email, "@") {
 		return nil, argError(op, "Email", "%q is not an email address", clip(o.Email, 60))
 	}
-	body := map[string]any{"email": o.Email}
+	body := map[string]any{"email": o.Email, "notifications": true} // required by the API
 	if o.Notifications != nil {
 		body["notifications"] = *o.Notifications
 	}

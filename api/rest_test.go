@@ -525,3 +525,34 @@ func TestChainsAgainstTheFake(t *testing.T) {
 		t.Errorf("an update without a chain: %v, want 404", err)
 	}
 }
+
+// TestEmailAlwaysSendsNotifications: the API requires notifications in the email channel's
+// block, so Delivery.Email sends it even when the caller leaves it nil (true, the official
+// SDK's value), and sends false when asked.
+func TestEmailAlwaysSendsNotifications(t *testing.T) {
+	var got []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			t.Errorf("body: %v", err)
+		}
+		got = append(got, m)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(readFixture(t, "docs/configure-email-delivery.201.json"))
+	}))
+	defer srv.Close()
+	c, err := api.NewClient(api.WithBaseURL(srv.URL+"/v1"), api.WithToken("test-token"), api.WithMaxRetries(0), api.WithoutPacing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, o := range []api.EmailOptions{{Email: "a@b.c"}, {Email: "a@b.c", Notifications: api.Bool(false)}} {
+		if _, err := c.Delivery.Email(ctx, "c106a44a98044ef18acc59986ae10967", o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 2 || got[0]["notifications"] != true || got[1]["notifications"] != false {
+		t.Errorf("bodies sent %v: want notifications true when left nil, false when asked", got)
+	}
+}

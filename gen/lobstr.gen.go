@@ -146,7 +146,10 @@ type ClientInterface interface {
 	// account (Sync Account); with `account`, the hash of an existing one, it replaces that
 	// account's cookies and keeps its settings and limits (Refresh Cookies). The cookies
 	// must include every cookie the type marks `required` (List Account Types). The cookies
-	// are secrets: the Go client never prints them.
+	// are secrets: the Go client never prints them. OpenAPI holds one operation per method
+	// and path, so the documentation's two pages are this one operation, whose body is either
+	// page's: Sync Account's (SyncAccountRequest) or Refresh Cookies' (RefreshCookiesRequest,
+	// which requires `account`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -160,7 +163,10 @@ type ClientInterface interface {
 	// account (Sync Account); with `account`, the hash of an existing one, it replaces that
 	// account's cookies and keeps its settings and limits (Refresh Cookies). The cookies
 	// must include every cookie the type marks `required` (List Account Types). The cookies
-	// are secrets: the Go client never prints them.
+	// are secrets: the Go client never prints them. OpenAPI holds one operation per method
+	// and path, so the documentation's two pages are this one operation, whose body is either
+	// page's: Sync Account's (SyncAccountRequest) or Refresh Cookies' (RefreshCookiesRequest,
+	// which requires `account`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -191,7 +197,8 @@ type ClientInterface interface {
 	//
 	// Lists the crawlers available to the account, one page at a time. The page parameters are not
 	// documented for this endpoint, but its envelope is the paginated one (the documented example
-	// spans two pages), so `page` and `limit` are sent as on every other list.
+	// announces 53 crawlers on two pages of 50, though its `next` is null and it shows three),
+	// so `page` and `limit` are sent as on every other list.
 	//
 	// Corresponds with GET /crawlers (the `ListCrawlers` operationId).
 	ListCrawlers(ctx context.Context, params *ListCrawlersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -229,9 +236,10 @@ type ClientInterface interface {
 	// `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
 	// squid (Get Squid Details shows them) and answered back. The documentation marks every
 	// field of a block required, while the official SDK leaves its flags to defaults; this
-	// document requires the addresses, names and credentials and lets the flags be left
-	// out, each then taking the official SDK's default (given as the schema's `default`),
-	// and the Go client sends only what its caller set. Posting a block replaces that
+	// document requires the addresses, names and credentials, and the email channel's
+	// `notifications` (which the official SDK always sends), and lets the other flags be
+	// left out, each then taking the official SDK's default (given as the schema's
+	// `default`); the Go client sends only what its caller set, and `notifications` always. Posting a block replaces that
 	// channel's settings. S3
 	// secret keys and SFTP passwords are stored and answered back by the server; the Go
 	// client never prints them. The documented webhook answers disagree: the July 2026 one
@@ -250,9 +258,10 @@ type ClientInterface interface {
 	// `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
 	// squid (Get Squid Details shows them) and answered back. The documentation marks every
 	// field of a block required, while the official SDK leaves its flags to defaults; this
-	// document requires the addresses, names and credentials and lets the flags be left
-	// out, each then taking the official SDK's default (given as the schema's `default`),
-	// and the Go client sends only what its caller set. Posting a block replaces that
+	// document requires the addresses, names and credentials, and the email channel's
+	// `notifications` (which the official SDK always sends), and lets the other flags be
+	// left out, each then taking the official SDK's default (given as the schema's
+	// `default`); the Go client sends only what its caller set, and `notifications` always. Posting a block replaces that
 	// channel's settings. S3
 	// secret keys and SFTP passwords are stored and answered back by the server; the Go
 	// client never prints them. The documented webhook answers disagree: the July 2026 one
@@ -399,7 +408,11 @@ type ClientInterface interface {
 	// StartRunWithBody Start Run
 	//
 	// Starts a run of a squid's active tasks. A squid has at most one active run: starting another
-	// answers 400. A squid whose parameters were never saved is not ready and cannot run.
+	// answers 400. A squid whose parameters were never saved is not ready and cannot run
+	// (`SquidNotReady`), nor can a squid without an active task (`NoTasksPresent`, the errors
+	// page's type; the Start Run page warns instead that such a run ends at once with no
+	// results): both answer 400 in the `errors` envelope, the error's type and the errors
+	// page's description of it.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -409,7 +422,11 @@ type ClientInterface interface {
 	// StartRun Start Run
 	//
 	// Starts a run of a squid's active tasks. A squid has at most one active run: starting another
-	// answers 400. A squid whose parameters were never saved is not ready and cannot run.
+	// answers 400. A squid whose parameters were never saved is not ready and cannot run
+	// (`SquidNotReady`), nor can a squid without an active task (`NoTasksPresent`, the errors
+	// page's type; the Start Run page warns instead that such a run ends at once with no
+	// results): both answer 400 in the `errors` envelope, the error's type and the errors
+	// page's description of it.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -513,9 +530,12 @@ type ClientInterface interface {
 	// UpdateSquidWithBody Update Squid
 	//
 	// Changes a squid's settings: only the fields sent change. The same call links platform
-	// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all).
-	// The answer echoes the settings that were sent, not the whole squid: read it again with Get
-	// Squid. The documentation answers 200 (July 2026) or 201 (later).
+	// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all):
+	// the documentation's Link Account to Squid, whose body requires `accounts`
+	// (LinkAccountsRequest). OpenAPI holds one operation per method and path, so the two pages
+	// are this one operation, whose body is either page's. The answer echoes the settings that
+	// were sent, not the whole squid: read it again with Get Squid. The documentation answers
+	// 200 (July 2026) or 201 (later).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -525,9 +545,12 @@ type ClientInterface interface {
 	// UpdateSquid Update Squid
 	//
 	// Changes a squid's settings: only the fields sent change. The same call links platform
-	// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all).
-	// The answer echoes the settings that were sent, not the whole squid: read it again with Get
-	// Squid. The documentation answers 200 (July 2026) or 201 (later).
+	// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all):
+	// the documentation's Link Account to Squid, whose body requires `accounts`
+	// (LinkAccountsRequest). OpenAPI holds one operation per method and path, so the two pages
+	// are this one operation, whose body is either page's. The answer echoes the settings that
+	// were sent, not the whole squid: read it again with Get Squid. The documentation answers
+	// 200 (July 2026) or 201 (later).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -794,7 +817,10 @@ func (c *Client) UpdateAccountLimits(ctx context.Context, body UpdateAccountLimi
 // account (Sync Account); with `account`, the hash of an existing one, it replaces that
 // account's cookies and keeps its settings and limits (Refresh Cookies). The cookies
 // must include every cookie the type marks `required` (List Account Types). The cookies
-// are secrets: the Go client never prints them.
+// are secrets: the Go client never prints them. OpenAPI holds one operation per method
+// and path, so the documentation's two pages are this one operation, whose body is either
+// page's: Sync Account's (SyncAccountRequest) or Refresh Cookies' (RefreshCookiesRequest,
+// which requires `account`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -818,7 +844,10 @@ func (c *Client) SyncAccountWithBody(ctx context.Context, contentType string, bo
 // account (Sync Account); with `account`, the hash of an existing one, it replaces that
 // account's cookies and keeps its settings and limits (Refresh Cookies). The cookies
 // must include every cookie the type marks `required` (List Account Types). The cookies
-// are secrets: the Go client never prints them.
+// are secrets: the Go client never prints them. OpenAPI holds one operation per method
+// and path, so the documentation's two pages are this one operation, whose body is either
+// page's: Sync Account's (SyncAccountRequest) or Refresh Cookies' (RefreshCookiesRequest,
+// which requires `account`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -879,7 +908,8 @@ func (c *Client) GetAccount(ctx context.Context, accountHash AccountHash, reqEdi
 //
 // Lists the crawlers available to the account, one page at a time. The page parameters are not
 // documented for this endpoint, but its envelope is the paginated one (the documented example
-// spans two pages), so `page` and `limit` are sent as on every other list.
+// announces 53 crawlers on two pages of 50, though its `next` is null and it shows three),
+// so `page` and `limit` are sent as on every other list.
 //
 // Corresponds with GET /crawlers (the `ListCrawlers` operationId).
 func (c *Client) ListCrawlers(ctx context.Context, params *ListCrawlersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -957,9 +987,10 @@ func (c *Client) GetCrawlerParams(ctx context.Context, crawlerHash CrawlerHash, 
 // `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
 // squid (Get Squid Details shows them) and answered back. The documentation marks every
 // field of a block required, while the official SDK leaves its flags to defaults; this
-// document requires the addresses, names and credentials and lets the flags be left
-// out, each then taking the official SDK's default (given as the schema's `default`),
-// and the Go client sends only what its caller set. Posting a block replaces that
+// document requires the addresses, names and credentials, and the email channel's
+// `notifications` (which the official SDK always sends), and lets the other flags be
+// left out, each then taking the official SDK's default (given as the schema's
+// `default`); the Go client sends only what its caller set, and `notifications` always. Posting a block replaces that
 // channel's settings. S3
 // secret keys and SFTP passwords are stored and answered back by the server; the Go
 // client never prints them. The documented webhook answers disagree: the July 2026 one
@@ -988,9 +1019,10 @@ func (c *Client) ConfigureDeliveryWithBody(ctx context.Context, params *Configur
 // `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
 // squid (Get Squid Details shows them) and answered back. The documentation marks every
 // field of a block required, while the official SDK leaves its flags to defaults; this
-// document requires the addresses, names and credentials and lets the flags be left
-// out, each then taking the official SDK's default (given as the schema's `default`),
-// and the Go client sends only what its caller set. Posting a block replaces that
+// document requires the addresses, names and credentials, and the email channel's
+// `notifications` (which the official SDK always sends), and lets the other flags be
+// left out, each then taking the official SDK's default (given as the schema's
+// `default`); the Go client sends only what its caller set, and `notifications` always. Posting a block replaces that
 // channel's settings. S3
 // secret keys and SFTP passwords are stored and answered back by the server; the Go
 // client never prints them. The documented webhook answers disagree: the July 2026 one
@@ -1277,7 +1309,11 @@ func (c *Client) ListRuns(ctx context.Context, params *ListRunsParams, reqEditor
 // StartRunWithBody Start Run
 //
 // Starts a run of a squid's active tasks. A squid has at most one active run: starting another
-// answers 400. A squid whose parameters were never saved is not ready and cannot run.
+// answers 400. A squid whose parameters were never saved is not ready and cannot run
+// (`SquidNotReady`), nor can a squid without an active task (`NoTasksPresent`, the errors
+// page's type; the Start Run page warns instead that such a run ends at once with no
+// results): both answer 400 in the `errors` envelope, the error's type and the errors
+// page's description of it.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1297,7 +1333,11 @@ func (c *Client) StartRunWithBody(ctx context.Context, contentType string, body 
 // StartRun Start Run
 //
 // Starts a run of a squid's active tasks. A squid has at most one active run: starting another
-// answers 400. A squid whose parameters were never saved is not ready and cannot run.
+// answers 400. A squid whose parameters were never saved is not ready and cannot run
+// (`SquidNotReady`), nor can a squid without an active task (`NoTasksPresent`, the errors
+// page's type; the Start Run page warns instead that such a run ends at once with no
+// results): both answer 400 in the `errors` envelope, the error's type and the errors
+// page's description of it.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1521,9 +1561,12 @@ func (c *Client) GetSquid(ctx context.Context, squidHash SquidHash, reqEditors .
 // UpdateSquidWithBody Update Squid
 //
 // Changes a squid's settings: only the fields sent change. The same call links platform
-// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all).
-// The answer echoes the settings that were sent, not the whole squid: read it again with Get
-// Squid. The documentation answers 200 (July 2026) or 201 (later).
+// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all):
+// the documentation's Link Account to Squid, whose body requires `accounts`
+// (LinkAccountsRequest). OpenAPI holds one operation per method and path, so the two pages
+// are this one operation, whose body is either page's. The answer echoes the settings that
+// were sent, not the whole squid: read it again with Get Squid. The documentation answers
+// 200 (July 2026) or 201 (later).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1543,9 +1586,12 @@ func (c *Client) UpdateSquidWithBody(ctx context.Context, squidHash SquidHash, c
 // UpdateSquid Update Squid
 //
 // Changes a squid's settings: only the fields sent change. The same call links platform
-// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all).
-// The answer echoes the settings that were sent, not the whole squid: read it again with Get
-// Squid. The documentation answers 200 (July 2026) or 201 (later).
+// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all):
+// the documentation's Link Account to Squid, whose body requires `accounts`
+// (LinkAccountsRequest). OpenAPI holds one operation per method and path, so the two pages
+// are this one operation, whose body is either page's. The answer echoes the settings that
+// were sent, not the whole squid: read it again with Get Squid. The documentation answers
+// 200 (July 2026) or 201 (later).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4020,7 +4066,10 @@ type ClientWithResponsesInterface interface {
 	// account (Sync Account); with `account`, the hash of an existing one, it replaces that
 	// account's cookies and keeps its settings and limits (Refresh Cookies). The cookies
 	// must include every cookie the type marks `required` (List Account Types). The cookies
-	// are secrets: the Go client never prints them.
+	// are secrets: the Go client never prints them. OpenAPI holds one operation per method
+	// and path, so the documentation's two pages are this one operation, whose body is either
+	// page's: Sync Account's (SyncAccountRequest) or Refresh Cookies' (RefreshCookiesRequest,
+	// which requires `account`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4034,7 +4083,10 @@ type ClientWithResponsesInterface interface {
 	// account (Sync Account); with `account`, the hash of an existing one, it replaces that
 	// account's cookies and keeps its settings and limits (Refresh Cookies). The cookies
 	// must include every cookie the type marks `required` (List Account Types). The cookies
-	// are secrets: the Go client never prints them.
+	// are secrets: the Go client never prints them. OpenAPI holds one operation per method
+	// and path, so the documentation's two pages are this one operation, whose body is either
+	// page's: Sync Account's (SyncAccountRequest) or Refresh Cookies' (RefreshCookiesRequest,
+	// which requires `account`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4069,7 +4121,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Lists the crawlers available to the account, one page at a time. The page parameters are not
 	// documented for this endpoint, but its envelope is the paginated one (the documented example
-	// spans two pages), so `page` and `limit` are sent as on every other list.
+	// announces 53 crawlers on two pages of 50, though its `next` is null and it shows three),
+	// so `page` and `limit` are sent as on every other list.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4115,9 +4168,10 @@ type ClientWithResponsesInterface interface {
 	// `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
 	// squid (Get Squid Details shows them) and answered back. The documentation marks every
 	// field of a block required, while the official SDK leaves its flags to defaults; this
-	// document requires the addresses, names and credentials and lets the flags be left
-	// out, each then taking the official SDK's default (given as the schema's `default`),
-	// and the Go client sends only what its caller set. Posting a block replaces that
+	// document requires the addresses, names and credentials, and the email channel's
+	// `notifications` (which the official SDK always sends), and lets the other flags be
+	// left out, each then taking the official SDK's default (given as the schema's
+	// `default`); the Go client sends only what its caller set, and `notifications` always. Posting a block replaces that
 	// channel's settings. S3
 	// secret keys and SFTP passwords are stored and answered back by the server; the Go
 	// client never prints them. The documented webhook answers disagree: the July 2026 one
@@ -4136,9 +4190,10 @@ type ClientWithResponsesInterface interface {
 	// `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
 	// squid (Get Squid Details shows them) and answered back. The documentation marks every
 	// field of a block required, while the official SDK leaves its flags to defaults; this
-	// document requires the addresses, names and credentials and lets the flags be left
-	// out, each then taking the official SDK's default (given as the schema's `default`),
-	// and the Go client sends only what its caller set. Posting a block replaces that
+	// document requires the addresses, names and credentials, and the email channel's
+	// `notifications` (which the official SDK always sends), and lets the other flags be
+	// left out, each then taking the official SDK's default (given as the schema's
+	// `default`); the Go client sends only what its caller set, and `notifications` always. Posting a block replaces that
 	// channel's settings. S3
 	// secret keys and SFTP passwords are stored and answered back by the server; the Go
 	// client never prints them. The documented webhook answers disagree: the July 2026 one
@@ -4291,7 +4346,11 @@ type ClientWithResponsesInterface interface {
 	// StartRunWithBodyWithResponse Start Run
 	//
 	// Starts a run of a squid's active tasks. A squid has at most one active run: starting another
-	// answers 400. A squid whose parameters were never saved is not ready and cannot run.
+	// answers 400. A squid whose parameters were never saved is not ready and cannot run
+	// (`SquidNotReady`), nor can a squid without an active task (`NoTasksPresent`, the errors
+	// page's type; the Start Run page warns instead that such a run ends at once with no
+	// results): both answer 400 in the `errors` envelope, the error's type and the errors
+	// page's description of it.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4301,7 +4360,11 @@ type ClientWithResponsesInterface interface {
 	// StartRunWithResponse Start Run
 	//
 	// Starts a run of a squid's active tasks. A squid has at most one active run: starting another
-	// answers 400. A squid whose parameters were never saved is not ready and cannot run.
+	// answers 400. A squid whose parameters were never saved is not ready and cannot run
+	// (`SquidNotReady`), nor can a squid without an active task (`NoTasksPresent`, the errors
+	// page's type; the Start Run page warns instead that such a run ends at once with no
+	// results): both answer 400 in the `errors` envelope, the error's type and the errors
+	// page's description of it.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4423,9 +4486,12 @@ type ClientWithResponsesInterface interface {
 	// UpdateSquidWithBodyWithResponse Update Squid
 	//
 	// Changes a squid's settings: only the fields sent change. The same call links platform
-	// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all).
-	// The answer echoes the settings that were sent, not the whole squid: read it again with Get
-	// Squid. The documentation answers 200 (July 2026) or 201 (later).
+	// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all):
+	// the documentation's Link Account to Squid, whose body requires `accounts`
+	// (LinkAccountsRequest). OpenAPI holds one operation per method and path, so the two pages
+	// are this one operation, whose body is either page's. The answer echoes the settings that
+	// were sent, not the whole squid: read it again with Get Squid. The documentation answers
+	// 200 (July 2026) or 201 (later).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4435,9 +4501,12 @@ type ClientWithResponsesInterface interface {
 	// UpdateSquidWithResponse Update Squid
 	//
 	// Changes a squid's settings: only the fields sent change. The same call links platform
-	// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all).
-	// The answer echoes the settings that were sent, not the whole squid: read it again with Get
-	// Squid. The documentation answers 200 (July 2026) or 201 (later).
+	// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all):
+	// the documentation's Link Account to Squid, whose body requires `accounts`
+	// (LinkAccountsRequest). OpenAPI holds one operation per method and path, so the two pages
+	// are this one operation, whose body is either page's. The answer echoes the settings that
+	// were sent, not the whole squid: read it again with Get Squid. The documentation answers
+	// 200 (July 2026) or 201 (later).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10353,7 +10422,10 @@ func (c *ClientWithResponses) UpdateAccountLimitsWithResponse(ctx context.Contex
 // account (Sync Account); with `account`, the hash of an existing one, it replaces that
 // account's cookies and keeps its settings and limits (Refresh Cookies). The cookies
 // must include every cookie the type marks `required` (List Account Types). The cookies
-// are secrets: the Go client never prints them.
+// are secrets: the Go client never prints them. OpenAPI holds one operation per method
+// and path, so the documentation's two pages are this one operation, whose body is either
+// page's: Sync Account's (SyncAccountRequest) or Refresh Cookies' (RefreshCookiesRequest,
+// which requires `account`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10373,7 +10445,10 @@ func (c *ClientWithResponses) SyncAccountWithBodyWithResponse(ctx context.Contex
 // account (Sync Account); with `account`, the hash of an existing one, it replaces that
 // account's cookies and keeps its settings and limits (Refresh Cookies). The cookies
 // must include every cookie the type marks `required` (List Account Types). The cookies
-// are secrets: the Go client never prints them.
+// are secrets: the Go client never prints them. OpenAPI holds one operation per method
+// and path, so the documentation's two pages are this one operation, whose body is either
+// page's: Sync Account's (SyncAccountRequest) or Refresh Cookies' (RefreshCookiesRequest,
+// which requires `account`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10426,7 +10501,8 @@ func (c *ClientWithResponses) GetAccountWithResponse(ctx context.Context, accoun
 //
 // Lists the crawlers available to the account, one page at a time. The page parameters are not
 // documented for this endpoint, but its envelope is the paginated one (the documented example
-// spans two pages), so `page` and `limit` are sent as on every other list.
+// announces 53 crawlers on two pages of 50, though its `next` is null and it shows three),
+// so `page` and `limit` are sent as on every other list.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10496,9 +10572,10 @@ func (c *ClientWithResponses) GetCrawlerParamsWithResponse(ctx context.Context, 
 // `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
 // squid (Get Squid Details shows them) and answered back. The documentation marks every
 // field of a block required, while the official SDK leaves its flags to defaults; this
-// document requires the addresses, names and credentials and lets the flags be left
-// out, each then taking the official SDK's default (given as the schema's `default`),
-// and the Go client sends only what its caller set. Posting a block replaces that
+// document requires the addresses, names and credentials, and the email channel's
+// `notifications` (which the official SDK always sends), and lets the other flags be
+// left out, each then taking the official SDK's default (given as the schema's
+// `default`); the Go client sends only what its caller set, and `notifications` always. Posting a block replaces that
 // channel's settings. S3
 // secret keys and SFTP passwords are stored and answered back by the server; the Go
 // client never prints them. The documented webhook answers disagree: the July 2026 one
@@ -10523,9 +10600,10 @@ func (c *ClientWithResponses) ConfigureDeliveryWithBodyWithResponse(ctx context.
 // `s3_fields`; `ftp_fields` for SFTP; `webhook_fields`). The settings are stored on the
 // squid (Get Squid Details shows them) and answered back. The documentation marks every
 // field of a block required, while the official SDK leaves its flags to defaults; this
-// document requires the addresses, names and credentials and lets the flags be left
-// out, each then taking the official SDK's default (given as the schema's `default`),
-// and the Go client sends only what its caller set. Posting a block replaces that
+// document requires the addresses, names and credentials, and the email channel's
+// `notifications` (which the official SDK always sends), and lets the other flags be
+// left out, each then taking the official SDK's default (given as the schema's
+// `default`); the Go client sends only what its caller set, and `notifications` always. Posting a block replaces that
 // channel's settings. S3
 // secret keys and SFTP passwords are stored and answered back by the server; the Go
 // client never prints them. The documented webhook answers disagree: the July 2026 one
@@ -10762,7 +10840,11 @@ func (c *ClientWithResponses) ListRunsWithResponse(ctx context.Context, params *
 // StartRunWithBodyWithResponse Start Run
 //
 // Starts a run of a squid's active tasks. A squid has at most one active run: starting another
-// answers 400. A squid whose parameters were never saved is not ready and cannot run.
+// answers 400. A squid whose parameters were never saved is not ready and cannot run
+// (`SquidNotReady`), nor can a squid without an active task (`NoTasksPresent`, the errors
+// page's type; the Start Run page warns instead that such a run ends at once with no
+// results): both answer 400 in the `errors` envelope, the error's type and the errors
+// page's description of it.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10778,7 +10860,11 @@ func (c *ClientWithResponses) StartRunWithBodyWithResponse(ctx context.Context, 
 // StartRunWithResponse Start Run
 //
 // Starts a run of a squid's active tasks. A squid has at most one active run: starting another
-// answers 400. A squid whose parameters were never saved is not ready and cannot run.
+// answers 400. A squid whose parameters were never saved is not ready and cannot run
+// (`SquidNotReady`), nor can a squid without an active task (`NoTasksPresent`, the errors
+// page's type; the Start Run page warns instead that such a run ends at once with no
+// results): both answer 400 in the `errors` envelope, the error's type and the errors
+// page's description of it.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10972,9 +11058,12 @@ func (c *ClientWithResponses) GetSquidWithResponse(ctx context.Context, squidHas
 // UpdateSquidWithBodyWithResponse Update Squid
 //
 // Changes a squid's settings: only the fields sent change. The same call links platform
-// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all).
-// The answer echoes the settings that were sent, not the whole squid: read it again with Get
-// Squid. The documentation answers 200 (July 2026) or 201 (later).
+// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all):
+// the documentation's Link Account to Squid, whose body requires `accounts`
+// (LinkAccountsRequest). OpenAPI holds one operation per method and path, so the two pages
+// are this one operation, whose body is either page's. The answer echoes the settings that
+// were sent, not the whole squid: read it again with Get Squid. The documentation answers
+// 200 (July 2026) or 201 (later).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10990,9 +11079,12 @@ func (c *ClientWithResponses) UpdateSquidWithBodyWithResponse(ctx context.Contex
 // UpdateSquidWithResponse Update Squid
 //
 // Changes a squid's settings: only the fields sent change. The same call links platform
-// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all).
-// The answer echoes the settings that were sent, not the whole squid: read it again with Get
-// Squid. The documentation answers 200 (July 2026) or 201 (later).
+// accounts to the squid (`accounts`, which replaces the whole list; `[]` or null unlinks all):
+// the documentation's Link Account to Squid, whose body requires `accounts`
+// (LinkAccountsRequest). OpenAPI holds one operation per method and path, so the two pages
+// are this one operation, whose body is either page's. The answer echoes the settings that
+// were sent, not the whole squid: read it again with Get Squid. The documentation answers
+// 200 (July 2026) or 201 (later).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

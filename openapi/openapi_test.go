@@ -40,6 +40,17 @@ var nullBodies = map[string]string{
 	"docs/get-squid-chain.200-2.json": "GET /squids/{squid_hash}/chain 200",
 }
 
+// emptyBodies are the documented bodies that are empty (a 204's), by the response they
+// answer ("METHOD path status"). A response without content has no room for an Example
+// object, so the response names its fixture in its own x-fixtures, and
+// TestExamplesAreTheFixtures checks that the file is empty and the response has no content.
+var emptyBodies = map[string]string{
+	"docs/delete-squid-chain.204.json": "DELETE /squids/{squid_hash}/chain 204",
+}
+
+// emptyBody stands for an empty fixture file in readFixtures' answer.
+type emptyBody struct{}
+
 func load(t *testing.T) *openapi3.T {
 	t.Helper()
 	doc, err := openapi.Load()
@@ -408,7 +419,9 @@ func readFixtures(t *testing.T) map[string]any {
 				t.Fatal(err)
 			}
 			var v any
-			if err := json.Unmarshal(b, &v); err != nil {
+			if len(b) == 0 {
+				v = emptyBody{}
+			} else if err := json.Unmarshal(b, &v); err != nil {
 				t.Fatalf("fixture %s is not JSON: %v", filepath.Join(dir, e.Name()), err)
 			}
 			out[path.Join(sub, e.Name())] = v
@@ -474,6 +487,37 @@ func TestExamplesAreTheFixtures(t *testing.T) {
 		e := example{where: where, schema: op.Responses.Value(status).Value.Content.Get("application/json").Schema, response: true}
 		if err := validate(e, nil); err != nil {
 			t.Errorf("fixture %s (null) does not match the schema of %s: %v", name, where, err)
+		}
+		used[name] = true
+	}
+	for name, where := range emptyBodies {
+		method, rest, _ := strings.Cut(where, " ")
+		path, status, _ := strings.Cut(rest, " ")
+		want, ok := fixtures[name]
+		switch {
+		case !ok:
+			t.Errorf("emptyBodies names %s, which is not a fixture", name)
+			continue
+		case want != emptyBody{}:
+			t.Errorf("fixture %s is not empty", name)
+			continue
+		}
+		item := doc.Paths.Value(path)
+		var op *openapi3.Operation
+		if item != nil {
+			op = item.GetOperation(method)
+		}
+		if op == nil || op.Responses.Value(status) == nil {
+			t.Errorf("emptyBodies: the document has no response %s", where)
+			continue
+		}
+		resp := op.Responses.Value(status).Value
+		if len(resp.Content) != 0 {
+			t.Errorf("%s has content, but its documented body %s is empty", where, name)
+		}
+		names, err := fixturesOf(&openapi3.Example{Extensions: resp.Extensions})
+		if err != nil || !slices.Contains(names, name) {
+			t.Errorf("%s does not name its documented empty body %s in x-fixtures (%v)", where, name, err)
 		}
 		used[name] = true
 	}

@@ -260,3 +260,81 @@ func TestResultBodies(t *testing.T) {
 		{"no total_pages", func(m map[string]any) { delete(m, "total_pages") }},
 	})
 }
+
+// validateSchema validates v against the document's component schema name, as a request
+// body or as a response body.
+func validateSchema(t *testing.T, name string, v any, response bool) error {
+	t.Helper()
+	s := load(t).Components.Schemas[name]
+	if s == nil || s.Value == nil {
+		t.Fatalf("the document has no schema %s", name)
+	}
+	return validate(example{where: name, schema: s, response: response}, v)
+}
+
+// TestDocsOfJuly2026 checks what the docs of July 2026 added to the document: the squid's
+// slack_fields and chain, the required fields of Link Account to Squid, Refresh Cookies and
+// the email channel, and the pagination guide's warning on every list envelope.
+func TestDocsOfJuly2026(t *testing.T) {
+	checkBodies(t, "GET /squids/{squid_hash} 200 ", []schemaCase{
+		{"slack_fields null", func(m map[string]any) { m["slack_fields"] = nil }},
+		{"slack_fields off", func(m map[string]any) { m["slack_fields"] = map[string]any{"is_active": false, "channel": "#leads"} }},
+		{"chain null", func(m map[string]any) { m["chain"] = nil }},
+		{"the changelog's chain", func(m map[string]any) {
+			m["chain"] = map[string]any{"target_crawler": "google-maps-reviews-scraper", "field_map": map[string]any{"url": "url"},
+				"autostart": true, "cluster_settings": map[string]any{"name": "Reviews", "concurrency": 2}}
+		}},
+	}, []schemaCase{
+		{"slack_fields without is_active", func(m map[string]any) { m["slack_fields"] = map[string]any{} }},
+		{"slack_fields a string", func(m map[string]any) { m["slack_fields"] = "on" }},
+		{"chain a string", func(m map[string]any) { m["chain"] = "google-maps-reviews-scraper" }},
+		{"chain autostart a string", func(m map[string]any) { m["chain"] = map[string]any{"autostart": "yes"} }},
+		{"chain field_map a list", func(m map[string]any) { m["chain"] = map[string]any{"field_map": []any{"url"}} }},
+	})
+	cookies := map[string]any{"auth_token": "a", "ct0": "b"}
+	for _, tc := range []struct {
+		schema string
+		body   map[string]any
+		ok     bool
+	}{
+		{"LinkAccountsRequest", map[string]any{"accounts": []any{"YOUR_ACCOUNT_HASH"}}, true},
+		{"LinkAccountsRequest", map[string]any{"accounts": nil}, true},
+		{"LinkAccountsRequest", map[string]any{"accounts": []any{}}, true},
+		{"LinkAccountsRequest", map[string]any{"name": "x"}, false},
+		{"LinkAccountsRequest", map[string]any{"accounts": "YOUR_ACCOUNT_HASH"}, false},
+		{"RefreshCookiesRequest", map[string]any{"account": "abfeb440ceccdfab974e8d261836c9d6", "type": "twitter-sync", "cookies": cookies}, true},
+		{"RefreshCookiesRequest", map[string]any{"type": "twitter-sync", "cookies": cookies}, false},
+		{"RefreshCookiesRequest", map[string]any{"account": "abfeb440ceccdfab974e8d261836c9d6", "cookies": cookies}, false},
+		{"SyncAccountRequest", map[string]any{"type": "twitter-sync", "cookies": cookies}, true},
+		{"AccountCookiesBody", map[string]any{"type": "twitter-sync", "cookies": cookies}, true},
+		{"AccountCookiesBody", map[string]any{"account": "abfeb440ceccdfab974e8d261836c9d6", "type": "twitter-sync", "cookies": cookies}, true},
+		{"AccountCookiesBody", map[string]any{"account": "abfeb440ceccdfab974e8d261836c9d6", "cookies": cookies}, false},
+		{"UpdateSquidBody", map[string]any{"accounts": []any{"YOUR_ACCOUNT_HASH"}}, true},
+		{"UpdateSquidBody", map[string]any{"concurrency": 2}, true},
+		{"UpdateSquidBody", map[string]any{"concurrency": 0}, false},
+		{"EmailDelivery", map[string]any{"email": "user@example.com", "notifications": false}, true},
+		{"EmailDelivery", map[string]any{"email": "user@example.com"}, false},
+		{"DeliveryRequest", map[string]any{"email": "user@example.com"}, false},
+		{"DeliveryRequest", map[string]any{"email": "user@example.com", "notifications": true}, true},
+	} {
+		err := validateSchema(t, tc.schema, tc.body, false)
+		if tc.ok && err != nil {
+			t.Errorf("%s %v does not validate: %v", tc.schema, tc.body, err)
+		}
+		if !tc.ok && err == nil {
+			t.Errorf("%s %v validates", tc.schema, tc.body)
+		}
+	}
+	for _, page := range []string{"TaskPage", "CrawlerPage", "SquidPage", "RunPage", "RunTaskPage", "ResultPage", "AccountPage", "AccountTypePage"} {
+		body := map[string]any{"total_results": 500, "limit": 10, "page": 1, "total_pages": 50, "result_from": 1, "result_to": 10,
+			"data": []any{}, "next": nil, "previous": nil,
+			"warning": "Export limit reached - only 50 results returned. Upgrade to premium to access the full dataset: https://app.lobstr.io/dashboard/pricing."}
+		if err := validateSchema(t, page, body, true); err != nil {
+			t.Errorf("%s with the pagination guide's warning does not validate: %v", page, err)
+		}
+		s := load(t).Components.Schemas[page].Value.Properties["warning"]
+		if s == nil || s.Value.Type == nil || !s.Value.Type.Is("string") {
+			t.Errorf("%s declares no string warning", page)
+		}
+	}
+}

@@ -639,7 +639,7 @@ func TestFixtureTimestamps(t *testing.T) {
 			return err
 		}
 		b, err := fs.ReadFile(openapi.Fixtures(), path)
-		if err != nil {
+		if err != nil || len(b) == 0 { // an empty body (a 204's) holds no timestamp
 			return err
 		}
 		var v any

@@ -57,7 +57,9 @@
 //     {"error": {"message": "Squid not found", "type": "not_found_error", "param": "squid"}}.
 //   - Every response carries X-RateLimit-Limit (90), X-RateLimit-Remaining and
 //     X-RateLimit-Reset over a one-minute window, errors and scripted faults included;
-//     EnforceRateLimit makes the limit bite. The 401 and 429 answers are checked against
+//     EnforceRateLimit makes the limit bite. The answers of /v1/results describe the
+//     results family's documented window instead, 2 requests a second (not enforced until
+//     EnforceFamilyRateLimit). The 401 and 429 answers are checked against
 //     the document like the others.
 //
 // # User, crawlers, squids, runs and results
@@ -81,7 +83,8 @@
 //     {"type": "SquidNotReady", ...}} with a message that says what to do. Squids made by
 //     AddSquid and the seeds are ready. is_ready says it (params saved and active tasks).
 //   - Start Run takes the squid's active tasks; a squid has one active run at a time (a
-//     second start is the documented 400). The run moves along its RunLifecycle
+//     second start is the documented 400), and a squid without an active task is refused
+//     400 {"errors": {"type": "NoTasksPresent", ...}} (the errors page's type). The run moves along its RunLifecycle
 //     (WithRunLifecycle, SetRunLifecycle; by default DefaultRunDuration): pending, running
 //     (tasks done one after another), paused when asked, uploading, done with
 //     export_done. Get Run Stats counts tasks, rows, percent_done and eta honestly. Abort
@@ -248,6 +251,7 @@ func New(opts ...Option) *Fake {
 		o(f)
 	}
 	f.rate = rateWindow{limit: DefaultRateLimit, window: time.Minute}
+	f.families = defaultFamilies()
 	_, _ = rand.Read(f.secret[:])
 	f.seed()
 	f.handler = f.buildHandler()

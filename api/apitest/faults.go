@@ -64,7 +64,9 @@ func (f *Fake) SetLatency(d time.Duration) {
 // EnforceRateLimit allows limit requests per window (a minute when window is 0; tests
 // shrink it): the rate-limit headers count against limit, and a request over it is
 // answered 429 with Retry-After (seconds until the window resets, rounded up) and the
-// documented rate-limit body. The count starts afresh.
+// documented rate-limit body. The count starts afresh. It is the shared window of every
+// family without one of its own: not /v1/results, which counts in its documented window of
+// 2 requests a second (EnforceFamilyRateLimit enforces that one).
 func (f *Fake) EnforceRateLimit(limit int, window time.Duration) {
 	if window <= 0 {
 		window = time.Minute

@@ -167,3 +167,43 @@ func TestErrorRateHeadersAreChecked(t *testing.T) {
 		t.Errorf("violations %v, want still one", v)
 	}
 }
+
+// TestResultsFamilyWindow: /v1/results answers its documented limit, 2 requests a second,
+// in a window of its own (not the shared 90 a minute), without refusing anything until
+// EnforceFamilyRateLimit; removing its enforced window brings the documented one back.
+func TestResultsFamilyWindow(t *testing.T) {
+	srv := NewServer(t)
+	check := func(round, shared int) {
+		t.Helper()
+		for i := range 3 {
+			before := time.Now()
+			r := get(t, srv, "/v1/results?run="+SeedRunHash)
+			limit, left, reset := rateHeadersOf(t, "results", r)
+			if r.status != 200 || limit != ResultsRateLimit {
+				t.Fatalf("round %d, results %d: status %d, X-RateLimit-Limit %d; want 200 and %d", round, i, r.status, limit, ResultsRateLimit)
+			}
+			if left < 0 || left > ResultsRateLimit-1 {
+				t.Errorf("round %d, results %d: X-RateLimit-Remaining %d, want 0 to %d", round, i, left, ResultsRateLimit-1)
+			}
+			if reset < before.Unix() || reset > before.Add(ResultsRateWindow).Unix()+1 {
+				t.Errorf("round %d, results %d: X-RateLimit-Reset %d, want within a second of %d", round, i, reset, before.Unix())
+			}
+		}
+		if r := get(t, srv, "/v1/squids"); r.status != 200 {
+			t.Fatalf("squids: %d", r.status)
+		} else if limit, _, _ := rateHeadersOf(t, "squids", r); limit != shared {
+			t.Errorf("squids: X-RateLimit-Limit %d, want the shared %d", limit, shared)
+		}
+	}
+	check(1, DefaultRateLimit)
+	srv.EnforceFamilyRateLimit(FamilyResults, 5, time.Hour)
+	if r := get(t, srv, "/v1/results?run="+SeedRunHash); r.status != 200 {
+		t.Fatalf("enforced: %d", r.status)
+	} else if limit, _, _ := rateHeadersOf(t, "results", r); limit != 5 {
+		t.Errorf("enforced: X-RateLimit-Limit %d, want 5", limit)
+	}
+	srv.EnforceFamilyRateLimit(FamilyResults, 0, 0)
+	check(2, DefaultRateLimit)
+	srv.EnforceRateLimit(1, time.Hour) // the shared window does not hold /v1/results
+	check(3, 1)
+}

@@ -6,11 +6,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lobstr-go/lobstr/gen"
@@ -437,7 +439,9 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// seedRuns adds the documented runs: SeedRunHash, and List Runs' two runs.
+// seedRuns adds the documented runs: SeedRunHash, List Runs' two runs, and the runs the
+// documented squids of Get Squid Details and List Squids count (total_runs, the last one's
+// status, hash, time and done reason), so that List Runs lists what Get Squid counts.
 func (f *Fake) seedRuns() {
 	var doc map[string]any
 	mustDecode("docs/get-run.200.json", &doc)
@@ -448,6 +452,52 @@ func (f *Fake) seedRuns() {
 	mustDecode("docs/list-runs.200.json", &list)
 	for i := len(list.Data) - 1; i >= 0; i-- { // oldest first
 		f.putSeedRun(list.Data[i], 4)
+	}
+	var details map[string]any
+	mustDecode("docs/get-squid-details.200.json", &details)
+	var squids struct {
+		Data []map[string]any `json:"data"`
+	}
+	mustDecode("docs/list-squids.200.json", &squids)
+	for _, sq := range []map[string]any{details, squids.Data[0]} {
+		f.seedHistory(sq, doc)
+	}
+}
+
+// seedHistory adds the runs a documented squid counts: total_runs finished runs, a day
+// apart, the last one with the squid's documented last_run (or a hash of its own),
+// last_run_at, last_run_status and last_run_done_reason; each a copy of the documented run
+// template with those fields changed.
+func (f *Fake) seedHistory(sq map[string]any, template map[string]any) {
+	squidID := sq["id"].(string)
+	n, _ := sq["total_runs"].(float64)
+	lastAt, _ := sq["last_run_at"].(string)
+	last, err := time.Parse("2006-01-02T15:04:05.999999", lastAt)
+	if n < 1 || err != nil {
+		return
+	}
+	status := strings.ToLower(fmt.Sprint(sq["last_run_status"]))
+	reason := sq["last_run_done_reason"]
+	if reason == nil {
+		reason = template["done_reason"]
+	}
+	for i := int(n) - 1; i >= 0; i-- { // oldest first
+		at := last.AddDate(0, 0, -i)
+		h := sha256.Sum256([]byte("seedrun|" + squidID + "|" + strconv.Itoa(i)))
+		id := hex.EncodeToString(h[:16])
+		if hash, ok := sq["last_run"].(string); ok && i == 0 {
+			id = hash
+		}
+		stamp := at.Format("2006-01-02T15:04:05.000000")
+		if i == 0 {
+			stamp = lastAt
+		}
+		run := maps.Clone(template)
+		run["id"], run["squid"], run["status"], run["done_reason"] = id, squidID, status, reason
+		for _, k := range []string{"created_at", "started_at", "ended_at", "export_time"} {
+			run[k] = stamp
+		}
+		f.putSeedRun(run, 2)
 	}
 }
 
@@ -475,6 +525,7 @@ func (f *Fake) putSeedRun(doc map[string]any, ntasks int) {
 		r.totalRows = 0
 	}
 	r.seeded = doc
+	r.createdAt = fmt.Sprint(doc["created_at"])
 	r.status = fmt.Sprint(doc["status"])
 	r.doneReason = doc["done_reason"]
 	r.endedAt, r.exportAt = started, started
@@ -496,6 +547,7 @@ var (
 		"Update Squid (POST /v1/squids/{squid_hash} with params, e.g. {\"params\": {\"max_results\": null}}), "+
 		"even when all of them are optional, then start the run again.", "SquidNotReady", 400)
 	errSquidInactive = errorsEnvelope("The squid is deactivated: set is_active to true with Update Squid to run it.", "SquidNotReady", 400)
+	errNoTasks       = errorBody(fixture("start-run.no-tasks.400.json")) // the errors page's NoTasksPresent
 )
 
 // run returns the run of that hash, moved along to now. f.mu is held.
@@ -507,7 +559,9 @@ func (f *Fake) run(hash string, now time.Time, poll bool) (*runRecord, bool) {
 	return r, ok
 }
 
-// StartRun starts a run of a squid's active tasks.
+// StartRun starts a run of a squid's active tasks; a squid with none is refused 400
+// NoTasksPresent, as one whose params were never saved or that is deactivated is refused
+// SquidNotReady.
 func (s *server) StartRun(ctx context.Context, req gen.StartRunRequestObject) (gen.StartRunResponseObject, error) {
 	bad := func(e models.Error) (gen.StartRunResponseObject, error) {
 		r := gen.StartRun400JSONResponse{Body: e}
@@ -542,11 +596,10 @@ func (s *server) StartRun(ctx context.Context, req gen.StartRunRequestObject) (g
 			tasks = append(tasks, runTaskRec{hash: h, params: t.Params})
 		}
 	}
-	life := f.runLife
 	if len(tasks) == 0 {
-		life = RunLifecycle{Polls: 1} // nothing to do: done at the first look
+		return bad(errNoTasks)
 	}
-	r := newRun(newHash(), sq, tasks, life, now)
+	r := newRun(newHash(), sq, tasks, f.runLife, now)
 	f.runs[r.id] = r
 	sq.runs = append(sq.runs, r.id)
 	return answer(ctx, http.StatusOK, r.view(now)), nil

@@ -415,6 +415,16 @@ func TestRunErrors(t *testing.T) {
 	other := newSquid(t, srv, "inactive", 1)
 	postJSON(t, srv, "/v1/squids/"+other, map[string]any{"is_active": false})
 	expect(t, "inactive", postJSON(t, srv, "/v1/runs", map[string]any{"squid": other}), 400, "")
+
+	// A ready squid without an active task is refused, with the documented NoTasksPresent
+	// body, and no run is made; once it has a task it runs.
+	empty := newSquid(t, srv, "no tasks", 0)
+	expect(t, "no tasks", postJSON(t, srv, "/v1/runs", map[string]any{"squid": empty}), 400, string(fixture("start-run.no-tasks.400.json")))
+	if runs := decode[map[string]any](t, get(t, srv, "/v1/runs?squid="+empty)); runs["total_results"] != 0.0 {
+		t.Errorf("a refused start made runs: %v", runs["total_results"])
+	}
+	postJSON(t, srv, "/v1/tasks", map[string]any{"squid": empty, "tasks": []map[string]any{{"url": "https://www.google.com/maps/search/b"}}})
+	startRun(t, srv, empty)
 }
 
 func TestSeedRuns(t *testing.T) {
@@ -581,5 +591,72 @@ func TestFamilyRateLimit(t *testing.T) {
 	srv.EnforceFamilyRateLimit(FamilyResults, 0, 0)
 	if r := get(t, srv, "/v1/results?run="+SeedRunHash); r.status != 200 {
 		t.Errorf("after removing the family's window: %d", r.status)
+	}
+}
+
+// TestSeededSquidsCountTheirRuns: every squid the fake starts with counts the runs List
+// Runs lists for it (total_runs), and its last-run fields are those of the newest one;
+// the documented squids keep their documented values (Get Squid Details' squid: 1 run,
+// eebce780…, DONE; List Squids' squid: 5 runs, DONE).
+func TestSeededSquidsCountTheirRuns(t *testing.T) {
+	srv := NewServer(t)
+	r := get(t, srv, "/v1/squids?limit=100")
+	if r.status != 200 {
+		t.Fatalf("list squids: %d %s", r.status, r.body)
+	}
+	squids := decode[struct {
+		Data []map[string]any `json:"data"`
+	}](t, r).Data
+	if len(squids) < 4 {
+		t.Fatalf("%d seeded squids, want the documented ones", len(squids))
+	}
+	documented := map[string]struct {
+		runs   int
+		last   string
+		status string
+	}{
+		SeedDetailsSquid: {1, "eebce7802e7740979a0b8450de10c99e", "DONE"},
+		SeedListedSquid:  {5, "", "DONE"},
+		SeedRunsSquid:    {2, "381cfbb47e474782857ddc035298b6f3", "DONE"},
+		SeedRunSquid:     {1, SeedRunHash, "DONE"},
+	}
+	seen := 0
+	for _, sq := range squids {
+		id := sq["id"].(string)
+		runs := get(t, srv, "/v1/runs?limit=100&squid="+id)
+		if runs.status != 200 {
+			t.Fatalf("list runs of %s: %d %s", id, runs.status, runs.body)
+		}
+		page := decode[struct {
+			TotalResults int              `json:"total_results"`
+			Data         []map[string]any `json:"data"`
+		}](t, runs)
+		if total := int(sq["total_runs"].(float64)); total != page.TotalResults || total != len(page.Data) {
+			t.Errorf("squid %s: total_runs %d, but List Runs lists %d (total_results %d)", id, total, len(page.Data), page.TotalResults)
+			continue
+		}
+		details := decode[map[string]any](t, get(t, srv, "/v1/squids/"+id))
+		if len(page.Data) == 0 {
+			if sq["last_run_status"] != nil || sq["last_run_at"] != nil || details["last_run"] != nil {
+				t.Errorf("squid %s: no run listed, but last_run_status %v, last_run_at %v, last_run %v", id, sq["last_run_status"], sq["last_run_at"], details["last_run"])
+			}
+		} else {
+			newest := page.Data[0]
+			if want := strings.ToUpper(newest["status"].(string)); sq["last_run_status"] != want {
+				t.Errorf("squid %s: last_run_status %v, want the newest run's %q", id, sq["last_run_status"], want)
+			}
+			if sq["last_run_at"] != newest["created_at"] || details["last_run"] != newest["id"] {
+				t.Errorf("squid %s: last_run_at %v, last_run %v; the newest run listed is %v of %v", id, sq["last_run_at"], details["last_run"], newest["id"], newest["created_at"])
+			}
+		}
+		if want, ok := documented[id]; ok {
+			seen++
+			if len(page.Data) != want.runs || sq["last_run_status"] != want.status || (want.last != "" && details["last_run"] != want.last) {
+				t.Errorf("documented squid %s: %d runs, last %v %v; want %d, %q %s", id, len(page.Data), details["last_run"], sq["last_run_status"], want.runs, want.last, want.status)
+			}
+		}
+	}
+	if seen != len(documented) {
+		t.Errorf("found %d of the %d documented squids", seen, len(documented))
 	}
 }

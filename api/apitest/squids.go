@@ -31,7 +31,6 @@ type squidSettings struct {
 	accounts     []any // linked account hashes
 	schedule     any   // nil, or the cron expression and time zone
 	runs         []string
-	history      map[string]any // a documented squid's last-run fields, until its first run here
 }
 
 func newSettings(id, name string, c *crawler, at time.Time) squidSettings {
@@ -66,12 +65,7 @@ func (f *Fake) seedSquids() {
 		sq.createdAt = doc["created_at"].(string)
 		sq.concurrency = int(doc["concurrency"].(float64))
 		sq.params = doc["params"].(map[string]any)
-		sq.history = map[string]any{}
-		for _, k := range []string{"last_run_status", "total_runs", "last_run_at", "last_run", "last_run_done_reason", "last_run_is_done"} {
-			if v, ok := doc[k]; ok {
-				sq.history[k] = v
-			}
-		}
+		// Its documented runs (total_runs, last_run_status, …) are seeded by seedRuns.
 		if v, ok := doc["no_line_breaks"].(bool); ok {
 			sq.noLineBreaks = v
 		}
@@ -191,17 +185,6 @@ func (f *Fake) squidView(sq *squid, full bool, now time.Time) map[string]any {
 		m["last_run_status"] = strings.ToUpper(r.status)
 		m["last_run_at"] = r.createdAt
 		last = map[string]any{"last_run": r.id, "last_run_done_reason": r.doneReason, "last_run_is_done": r.isDone()}
-		if h, ok := sq.history["total_runs"].(float64); ok {
-			m["total_runs"] = int(h) + n
-		}
-	} else {
-		for k, v := range sq.history {
-			if _, ok := last[k]; ok {
-				last[k] = v
-			} else {
-				m[k] = v
-			}
-		}
 	}
 	if !full {
 		return m

@@ -122,7 +122,8 @@ Squid "` + demoSquid + `" holds demo tasks that start at their first Get Task:
 Requests and responses are checked against the OpenAPI document; violations are
 logged on stderr, with one line per request. SIGINT or SIGTERM stops the server.
 For trouble: --rate-limit enforces a limit with honest X-RateLimit headers and
-429 + Retry-After beyond it, --latency slows every answer, --fail-rate answers
+429 + Retry-After beyond it (on /v1/results, its documented 2 requests a second
+whatever N/D says), --latency slows every answer, --fail-rate answers
 a share of requests 500 or 503 (Retry-After: 1), drawn from --seed.
 /docs is the document's reference (Swagger UI): "Try it out" calls this server.
 With --proxy URL, each request goes, with the caller's token, to the API at URL,
@@ -197,6 +198,8 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 	fake := apitest.New(opts...)
 	if limit > 0 {
 		fake.EnforceRateLimit(limit, window)
+		// /v1/results has a window of its own, its documented 2 a second: enforced too.
+		fake.EnforceFamilyRateLimit(apitest.FamilyResults, apitest.ResultsRateLimit, apitest.ResultsRateWindow)
 	}
 	fake.SetLatency(o.latency)
 	fake.SetFailRate(share, o.seed)

@@ -148,7 +148,11 @@ func TestRunCommands(t *testing.T) {
 	if w.code != exitWaitState || !strings.Contains(w.stderr, "ended aborted (aborted)") {
 		t.Fatalf("watch of an aborted run: %d\n%s", w.code, w.stderr)
 	}
-	to := inv.run(t, "run", "watch", run[:31]+"0", "--interval", "100ms")
+	unknown := run[:31] + "0" // another hash: the run's own last character changed
+	if run[31] == '0' {
+		unknown = run[:31] + "1"
+	}
+	to := inv.run(t, "run", "watch", unknown, "--interval", "100ms")
 	if to.code != exitFail {
 		t.Fatalf("watch of an unknown run: %d %s", to.code, to.stderr)
 	}

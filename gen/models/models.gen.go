@@ -235,6 +235,10 @@ type Account struct {
 	Username string `json:"username"`
 }
 
+// AccountCookiesBody The body of Sync Account (SyncAccountRequest) or of Refresh Cookies
+// (RefreshCookiesRequest: `account` required), the two documented uses of one operation.
+type AccountCookiesBody = SyncAccountRequest
+
 // AccountLimit One limit of an account or an account type, such as `profiles` (a daily limit),
 // `batch` (actions per launch) or `batch_hours` (hours between launches). A type's
 // limits carry `max`, `default`, `description` and sometimes `display` and `attribute`;
@@ -300,6 +304,9 @@ type AccountPage struct {
 
 	// TotalResults How many accounts there are in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // AccountParams An account's limits, those of its type (`default`) and its own with their usage (`user`), by name.
@@ -379,6 +386,9 @@ type AccountTypePage struct {
 
 	// TotalResults How many account types there are in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // AddTasksRequest The body of Add Tasks.
@@ -516,6 +526,16 @@ type ChainCluster struct {
 
 	// Name The squid's name.
 	Name string `json:"name"`
+}
+
+// ChainClusterSettings The downstream squid's settings on its first creation.
+type ChainClusterSettings struct {
+	// Concurrency The downstream squid's concurrency.
+	Concurrency *int `json:"concurrency,omitempty"`
+
+	// Name The downstream squid's name.
+	Name                 *string                `json:"name,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // ChainTarget The crawler a chain feeds.
@@ -795,6 +815,9 @@ type CrawlerPage struct {
 
 	// TotalResults How many crawlers there are in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // CrawlerParam One parameter of a crawler (Get Crawler Parameters).
@@ -1006,8 +1029,8 @@ type EmailDelivery struct {
 	// Email The address that receives the exports.
 	Email string `json:"email"`
 
-	// Notifications Whether an email is sent when a run finishes (false keeps the address for later).
-	Notifications *bool `json:"notifications,omitempty"`
+	// Notifications Whether an email is sent when a run finishes (false keeps the address for later). Required, as the documentation says; the official SDK always sends it (true unless told).
+	Notifications bool `json:"notifications"`
 }
 
 // EmailDeliveryResult The email channel as Configure Delivery answers it.
@@ -1146,6 +1169,16 @@ type Hash = string
 // JSONValue Any JSON value, null included, kept exactly as sent.
 type JSONValue = json.RawMessage
 
+// LinkAccountsRequest The body of Link Account to Squid (Update Squid with `accounts`), as its page documents it.
+//
+// Example: {"accounts":["YOUR_ACCOUNT_HASH"]}
+type LinkAccountsRequest struct {
+	// Accounts The hashes of the platform accounts to link; they replace the whole list (empty or
+	// null unlinks every account). Each must be of the type the squid's crawler needs; the
+	// field is ignored for a crawler that needs no account.
+	Accounts *[]string `json:"accounts"`
+}
+
 // Module The crawler module the task belongs to: an integer on Get Task (`5`), a crawler hash
 // string on Add Tasks. Both forms are accepted: any 64-bit integer, any string.
 //
@@ -1173,6 +1206,22 @@ type RateLimitError struct {
 
 	// Type The kind of error, e.g. `RateLimitExceeded`.
 	Type *string `json:"type,omitempty"`
+}
+
+// RefreshCookiesRequest The body of Refresh Cookies, as its page documents it (the example is its documented request).
+//
+// Example: {"account":"abfeb440ceccdfab974e8d261836c9d6","cookies":{"auth_token":"\u003ccookie.auth_token\u003e","ct0":"\u003ccookie.ct0\u003e"},"type":"twitter-sync"}
+type RefreshCookiesRequest struct {
+	// Account A task, upload or run identifier, 32 lowercase hexadecimal characters.
+	//
+	// Example: c5e29d2aba8b77cdc56391e7405302de
+	Account Hash `json:"account"`
+
+	// Cookies Browser cookies by name, such as `li_at` and `JSESSIONID`; at least one. Secrets.
+	Cookies Cookies `json:"cookies"`
+
+	// Type The account type's name, such as `twitter-sync`; the account's own type.
+	Type string `json:"type"`
 }
 
 // Result One scraped row. Besides `id`, `object` (`result`), `squid`, `run` and `scraping_time`,
@@ -1432,6 +1481,9 @@ type RunPage struct {
 
 	// TotalResults How many runs the squid has had in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // RunStats The live progress of a run (Get Run Stats).
@@ -1610,6 +1662,9 @@ type RunTaskPage struct {
 
 	// TotalResults How many tasks the run executed in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // S3Delivery The Amazon S3 block of Configure Delivery.
@@ -1704,6 +1759,13 @@ type SFTPSettingsResult struct {
 	Username string `json:"username"`
 }
 
+// SlackFields A squid's Slack delivery; the documentation gives only its `is_active` flag.
+type SlackFields struct {
+	// IsActive Whether the delivery is on.
+	IsActive             bool                   `json:"is_active"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // Squid A squid, a user's scraping project: one crawler with its settings and its tasks. List
 // Squids shows the required fields; Get Squid Details adds the others. The later
 // documentation adds `created_via` and `deactivation_reason`.
@@ -1713,6 +1775,9 @@ type Squid struct {
 
 	// AutoVerifyEmails Whether found emails are verified (crawlers with email verification; later documentation).
 	AutoVerifyEmails *bool `json:"auto_verify_emails,omitempty"`
+
+	// Chain The squid's chain, present when one is configured (changelog of 2026-04-28; Get Squid Chain gives it in full).
+	Chain types.Nullable[SquidChainSettings] `json:"chain,omitzero"`
 
 	// Concurrency How many workers the squid's runs use at once.
 	Concurrency int `json:"concurrency"`
@@ -1829,6 +1894,9 @@ type Squid struct {
 	// Details).
 	ScheduleTime types.Nullable[string] `json:"schedule_time,omitzero"`
 
+	// SlackFields The Slack delivery; null when never configured (Get Squid Details). No operation configures it.
+	SlackFields types.Nullable[SlackFields] `json:"slack_fields,omitzero"`
+
 	// ToComplete Whether the squid stops once every task is done (as opposed to running until the
 	// credits are exhausted). A boolean in the documentation (the official SDK types it as
 	// an integer).
@@ -1884,6 +1952,25 @@ type SquidChain struct {
 // SquidChainOrNull A squid's chain, or null when it has none (Get Squid Chain).
 type SquidChainOrNull = types.Nullable[SquidChain]
 
+// SquidChainSettings A squid's chain as Get Squid Details shows it, in the fields of the changelog of
+// 2026-04-28 (the chain endpoints' reference pages give the chain in other fields: Get
+// Squid Chain). The details page gives no example of it, so every field is optional and
+// others are kept.
+type SquidChainSettings struct {
+	// Autostart Whether the downstream run starts at once (else its tasks wait, paused, for review); true by default.
+	Autostart *bool `json:"autostart,omitempty"`
+
+	// ClusterSettings The downstream squid's settings on its first creation.
+	ClusterSettings *ChainClusterSettings `json:"cluster_settings,omitempty"`
+
+	// FieldMap Which result field of the source squid feeds which task input of the target crawler, such as `{"url": "url"}`.
+	FieldMap *FieldMap `json:"field_map,omitempty"`
+
+	// TargetCrawler The slug of the crawler that receives the results as inputs.
+	TargetCrawler        *string                `json:"target_crawler,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // SquidID A squid's identifier. The documentation's examples are placeholders, so no format is imposed.
 //
 // Example: a1b2c3d4e5f6g7h8i9j0
@@ -1917,6 +2004,9 @@ type SquidPage struct {
 
 	// TotalResults How many squids match in all.
 	TotalResults int `json:"total_results"`
+
+	// Warning On free plans, a note that a plan cap truncated the data (the pagination guide's `warning`).
+	Warning *string `json:"warning,omitempty"`
 }
 
 // SquidParams A squid's settings for its crawler (see Get Crawler Parameters), such as `max_results`
@@ -1974,9 +2064,9 @@ type StartRunRequest struct {
 	Squid SquidID `json:"squid"`
 }
 
-// SyncAccountRequest The body of Sync Account and, with `account`, of Refresh Cookies (the example is Refresh Cookies' documented request).
+// SyncAccountRequest The body of Sync Account and, with `account`, of Refresh Cookies (the example is Sync Account's documented request).
 //
-// Example: {"account":"abfeb440ceccdfab974e8d261836c9d6","cookies":{"auth_token":"\u003ccookie.auth_token\u003e","ct0":"\u003ccookie.ct0\u003e"},"type":"twitter-sync"}
+// Example: {"cookies":{"auth_token":"\u003ccookie.auth_token\u003e","ct0":"\u003ccookie.ct0\u003e"},"type":"twitter-sync"}
 type SyncAccountRequest struct {
 	// Account A task, upload or run identifier, 32 lowercase hexadecimal characters.
 	//
@@ -2216,6 +2306,10 @@ type UpdateAccountLimitsRequest struct {
 	// Type The account type's name, such as `sales-nav-sync`.
 	Type string `json:"type"`
 }
+
+// UpdateSquidBody The body of Update Squid (SquidUpdate: every field optional) or of Link Account to Squid
+// (LinkAccountsRequest: `accounts` required), the two documented uses of one operation.
+type UpdateSquidBody = SquidUpdate
 
 // UpdateSquidChainRequest The body of Update Squid Chain; only the fields sent change.
 type UpdateSquidChainRequest struct {
@@ -2672,7 +2766,7 @@ type ListTasksParamsType string
 type UpdateAccountLimitsJSONRequestBody = UpdateAccountLimitsRequest
 
 // SyncAccountJSONRequestBody defines body for SyncAccount for application/json ContentType.
-type SyncAccountJSONRequestBody = SyncAccountRequest
+type SyncAccountJSONRequestBody = AccountCookiesBody
 
 // ConfigureDeliveryJSONRequestBody defines body for ConfigureDelivery for application/json ContentType.
 type ConfigureDeliveryJSONRequestBody = DeliveryRequest
@@ -2699,7 +2793,7 @@ type StartRunJSONRequestBody = StartRunRequest
 type CreateSquidJSONRequestBody = CreateSquidRequest
 
 // UpdateSquidJSONRequestBody defines body for UpdateSquid for application/json ContentType.
-type UpdateSquidJSONRequestBody = SquidUpdate
+type UpdateSquidJSONRequestBody = UpdateSquidBody
 
 // UpdateSquidChainJSONRequestBody defines body for UpdateSquidChain for application/json ContentType.
 type UpdateSquidChainJSONRequestBody = UpdateSquidChainRequest
@@ -2892,6 +2986,89 @@ func (a AccountLimit) MarshalJSON() ([]byte, error) {
 		object["value"], err = json.Marshal(a.Value)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'value': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ChainClusterSettings. Returns the specified
+// element and whether it was found
+func (a ChainClusterSettings) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ChainClusterSettings
+func (a *ChainClusterSettings) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ChainClusterSettings to handle AdditionalProperties
+func (a *ChainClusterSettings) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["concurrency"]; found {
+		err = json.Unmarshal(raw, &a.Concurrency)
+		if err != nil {
+			return fmt.Errorf("error reading 'concurrency': %w", err)
+		}
+		delete(object, "concurrency")
+	}
+
+	if raw, found := object["name"]; found {
+		err = json.Unmarshal(raw, &a.Name)
+		if err != nil {
+			return fmt.Errorf("error reading 'name': %w", err)
+		}
+		delete(object, "name")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ChainClusterSettings to handle AdditionalProperties
+func (a ChainClusterSettings) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Concurrency != nil {
+		object["concurrency"], err = json.Marshal(a.Concurrency)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'concurrency': %w", err)
+		}
+	}
+
+	if a.Name != nil {
+		object["name"], err = json.Marshal(a.Name)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'name': %w", err)
 		}
 	}
 
@@ -3395,6 +3572,185 @@ func (a S3Fields) MarshalJSON() ([]byte, error) {
 	object["is_active"], err = json.Marshal(a.IsActive)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'is_active': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for SlackFields. Returns the specified
+// element and whether it was found
+func (a SlackFields) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for SlackFields
+func (a *SlackFields) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for SlackFields to handle AdditionalProperties
+func (a *SlackFields) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["is_active"]; found {
+		err = json.Unmarshal(raw, &a.IsActive)
+		if err != nil {
+			return fmt.Errorf("error reading 'is_active': %w", err)
+		}
+		delete(object, "is_active")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for SlackFields to handle AdditionalProperties
+func (a SlackFields) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["is_active"], err = json.Marshal(a.IsActive)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'is_active': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for SquidChainSettings. Returns the specified
+// element and whether it was found
+func (a SquidChainSettings) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for SquidChainSettings
+func (a *SquidChainSettings) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for SquidChainSettings to handle AdditionalProperties
+func (a *SquidChainSettings) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["autostart"]; found {
+		err = json.Unmarshal(raw, &a.Autostart)
+		if err != nil {
+			return fmt.Errorf("error reading 'autostart': %w", err)
+		}
+		delete(object, "autostart")
+	}
+
+	if raw, found := object["cluster_settings"]; found {
+		err = json.Unmarshal(raw, &a.ClusterSettings)
+		if err != nil {
+			return fmt.Errorf("error reading 'cluster_settings': %w", err)
+		}
+		delete(object, "cluster_settings")
+	}
+
+	if raw, found := object["field_map"]; found {
+		err = json.Unmarshal(raw, &a.FieldMap)
+		if err != nil {
+			return fmt.Errorf("error reading 'field_map': %w", err)
+		}
+		delete(object, "field_map")
+	}
+
+	if raw, found := object["target_crawler"]; found {
+		err = json.Unmarshal(raw, &a.TargetCrawler)
+		if err != nil {
+			return fmt.Errorf("error reading 'target_crawler': %w", err)
+		}
+		delete(object, "target_crawler")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for SquidChainSettings to handle AdditionalProperties
+func (a SquidChainSettings) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Autostart != nil {
+		object["autostart"], err = json.Marshal(a.Autostart)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'autostart': %w", err)
+		}
+	}
+
+	if a.ClusterSettings != nil {
+		object["cluster_settings"], err = json.Marshal(a.ClusterSettings)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'cluster_settings': %w", err)
+		}
+	}
+
+	if a.FieldMap != nil {
+		object["field_map"], err = json.Marshal(a.FieldMap)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'field_map': %w", err)
+		}
+	}
+
+	if a.TargetCrawler != nil {
+		object["target_crawler"], err = json.Marshal(a.TargetCrawler)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'target_crawler': %w", err)
+		}
 	}
 
 	for fieldName, field := range a.AdditionalProperties {
