@@ -99,12 +99,8 @@ func TestCatalogueServed(t *testing.T) {
 				t.Errorf("details: result %v, want %v", result, columns)
 			}
 
-			var params struct {
-				Task  map[string]map[string]any `json:"task"`
-				Squid map[string]json.RawMessage `json:"squid"`
-			}
-			params = decode[struct {
-				Task  map[string]map[string]any `json:"task"`
+			params := decode[struct {
+				Task  map[string]map[string]any  `json:"task"`
 				Squid map[string]json.RawMessage `json:"squid"`
 			}](t, get(t, srv, base+"/params"))
 			if len(params.Task) != len(c.TaskKeys) {
@@ -149,10 +145,7 @@ func TestCatalogueServed(t *testing.T) {
 				}
 			}
 
-			var attrs struct {
-				Data []attribute `json:"data"`
-			}
-			attrs = decode[struct {
+			attrs := decode[struct {
 				Data []attribute `json:"data"`
 			}](t, get(t, srv, base+"/attributes"))
 			if len(attrs.Data) != len(c.Columns) {

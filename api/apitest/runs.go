@@ -43,9 +43,10 @@ type RunLifecycle struct {
 	// done_reason batch_wait): for Pause polls more (Polls mode, from 4 polls), or for a
 	// tenth of Duration.
 	Pause int
-	// Rows is how many result rows the whole run produces, spread evenly over its tasks. When
-	// 0, each task produces between 5 and 40 rows, drawn from its hash. Rows are made as
-	// they are read (Get Results, the export file), never held, so a run may have millions.
+	// Rows is how many result rows the whole run produces, spread evenly over its tasks
+	// (max_results aside: it is a test's knob). When 0, each task produces between 5 and 40
+	// rows, drawn from its hash, at most its max_results when set. Rows are made as they are
+	// read (Get Results, the export file), never held, so a run may have millions.
 	Rows int
 	// End is how the run ends: "done" (when empty), or "error": it stops halfway through its
 	// tasks with done_reason website_inaccessible, and exports what it collected.
