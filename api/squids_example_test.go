@@ -75,7 +75,7 @@ func Example_firstProgram() {
 	fmt.Println("ready to run:", squid.IsReady)
 	// Output:
 	// crawler: 4734d096159ef05210e0e1677e8be823 Google Maps Leads Scraper
-	// ratings allowed: 7
+	// ratings allowed: 6
 	// squid: Restaurants in Marseille concurrency 2 ratings 4.0+
 	// tasks added: 2
 	// ready to run: true
@@ -95,7 +95,7 @@ func ExampleSquidsService_Create() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(squid.Name, squid.CrawlerName, squid.Params["max_results"], squid.Params["country"])
+	fmt.Println(squid.Name, squid.CrawlerName, squid.Params["max_results"], squid.Params["ratings"])
 	// Output:
-	// Cafes Google Maps Leads Scraper <nil> United States
+	// Cafes Google Maps Leads Scraper <nil> Any rating
 }
