@@ -43,6 +43,10 @@ type Crawler struct {
 	Name string `json:"name"`
 	// Platform is the site the crawler scrapes, as the docs group crawlers ("Google").
 	Platform string `json:"platform,omitempty"`
+	// Listed says whether the docs' examples index (examples/index.mdx) shows the crawler.
+	// In July 2026 it shows 53, as many as List Crawlers announces; the others have a folder
+	// under examples/ only: older variants the index dropped, or a crawler newer than it.
+	Listed bool `json:"listed"`
 	// Description says what the crawler does, in the docs' words.
 	Description string `json:"description"`
 	// CreditsPerRow is the price of one result row, in credits, before functions.

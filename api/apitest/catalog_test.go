@@ -443,6 +443,10 @@ func TestRowsDeterministicAndVaried(t *testing.T) {
 // uploaded file's text.
 func TestTaskChecks(t *testing.T) {
 	seed := catalogue().byID[SeedCrawlerID]
+	var keys []string
+	for _, k := range catalog.ByID(SeedCrawlerID).TaskKeys {
+		keys = append(keys, k.Name)
+	}
 	for _, tc := range []struct {
 		task     map[string]any
 		fromFile bool
@@ -451,12 +455,13 @@ func TestTaskChecks(t *testing.T) {
 		{map[string]any{"url": "https://www.google.com/maps/search/pizza"}, false, ""},
 		{map[string]any{"city": "Alpine 91901", "category": "restaurant"}, false, ""},
 		{map[string]any{"city": "Alpine 91901", "category": "restaurant", "country": "United States"}, false, ""},
-		{map[string]any{"city": "Alpine 91901"}, false, "needs city and category, or url"},
+		{map[string]any{"city": "Alpine 91901"}, false, "city and category"},
+		{map[string]any{"category": "restaurant"}, false, "url"},
 		{map[string]any{"country": "France"}, false, "needs"},
 		{map[string]any{"url": ""}, false, "needs"},
 		{map[string]any{"url": 3.0}, false, `"url" must be a string; 3 is not`},
 		{map[string]any{"url": nil}, false, `"url" must be a string; null is not`},
-		{map[string]any{"keyword": "pizza"}, false, `"keyword" is not a task parameter of the crawler Google Maps Leads Scraper, which takes: city, category, country, region, district, url`},
+		{map[string]any{"keyword": "pizza"}, false, `"keyword" is not a task parameter of the crawler Google Maps Leads Scraper, which takes: ` + strings.Join(keys, ", ") + "."},
 		{map[string]any{"url": "3"}, true, ""},
 	} {
 		got := seed.checkTask(tc.task, tc.fromFile)
