@@ -75,7 +75,7 @@ func Example_firstProgram() {
 	fmt.Println("ready to run:", squid.IsReady)
 	// Output:
 	// crawler: 4734d096159ef05210e0e1677e8be823 Google Maps Leads Scraper
-	// ratings allowed: 6
+	// ratings allowed: 7
 	// squid: Restaurants in Marseille concurrency 2 ratings 4.0+
 	// tasks added: 2
 	// ready to run: true
