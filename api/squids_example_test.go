@@ -95,7 +95,7 @@ func ExampleSquidsService_Create() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(squid.Name, squid.CrawlerName, squid.Params["max_results"], squid.Params["country"])
+	fmt.Println(squid.Name, squid.CrawlerName, squid.Params["max_results"], squid.Params["ratings"])
 	// Output:
-	// Cafes Google Maps Leads Scraper <nil> United States
+	// Cafes Google Maps Leads Scraper <nil> Any rating
 }

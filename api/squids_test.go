@@ -13,6 +13,7 @@ import (
 
 	"github.com/lobstr-go/lobstr/api"
 	"github.com/lobstr-go/lobstr/api/apitest"
+	"github.com/lobstr-go/lobstr/catalog"
 )
 
 // bodyRecorder is a transport that keeps the bodies of the requests it sends.
@@ -86,7 +87,7 @@ func TestCrawlersAgainstFake(t *testing.T) {
 	for _, cr := range all {
 		slugs = append(slugs, cr.Slug)
 	}
-	if len(all) != 4 || !strings.Contains(strings.Join(slugs, " "), apitest.SeedCrawlerSlug) {
+	if len(all) != len(catalog.All()) || !strings.Contains(strings.Join(slugs, " "), apitest.SeedCrawlerSlug) {
 		t.Errorf("catalogue: %q", slugs)
 	}
 	if n := srv.Requests("GET /v1/crawlers"); n != 1 {
@@ -187,7 +188,7 @@ func TestSquidLifecycleAgainstFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sq.Name != "Restaurants" || sq.Crawler != apitest.SeedCrawlerID || sq.CrawlerName != apitest.SeedCrawlerName || sq.IsReady || sq.Params["country"] != "United States" {
+	if sq.Name != "Restaurants" || sq.Crawler != apitest.SeedCrawlerID || sq.CrawlerName != apitest.SeedCrawlerName || sq.IsReady || sq.Params["ratings"] != "Any rating" {
 		t.Errorf("created %s", mustJSON(t, sq))
 	}
 	if _, err := c.Tasks.Add(ctx, sq.Id, []api.Params{{"url": "https://www.google.com/maps/search/restaurant/@43.29,5.36,14z"}}); err != nil {
@@ -218,7 +219,7 @@ func TestSquidLifecycleAgainstFake(t *testing.T) {
 		t.Errorf("Update sent %q", sent)
 	}
 	fns, _ := sq.Params["functions"].(map[string]any)
-	if sq.Concurrency != 2 || sq.Params["max_results"] != 100.0 || sq.Params["country"] != "United States" || fns["collect_business_details"] != true ||
+	if sq.Concurrency != 2 || sq.Params["max_results"] != 100.0 || sq.Params["ratings"] != "Any rating" || fns["collect_business_details"] != true ||
 		sq.NotificationsParams == nil || !sq.IsReady || sq.Name != "Restaurants" {
 		t.Errorf("after Update %s", mustJSON(t, sq))
 	}
@@ -279,7 +280,7 @@ func TestCreateSaveParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(sq.Name, apitest.SeedCrawlerName+" (") || sq.Params["max_results"] != nil || sq.Params["country"] != "United States" {
+	if !strings.HasPrefix(sq.Name, apitest.SeedCrawlerName+" (") || sq.Params["max_results"] != nil || sq.Params["ratings"] != "Any rating" {
 		t.Errorf("created %s", mustJSON(t, sq))
 	}
 	if n := srv.Requests("POST /v1/squids/" + sq.Id); n != 1 {

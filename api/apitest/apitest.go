@@ -65,19 +65,25 @@
 // # User, crawlers, squids, runs and results
 //
 //   - Get User Profile and Get Balance answer the documented bodies, whatever the token.
-//   - The crawler catalogue holds the three crawlers of List Crawlers' example and the Google
-//     Maps Leads Scraper (SeedCrawlerID, SeedCrawlerSlug) with its documented details,
-//     parameters and attributes; the others get a url parameter and plausible columns. A
-//     crawler is named by its hash only (the document takes no slug). Get Crawler
-//     Attributes needs no token. List Crawlers pages like List Tasks.
+//   - The crawlers are those of lobstr's documented catalogue (package catalog), the Google
+//     Maps Leads Scraper (SeedCrawlerID, SeedCrawlerSlug) among them. List Crawlers pages
+//     them like List Tasks (50 a page by default), each with its account type when it needs
+//     one; Get Crawler Details, Parameters and Attributes show every documented task key,
+//     squid setting (type, default, allowed values), function and result column. A crawler
+//     is named by its hash only (the document takes no slug). Get Crawler Attributes needs
+//     no token.
 //   - The squids of the documented examples exist (SeedSquid, SeedDetailsSquid,
 //     SeedListedSquid, SeedRunsSquid, SeedRunSquid, and those of Empty and Delete Squid).
 //     Create Squid needs a crawler of the catalogue (else 404) and starts from its default
 //     params; List Squids pages and filters by name; Update Squid changes only what is sent,
-//     checks params against the crawler's (allowed values, types, maxima, functions; 400
-//     validation_error naming the parameter), merges them key by key and answers the
-//     documented echo; Empty Squid deletes the url or params tasks; Delete Squid takes its
-//     tasks and runs with it. Tasks can be added only to a squid that exists.
+//     checks params against the crawler's (documented keys only, JSON types, allowed
+//     values, functions; 400 validation_error naming params.KEY), merges them key by key
+//     and answers the documented echo; Empty Squid deletes the url or params tasks; Delete
+//     Squid takes its tasks and runs with it. Tasks can be added only to a squid that
+//     exists, and only tasks its crawler takes: Add Tasks and Upload refuse a key the
+//     crawler does not take, a value of another JSON type, or a task that completes no
+//     group of required keys, with Add Tasks' documented 400 (param tasks, the message
+//     naming the task and what is wrong), and store nothing of the batch or file.
 //   - The documented quirk: a squid made with Create Squid cannot run until Update Squid
 //     was sent params once (even {"params": {}}): Start Run answers 400 {"errors":
 //     {"type": "SquidNotReady", ...}} with a message that says what to do. Squids made by
@@ -92,9 +98,12 @@
 //     Get Run Tasks reports each task's outcome; List Runs pages newest first; Get Run
 //     Credits splits the credits between the scraping and the functions switched on.
 //     SeedRunHash is Get Run's documented run (done, 40 rows).
-//   - Every task of a run produces rows with the columns of the crawler's attributes (those
-//     of a function only when the squid switches it on), made from the run, the task and
-//     the row's position: realistic, deterministic, never held in memory. Get Results pages
+//   - Every task of a run produces rows (at most the squid's or the task's max_results, when
+//     set) with every documented column of the crawler, each value of the column's
+//     documented JSON type, drawn from its documented example and varied from row to row,
+//     made from the run, the task and the row's position: deterministic, never held in
+//     memory. A run of a crawler that needs an account, on a squid that links none, ends
+//     at once with status error and done_reason no_accounts, as documented. Get Results pages
 //     the rows of a squid or a run (one of them, else the documented 400), optionally of one
 //     task, at limit or page_size rows a page (at most 100), and shows exactly the rows and
 //     values of the export file.

@@ -316,7 +316,7 @@ func TestAddGetListDelete(t *testing.T) {
 	srv.AddSquid("mine")
 	before := time.Now().UTC().Add(-time.Second)
 	got = postJSON(t, srv, "/v1/tasks", map[string]any{"squid": "mine", "tasks": []any{
-		map[string]any{"url": "https://a"}, map[string]any{"url": "https://b", "depth": 2.0}, map[string]any{"url": "https://a"},
+		map[string]any{"url": "https://a"}, map[string]any{"url": "https://b", "country": "France"}, map[string]any{"url": "https://a"},
 	}})
 	res := decode[models.AddTasksResult](t, got)
 	if got.status != 200 || res.DuplicatedCount != 1 || len(res.Tasks) != 2 {
@@ -333,12 +333,12 @@ func TestAddGetListDelete(t *testing.T) {
 			t.Errorf("added task %d: created_at %q is not now, zone-less with microseconds", i, a.CreatedAt)
 		}
 	}
-	if res.Tasks[0].Id == res.Tasks[1].Id || res.Tasks[1].Params["depth"] != 2.0 {
+	if res.Tasks[0].Id == res.Tasks[1].Id || res.Tasks[1].Params["country"] != "France" {
 		t.Errorf("added tasks: %+v", res.Tasks)
 	}
 
 	// Sent again, whole: all duplicates.
-	got = postJSON(t, srv, "/v1/tasks", map[string]any{"squid": "mine", "tasks": []any{map[string]any{"url": "https://b", "depth": 2}, map[string]any{"url": "https://a"}}})
+	got = postJSON(t, srv, "/v1/tasks", map[string]any{"squid": "mine", "tasks": []any{map[string]any{"url": "https://b", "country": "France"}, map[string]any{"url": "https://a"}}})
 	expect(t, "re-adding", got, 200, `{"duplicated_count": 2, "tasks": []}`)
 
 	// Listed, in order; gettable, pending.

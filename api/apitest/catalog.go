@@ -7,31 +7,40 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/lobstr-go/lobstr/catalog"
 )
 
-// The crawler catalogue the fake serves: the three crawlers of List Crawlers' documented
-// example and the documented Google Maps crawler (Get Crawler Details, Get Crawler
-// Parameters, Get Crawler Attributes), under its current name.
+// The crawler the fake's seeded squids and AddSquid use: the Google Maps Leads Scraper of
+// the catalogue, whose id the docs show (Get Crawler Details' example).
 const (
 	SeedCrawlerID   = "4734d096159ef05210e0e1677e8be823" // the Google Maps Leads Scraper; SeedModule
 	SeedCrawlerSlug = "google-maps-leads-scraper"        // its slug (the API takes only the hash)
 	SeedCrawlerName = "Google Maps Leads Scraper"        // its name
 )
 
-// crawler is one crawler of the catalogue, as the API shows it.
+// crawlerIcon is the icon every crawler and account type of the fake shows: the documented
+// placeholder, an empty 50×50 SVG in base64.
+const crawlerIcon = "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRoPSI1MCIgaGVpZ2h0PSI1MCI+PC9zdmc+"
+
+// crawler is one crawler of the catalogue, as the API shows it and as the fake runs it.
 type crawler struct {
+	cat      *catalog.Crawler
 	id       string
 	name     string
-	details  map[string]any       // Get Crawler Details
-	params   map[string]any       // Get Crawler Parameters
-	attrs    []attribute          // Get Crawler Attributes, in order
-	defaults map[string]any       // a new squid's params
-	specs    map[string]paramSpec // the squid params Update Squid checks
-	funcs    map[string]bool      // paid add-ons → on by default
-	cpr      float64              // credits per row
+	summary  map[string]any  // List Crawlers' item
+	details  map[string]any  // Get Crawler Details
+	params   map[string]any  // Get Crawler Parameters
+	attrs    []attribute     // Get Crawler Attributes, in order
+	defaults map[string]any  // a new squid's params
+	funcs    map[string]bool // functions → on by default
+	cpr      float64         // credits per row
+	cols     []colGen        // how each result column's values are made (rows.go)
+
+	builtinDocumented [len(builtinFields)]bool // which of the fake's own row fields the crawler documents
 }
 
-// attribute is one result column.
+// attribute is one result column, as Get Crawler Attributes shows it.
 type attribute struct {
 	Name        string          `json:"name"`
 	Type        string          `json:"type"`
@@ -41,209 +50,205 @@ type attribute struct {
 	Description string          `json:"description"`
 }
 
-// functionKey is the params.functions key of a function's label: "Extract Emails from
-// Website" → "extract_emails_from_website".
-func functionKey(label string) string {
-	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(label)), " ", "_")
-}
-
-// paramSpec is what Update Squid checks of one squid parameter.
-type paramSpec struct {
-	typ     string // string, int, boolean (else anything)
-	allowed []any  // when not empty, the only values accepted (null aside)
-	max     *float64
-}
-
-// summaryKeys are the fields of a crawler in List Crawlers.
-var summaryKeys = []string{"id", "object", "account", "name", "slug", "icon", "is_public", "is_available",
-	"is_premium", "has_issues", "max_concurrency", "credits_per_row"}
-
-func (c *crawler) summary() map[string]any {
-	m := map[string]any{}
-	for _, k := range summaryKeys {
-		if v, ok := c.details[k]; ok {
-			m[k] = v
-		}
-	}
-	return m
-}
-
-// catalogue is built once from the embedded fixtures; it never changes.
+// catalogue is built once from package catalog; it never changes.
 var catalogue = sync.OnceValue(func() *crawlerCatalogue {
 	cat := &crawlerCatalogue{byID: map[string]*crawler{}}
-	var list struct {
-		Data []map[string]any `json:"data"`
+	for _, c := range catalog.All() {
+		cr := newCrawler(c)
+		cat.order = append(cat.order, cr)
+		cat.byID[cr.id] = cr
 	}
-	mustDecode("docs/list-crawlers.200.json", &list)
-	for _, item := range list.Data {
-		cat.add(synthesized(item))
-	}
-	var details map[string]any
-	mustDecode("docs/get-crawler-details.200.json", &details)
-	details["name"] = SeedCrawlerName
-	details["slug"] = SeedCrawlerSlug
-	details["description"] = "Give us your properly built Google Maps Search URL(s). Grab all results available. Phone, rating, website included!"
-	var params map[string]any
-	mustDecode("docs/get-crawler-parameters.200.json", &params)
-	var attrs struct {
-		Data []attribute `json:"data"`
-	}
-	mustDecode("docs/get-crawler-attributes.200.json", &attrs)
-	cat.add(newCrawler(details, params, attrs.Data))
 	return cat
 })
 
+// crawlerCatalogue is the fake's crawlers, in the catalogue's order (by slug), and by id.
 type crawlerCatalogue struct {
 	order []*crawler
 	byID  map[string]*crawler
 }
 
-func (c *crawlerCatalogue) add(cr *crawler) {
-	c.order = append(c.order, cr)
-	c.byID[cr.id] = cr
+// apiType is a JSON type as the API's crawler bodies write it: int for integer, else the
+// same.
+func apiType(t string) string {
+	if t == catalog.TypeInteger {
+		return "int"
+	}
+	return t
 }
 
-// newCrawler derives what the fake needs of a crawler from its documented bodies.
-func newCrawler(details, params map[string]any, attrs []attribute) *crawler {
-	c := &crawler{
-		id: details["id"].(string), name: details["name"].(string),
-		details: details, params: params, attrs: attrs,
-		defaults: map[string]any{}, specs: map[string]paramSpec{}, funcs: map[string]bool{},
+// decodeJSON decodes raw, or returns nil when it is empty.
+func decodeJSON(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
 	}
-	c.cpr = creditsOf(details["credits_per_row"])
-	// Squid-level inputs of the details (max_results, …): defaults, types, maxima.
-	inputs, _ := details["input"].([]any)
-	for _, in := range inputs {
-		m, _ := in.(map[string]any)
-		if m["level"] != "squid" || m["function"] == true {
-			continue
-		}
-		name, _ := m["name"].(string)
-		spec := paramSpec{typ: fmt.Sprint(m["type"])}
-		if mx, ok := m["max"].(float64); ok {
-			spec.max = &mx
-		}
-		c.specs[name] = spec
-		if d, ok := m["default"]; ok {
-			c.defaults[name] = d
-		}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		panic("apitest: catalogue value does not decode: " + err.Error()) // package catalog's test rules it out
 	}
-	// The squid parameters (country, ratings, language) and the functions.
-	squid, _ := params["squid"].(map[string]any)
-	for name, v := range squid {
-		m, _ := v.(map[string]any)
-		if name == "functions" {
-			for fn, fv := range m {
-				fm, _ := fv.(map[string]any)
-				c.funcs[fn], _ = fm["default"].(bool)
-			}
-			continue
-		}
-		spec := c.specs[name]
-		spec.typ = fmt.Sprint(m["type"])
-		spec.allowed, _ = m["allowed"].([]any)
-		c.specs[name] = spec
-		if d, ok := m["default"]; ok {
-			c.defaults[name] = d
-		}
-	}
-	return c
+	return v
 }
 
-// creditsOf reads a price that is a number or {"legacy": n, "current": n}.
-func creditsOf(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case map[string]any:
-		if c, ok := x["current"].(float64); ok {
-			return c
+// newCrawler derives every body the fake shows of a crawler, and what it checks, from its
+// catalogue entry.
+func newCrawler(c *catalog.Crawler) *crawler {
+	cr := &crawler{cat: c, id: c.ID, name: c.Name, cpr: c.CreditsPerRow,
+		defaults: map[string]any{}, funcs: map[string]bool{}}
+	var account any
+	if a := c.Account; a != nil {
+		cookies := []any{}
+		for _, k := range a.Cookies {
+			cookies = append(cookies, map[string]any{"name": k.Name, "required": k.Required})
 		}
-		if c, ok := x["legacy"].(float64); ok {
-			return c
+		account = map[string]any{"type": a.Type, "baseurl": a.BaseURL, "cookies": cookies, "icon": crawlerIcon}
+	}
+	maxConc := c.MaxConcurrency
+	if maxConc < 1 {
+		maxConc = 1
+	}
+	cr.summary = map[string]any{
+		"id": c.ID, "object": "crawler", "account": account, "name": c.Name, "slug": c.Slug, "icon": crawlerIcon,
+		"is_public": true, "is_available": true, "is_premium": false, "has_issues": false,
+		"max_concurrency": float64(maxConc), "credits_per_row": c.CreditsPerRow,
+	}
+
+	// Get Crawler Details: the summary, the description, every input and every column.
+	inputs := []any{}
+	task := map[string]any{}
+	for _, in := range c.TaskKeys {
+		m := map[string]any{"name": in.Name, "type": apiType(in.Type), "level": "task", "default": decodeJSON(in.Default),
+			"required": in.Required, "is_params": in.Group != "" && in.Group != "url", "description": in.Description}
+		if len(in.Example) > 0 {
+			m["example"] = decodeJSON(in.Example)
+		}
+		inputs = append(inputs, m)
+		p := map[string]any{"type": apiType(in.Type), "default": decodeJSON(in.Default), "required": in.Required,
+			"attribute": in.Name, "is_params": m["is_params"]}
+		if in.Group != "" {
+			p["group"] = in.Group
+		}
+		if len(in.Allowed) > 0 {
+			p["allowed"] = allowedOf(in)
+		}
+		task[in.Name] = p
+	}
+	squid := map[string]any{}
+	for _, in := range c.Params {
+		m := map[string]any{"name": in.Name, "type": apiType(in.Type), "level": "squid", "default": decodeJSON(in.Default),
+			"required": in.Required, "is_details": true, "description": in.Description}
+		if len(in.Example) > 0 {
+			m["example"] = decodeJSON(in.Example)
+		}
+		inputs = append(inputs, m)
+		p := map[string]any{"type": apiType(in.Type), "default": decodeJSON(in.Default), "required": in.Required,
+			"attribute": in.Name, "is_params": false}
+		if len(in.Allowed) > 0 {
+			p["allowed"] = allowedOf(in)
+		}
+		squid[in.Name] = p
+		if len(in.Default) > 0 {
+			cr.defaults[in.Name] = decodeJSON(in.Default)
 		}
 	}
-	return 1
+	fns := map[string]any{}
+	for i, fn := range c.Functions {
+		inputs = append(inputs, map[string]any{"name": fn.Name, "type": "boolean", "level": "squid", "default": fn.Default,
+			"display": functionLabel(fn.Name), "function": true, "priority": i, "required": false, "is_details": true,
+			"description": fn.Description, "credits_per_function": fn.Credits})
+		fns[fn.Name] = map[string]any{"sort": i, "default": fn.Default, "credits_per_function": fn.Credits}
+		cr.funcs[fn.Name] = fn.Default
+	}
+	squid["functions"] = fns
+	if len(c.Functions) > 0 {
+		on := map[string]any{}
+		for name, d := range cr.funcs {
+			on[name] = d
+		}
+		cr.defaults["functions"] = on
+	}
+	cr.params = map[string]any{"task": task, "squid": squid}
+
+	result := []any{}
+	base := "Export " + strings.TrimSuffix(strings.TrimSuffix(c.Name, " Scraper"), " Export")
+	for _, col := range c.Columns {
+		ex := col.Example
+		if len(ex) == 0 {
+			ex = json.RawMessage("null")
+		}
+		cr.attrs = append(cr.attrs, attribute{Name: col.Name, Type: col.DocType, Example: ex, Function: base,
+			IsMain: true, Description: col.Description})
+		cr.cols = append(cr.cols, newColGen(col))
+		if b := builtinOf(col.Name); b > 0 {
+			cr.builtinDocumented[b-1] = true
+		}
+		result = append(result, col.Name)
+	}
+	cr.details = map[string]any{"description": c.Description, "input": inputs, "result": result}
+	for k, v := range cr.summary {
+		cr.details[k] = v
+	}
+	return cr
 }
 
-// synthesized makes a whole crawler of a List Crawlers item, for the crawlers whose details
-// the documentation does not show: a url task parameter, max_results, and plausible columns.
-func synthesized(item map[string]any) *crawler {
-	details := map[string]any{}
-	for k, v := range item {
-		details[k] = v
+// allowedOf is the decoded allowed values of an input.
+func allowedOf(in catalog.Input) []any {
+	out := make([]any, len(in.Allowed))
+	for i, a := range in.Allowed {
+		out[i] = decodeJSON(a)
 	}
-	name, _ := item["name"].(string)
-	slug, _ := item["slug"].(string)
-	cols := syntheticColumns[slug]
-	if cols == nil {
-		cols = syntheticColumns[""]
-	}
-	main := strings.TrimSuffix(strings.TrimSuffix(name, " Scraper"), " Export")
-	attrs := make([]attribute, len(cols))
-	result := make([]any, len(cols))
-	for i, col := range cols {
-		ex, _ := json.Marshal(col[2])
-		attrs[i] = attribute{Name: col[0].(string), Type: col[1].(string), Example: ex, Function: "Export " + main, IsMain: true, Description: col[3].(string)}
-		result[i] = col[0]
-	}
-	details["description"] = "Collects " + strings.ToLower(main) + " data from a list of URLs."
-	details["input"] = []any{
-		map[string]any{"name": "url", "type": "string", "level": "task", "default": nil, "required": true,
-			"description": "The page to collect, one per task."},
-		map[string]any{"name": "max_results", "type": "int", "level": "squid", "default": nil, "required": false,
-			"is_details": true, "description": "The most results to collect per task; null for no limit."},
-	}
-	details["result"] = result
-	params := map[string]any{
-		"task": map[string]any{"url": map[string]any{"type": "string", "default": nil, "required": true,
-			"attribute": "url", "is_params": false}},
-		"squid": map[string]any{"functions": map[string]any{}},
-	}
-	return newCrawler(details, params, attrs)
+	return out
 }
 
-// syntheticColumns are the result columns of the synthesized crawlers, by slug: name, type,
-// example, description.
-var syntheticColumns = map[string][][4]any{
-	"twitter-profile-scraper": {
-		{"name", "string", "Jane Doe", "The profile's display name"},
-		{"handle", "string", "@janedoe", "The profile's handle"},
-		{"bio", "text", "Writer and traveller.", "The profile's biography"},
-		{"followers", "integer", 1520, "How many accounts follow the profile"},
-		{"following", "integer", 310, "How many accounts the profile follows"},
-		{"verified", "boolean", false, "Whether the profile is verified"},
-		{"location", "string", "Paris, France", "The location the profile shows"},
-		{"url", "string", "https://x.com/janedoe", "The profile's address"},
-	},
-	"facebook-pages-search-export": {
-		{"name", "string", "Blues Billard Club", "The page's name"},
-		{"category", "string", "Bar", "The page's category"},
-		{"likes", "integer", 2400, "How many people like the page"},
-		{"phone", "string", "+33493611118", "The page's phone number"},
-		{"website", "string", "http://www.example.com/", "The page's website"},
-		{"email", "string", "info@example.com", "The page's email address"},
-		{"url", "string", "https://www.facebook.com/example", "The page's address"},
-	},
-	"sales-navigator-leads-scraper": {
-		{"first_name", "string", "Jane", "The lead's first name"},
-		{"last_name", "string", "Doe", "The lead's last name"},
-		{"title", "string", "Head of Sales", "The lead's job title"},
-		{"company", "string", "Acme", "The lead's company"},
-		{"location", "string", "Lyon, France", "The lead's location"},
-		{"profile_url", "string", "https://www.linkedin.com/in/janedoe", "The lead's profile"},
-	},
-	"": {
-		{"name", "string", "Example", "The item's name"},
-		{"url", "string", "https://www.example.com/", "The item's address"},
-	},
+// functionLabel is a function's label in the dashboard: "extract_emails_from_website" →
+// "Extract Emails From Website".
+func functionLabel(name string) string {
+	words := strings.Split(name, "_")
+	for i, w := range words {
+		if w != "" {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
 }
 
-// checkParams checks squid params against the crawler's parameters: a value of a parameter
-// with allowed values must be one of them (or null), an int must be an integer (at most its
-// max), a boolean a boolean, a string a string, and functions an object of the crawler's
-// functions switched on or off. Unknown keys pass. It returns the offending key (as
-// params.KEY) and what is wrong, or "".
+// typeProblem says what is wrong with v as a value of the JSON type typ, or "" when it is
+// one. Null is no value of any type.
+func typeProblem(typ string, v any) string {
+	ok := true
+	switch typ {
+	case catalog.TypeString:
+		_, ok = v.(string)
+	case catalog.TypeInteger:
+		n, isNum := v.(float64)
+		ok = isNum && n == float64(int64(n))
+	case catalog.TypeNumber:
+		_, ok = v.(float64)
+	case catalog.TypeBoolean:
+		_, ok = v.(bool)
+	case catalog.TypeArray:
+		_, ok = v.([]any)
+	case catalog.TypeObject:
+		_, ok = v.(map[string]any)
+	}
+	if ok {
+		return ""
+	}
+	article := "a"
+	if typ == catalog.TypeInteger || typ == catalog.TypeArray || typ == catalog.TypeObject {
+		article = "an"
+	}
+	return fmt.Sprintf("must be %s %s; %s is not", article, typ, jsonText(v))
+}
+
+// checkParams checks Update Squid's params against the crawler's squid settings and
+// functions. A setting's value must be of its documented JSON type, or null (lobstr's
+// default); with allowed values, it must be one of them (each element, for an array).
+// functions must be an object of the crawler's functions, each true or false.
+//
+// A key the crawler does not document is refused: lobstr's docs say nothing of what the
+// API does with one, and a misspelt setting (max_result) silently ignored is worse for a
+// user than a 400 naming it; every update-settings example of the docs passes (a test
+// checks it, for every crawler). It returns the offending key (as params.KEY) and what is
+// wrong, or "".
 func (c *crawler) checkParams(p map[string]any) (param, problem string) {
 	keys := make([]string, 0, len(p))
 	for k := range p {
@@ -255,48 +260,158 @@ func (c *crawler) checkParams(p map[string]any) (param, problem string) {
 		if k == "functions" {
 			fm, ok := v.(map[string]any)
 			if !ok {
-				return "params.functions", "functions must be an object of the crawler's functions, each true or false."
+				return "params.functions", fmt.Sprintf("functions must be an object of the crawler's functions (%s), each true or false.", c.functionNames())
 			}
-			for fn, on := range fm {
+			names := make([]string, 0, len(fm))
+			for fn := range fm {
+				names = append(names, fn)
+			}
+			slices.Sort(names)
+			for _, fn := range names {
 				if _, known := c.funcs[fn]; !known {
-					return "params.functions." + fn, fmt.Sprintf("%q is not a function of the crawler %s.", fn, c.name)
+					return "params.functions." + fn, fmt.Sprintf("%q is not a function of the crawler %s; its functions are: %s.", fn, c.name, c.functionNames())
 				}
-				if _, ok := on.(bool); !ok {
-					return "params.functions." + fn, fmt.Sprintf("The function %q must be true or false.", fn)
+				if _, ok := fm[fn].(bool); !ok {
+					return "params.functions." + fn, fmt.Sprintf("The function %q must be true or false; %s is not.", fn, jsonText(fm[fn]))
 				}
 			}
 			continue
 		}
-		spec, known := c.specs[k]
-		if !known || v == nil {
+		spec := c.cat.Param(k)
+		if spec == nil {
+			return "params." + k, fmt.Sprintf("%q is not a setting of the crawler %s; its settings are: %s.", k, c.name, c.paramNames())
+		}
+		if v == nil {
 			continue
 		}
-		if len(spec.allowed) > 0 {
-			if !slices.ContainsFunc(spec.allowed, func(a any) bool { return sameJSON(a, v) }) {
-				return "params." + k, fmt.Sprintf("%s must be one of the crawler's allowed values (%s); %s is not.", k, joinJSON(spec.allowed), jsonText(v))
-			}
+		if problem := typeProblem(spec.Type, v); problem != "" {
+			return "params." + k, k + " " + problem + "."
+		}
+		if len(spec.Allowed) == 0 {
 			continue
 		}
-		switch spec.typ {
-		case "int", "integer":
-			n, ok := v.(float64)
-			if !ok || n != float64(int64(n)) {
-				return "params." + k, fmt.Sprintf("%s must be a whole number or null; %s is not.", k, jsonText(v))
-			}
-			if spec.max != nil && n > *spec.max {
-				return "params." + k, fmt.Sprintf("%s must be at most %v; %v is too large.", k, *spec.max, n)
-			}
-		case "boolean", "bool":
-			if _, ok := v.(bool); !ok {
-				return "params." + k, fmt.Sprintf("%s must be true, false or null; %s is not.", k, jsonText(v))
-			}
-		case "string":
-			if _, ok := v.(string); !ok {
-				return "params." + k, fmt.Sprintf("%s must be a string or null; %s is not.", k, jsonText(v))
+		allowed := allowedOf(*spec)
+		values := []any{v}
+		if arr, ok := v.([]any); ok {
+			values = arr
+		}
+		for _, x := range values {
+			if !slices.ContainsFunc(allowed, func(a any) bool { return sameJSON(a, x) }) {
+				return "params." + k, fmt.Sprintf("%s must be one of the crawler's allowed values (%s); %s is not.", k, joinJSON(allowed), jsonText(x))
 			}
 		}
 	}
 	return "", ""
+}
+
+// paramNames lists the crawler's squid settings, for messages.
+func (c *crawler) paramNames() string {
+	names := make([]string, 0, len(c.cat.Params)+1)
+	for _, in := range c.cat.Params {
+		names = append(names, in.Name)
+	}
+	if len(c.funcs) > 0 {
+		names = append(names, "functions")
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// functionNames lists the crawler's functions, for messages.
+func (c *crawler) functionNames() string {
+	if len(c.cat.Functions) == 0 {
+		return "none"
+	}
+	names := make([]string, len(c.cat.Functions))
+	for i, fn := range c.cat.Functions {
+		names[i] = fn.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// taskKeyNames lists the crawler's task keys, for messages.
+func (c *crawler) taskKeyNames() string {
+	names := make([]string, len(c.cat.TaskKeys))
+	for i, in := range c.cat.TaskKeys {
+		names[i] = in.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkTask checks one task's params against the crawler's task keys: every key must be
+// one the crawler takes, its value of the key's JSON type (a string of the right form, when
+// fromFile: an uploaded file holds text only); and the task must hold every required key of
+// at least one group (a url, or a city and a category). It returns what is wrong, or "".
+func (c *crawler) checkTask(params map[string]any, fromFile bool) string {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		in := c.cat.TaskKey(k)
+		if in == nil {
+			return fmt.Sprintf("%q is not a task parameter of the crawler %s, which takes: %s.", k, c.name, c.taskKeyNames())
+		}
+		v := params[k]
+		if s, ok := v.(string); ok && fromFile {
+			if problem := textProblem(in.Type, s); problem != "" {
+				return fmt.Sprintf("The value of %q %s.", k, problem)
+			}
+			continue
+		}
+		if problem := typeProblem(in.Type, v); problem != "" {
+			return fmt.Sprintf("The value of %q %s.", k, problem)
+		}
+	}
+	// The groups of required keys: a task must complete one of them.
+	groups := map[string][]string{}
+	var order []string
+	for _, in := range c.cat.TaskKeys {
+		if !in.Required {
+			continue
+		}
+		if _, ok := groups[in.Group]; !ok {
+			order = append(order, in.Group)
+		}
+		groups[in.Group] = append(groups[in.Group], in.Name)
+	}
+	if len(order) == 0 {
+		return ""
+	}
+	var forms []string
+	for _, g := range order {
+		complete := true
+		for _, k := range groups[g] {
+			if v, ok := params[k]; !ok || v == nil || v == "" {
+				complete = false
+			}
+		}
+		if complete {
+			return ""
+		}
+		forms = append(forms, strings.Join(groups[g], " and "))
+	}
+	return fmt.Sprintf("A task of the crawler %s needs %s.", c.name, strings.Join(forms, ", or "))
+}
+
+// textProblem checks the text of an uploaded cell as a value of the JSON type typ.
+func textProblem(typ, s string) string {
+	if s == "" {
+		return ""
+	}
+	var v any
+	switch typ {
+	case catalog.TypeString:
+		return ""
+	case catalog.TypeInteger, catalog.TypeNumber, catalog.TypeBoolean, catalog.TypeArray, catalog.TypeObject:
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			return fmt.Sprintf("must be %s; %q is not", typ, s)
+		}
+	}
+	return typeProblem(typ, v)
 }
 
 func jsonText(v any) string {
@@ -312,25 +427,4 @@ func joinJSON(vs []any) string {
 		s[i] = jsonText(v)
 	}
 	return strings.Join(s, ", ")
-}
-
-// columns returns the result columns of a squid's runs: the main attributes, and the others
-// when the squid's params.functions (else the crawler's default) switches their function on.
-func (c *crawler) columns(params map[string]any) []attribute {
-	on, _ := params["functions"].(map[string]any)
-	var cols []attribute
-	for _, a := range c.attrs {
-		if !a.IsMain {
-			key := functionKey(a.Function)
-			enabled, known := c.funcs[key]
-			if v, ok := on[key].(bool); ok {
-				enabled, known = v, true
-			}
-			if !known || !enabled {
-				continue
-			}
-		}
-		cols = append(cols, a)
-	}
-	return cols
 }

@@ -1,11 +1,13 @@
 package apitest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -14,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lobstr-go/lobstr/catalog"
 	"github.com/lobstr-go/lobstr/gen"
 	"github.com/lobstr-go/lobstr/gen/models"
 )
@@ -74,43 +77,40 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// builtinFields are the fields the fake gives every row besides the crawler's columns: id,
+// object, squid and run first, scraping_time last. A crawler that documents a column of
+// one of these names (a string) gets the fake's value there, at the documented place.
+var builtinFields = [...]string{"id", "object", "squid", "run", "scraping_time"}
+
+// builtinOf is the position of a built-in field's name in builtinFields, plus one; 0 for
+// another name.
+func builtinOf(name string) int {
+	for i, n := range builtinFields {
+		if n == name {
+			return i + 1
+		}
+	}
+	return 0
+}
+
 // rowFields are the names of a run's row fields, in order: id, object, squid, run, the
-// crawler's columns, scraping_time.
+// crawler's columns, scraping_time (a built-in field the crawler documents only once, at
+// its documented place).
 func (r *runRecord) rowFields() []string {
-	names := []string{"id", "object", "squid", "run"}
+	names := make([]string, 0, len(r.cols)+len(builtinFields))
+	for i, n := range builtinFields[:4] {
+		if !r.crawler.builtinDocumented[i] {
+			names = append(names, n)
+		}
+	}
 	for _, c := range r.cols {
-		names = append(names, c.Name)
+		names = append(names, c.name)
 	}
-	return append(names, "scraping_time")
-}
-
-// place is the made-up business, person or profile a row describes.
-type place struct {
-	name, first, last, slug, street, city, country, code, zip, phone, category string
-	lat, lng                                                                   float64
-}
-
-var (
-	nameFirst  = []string{"Le Petit", "Chez", "La Maison", "Blue", "Golden", "Old Port", "Green", "Royal", "Corner", "Sunny"}
-	nameSecond = []string{"Bistro", "Cafe", "Garden", "Kitchen", "Table", "Bakery", "Grill", "Brasserie", "Deli", "Tavern"}
-	firsts     = []string{"Alice", "Bruno", "Chloe", "David", "Emma", "Farid", "Giulia", "Hugo", "Ines", "Jonas", "Karim", "Lea"}
-	lasts      = []string{"Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Garcia", "Rossi", "Muller", "Silva", "Kowalski"}
-	streets    = []string{"Rue de la Republique", "Avenue du Prado", "Main Street", "Market Street", "Rue Paradis", "High Street", "Via Roma", "Cours Julien"}
-	categories = []string{"French restaurant", "Brunch restaurant", "Cafe", "Bakery", "Pizza restaurant", "Wine bar", "Seafood restaurant", "Coffee shop"}
-	titles     = []string{"Head of Sales", "Marketing Manager", "CTO", "Founder", "Account Executive", "Product Manager"}
-	companies  = []string{"Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark Industries", "Wayne Enterprises"}
-	cities     = []struct {
-		city, country, code, zip, phone string
-		lat, lng                        float64
-	}{
-		{"Marseille", "France", "FR", "130", "+334", 43.2965, 5.3698},
-		{"Paris", "France", "FR", "750", "+331", 48.8566, 2.3522},
-		{"Lyon", "France", "FR", "690", "+334", 45.7640, 4.8357},
-		{"New York", "United States", "US", "100", "+1212", 40.7128, -74.0060},
-		{"London", "United Kingdom", "GB", "EC1", "+4420", 51.5072, -0.1276},
-		{"Berlin", "Germany", "DE", "101", "+4930", 52.5200, 13.4050},
+	if !r.crawler.builtinDocumented[4] {
+		names = append(names, builtinFields[4])
 	}
-)
+	return names
+}
 
 // rowSeed is the deterministic source of a row: the hash of its run, task and position.
 func rowSeed(run, task string, i int) [32]byte {
@@ -123,99 +123,224 @@ func (r *runRecord) row(ti, i int, vals []value) []value {
 	t := r.tasks[ti]
 	seed := rowSeed(r.id, t.hash, i)
 	rng := rand.New(rand.NewPCG(binary.BigEndian.Uint64(seed[:8]), binary.BigEndian.Uint64(seed[8:16])))
-	pick := func(s []string) string { return s[rng.IntN(len(s))] }
-	c := cities[rng.IntN(len(cities))]
-	p := place{
-		name:  pick(nameFirst) + " " + pick(nameSecond),
-		first: pick(firsts), last: pick(lasts), street: pick(streets), city: c.city, country: c.country,
-		code: c.code, category: pick(categories),
-		lat: c.lat + (rng.Float64()-0.5)/20, lng: c.lng + (rng.Float64()-0.5)/20,
-	}
-	p.zip = c.zip + strconv.Itoa(10+rng.IntN(89))
-	p.phone = c.phone + strconv.Itoa(10000000+rng.IntN(89999999))
-	p.slug = strings.ToLower(strings.ReplaceAll(p.name, " ", "")) + strconv.Itoa(rng.IntN(100))
-
-	vals = vals[:0]
 	str := func(s string) value { return value{text: s, quoted: true} }
-	vals = append(vals, str(hex.EncodeToString(seed[16:])), str("result"), str(r.squid), str(r.id))
-	for _, col := range r.cols {
-		vals = append(vals, cell(col, &p, rng))
-	}
 	at := r.start.Add(time.Duration(t.offset+i) * 37 * time.Millisecond)
-	return append(vals, str(at.UTC().Format("2006-01-02T15:04:05.000Z")))
+	builtin := [len(builtinFields)]value{str(hex.EncodeToString(seed[16:])), str("result"), str(r.squid), str(r.id),
+		str(at.UTC().Format("2006-01-02T15:04:05.000Z"))}
+	documented := &r.crawler.builtinDocumented
+	vals = vals[:0]
+	for k := range 4 {
+		if !documented[k] {
+			vals = append(vals, builtin[k])
+		}
+	}
+	for ci := range r.cols {
+		col := &r.cols[ci]
+		if col.builtin > 0 && col.typ == catalog.TypeString {
+			vals = append(vals, builtin[col.builtin-1])
+			continue
+		}
+		vals = append(vals, col.value(rng))
+	}
+	if !documented[4] {
+		vals = append(vals, builtin[4])
+	}
+	return vals
 }
 
-// cell makes the value of one column for a row describing p.
-func cell(col attribute, p *place, rng *rand.Rand) value {
-	str := func(s string) value { return value{text: s, quoted: true} }
-	num := func(s string) value { return value{text: s} }
-	switch col.Name {
-	case "name":
-		return str(p.name)
-	case "first_name":
-		return str(p.first)
-	case "last_name":
-		return str(p.last)
-	case "address":
-		return str(strconv.Itoa(1+rng.IntN(120)) + " " + p.street + ", " + p.zip + " " + p.city + ", " + p.country)
-	case "phone":
-		return str(p.phone)
-	case "website":
-		return str("https://www." + p.slug + ".com/")
-	case "url", "profile_url":
-		return str("https://www.example.com/" + p.slug)
-	case "email":
-		return str("contact@" + p.slug + ".com")
-	case "email_status":
-		return str([]string{"valid", "valid", "valid", "unknown"}[rng.IntN(4)])
-	case "category":
-		return str(p.category)
-	case "city":
-		return str(p.city)
-	case "country", "country_name":
-		return str(p.country)
-	case "country_code":
-		return str(p.code)
-	case "zip_code":
-		return str(p.zip)
-	case "lat":
-		return num(strconv.FormatFloat(p.lat, 'f', 7, 64))
-	case "lng":
-		return num(strconv.FormatFloat(p.lng, 'f', 7, 64))
-	case "score":
-		return num(strconv.FormatFloat(float64(30+rng.IntN(21))/10, 'f', 1, 64))
-	case "ratings", "followers", "following", "likes":
-		return num(strconv.Itoa(rng.IntN(2500)))
-	case "handle":
-		return str("@" + p.slug)
-	case "location":
-		return str(p.city + ", " + p.country)
-	case "title":
-		return str(titles[rng.IntN(len(titles))])
-	case "company":
-		return str(companies[rng.IntN(len(companies))])
-	case "bio":
-		return str(p.category + " lover from " + p.city + ".")
-	case "opening_hours":
-		return str("Monday 9 AM-10:30 PM, Tuesday 9 AM-10:30 PM")
+// colGen makes the values of one documented column: of its JSON type, drawn from the
+// documented example (varied from row to row), or plausible for its name when the docs
+// give no example of its type.
+type colGen struct {
+	name    string
+	typ     string // catalog.TypeString, …
+	builtin int    // builtinOf(name)
+
+	hasEx    bool
+	str      string  // a string example
+	num      float64 // a number example
+	decimals int     // its decimals
+	flag     bool    // a boolean example
+	raw      string  // an array or object example, compact
+	url      bool    // the string example is an address
+	email    int     // the position of the @ of an email example, else -1
+	digits   bool    // the string example is a whole number written as a string
+	when     time.Time
+	layout   string // the layout of a date example, when it is one
+	poolKind int    // poolName, poolURL, …: the kind of value made without an example
+}
+
+// The kinds of string made for a column the docs give no string example of.
+const (
+	poolText = iota
+	poolName
+	poolURL
+	poolEmail
+	poolPhone
+	poolDate
+)
+
+// dateLayouts are the layouts a date example is read with, most precise first.
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999", "2006-01-02 15:04:05", "2006-01-02"}
+
+// newColGen prepares the values of a column.
+func newColGen(c catalog.Column) colGen {
+	g := colGen{name: c.Name, typ: c.Type, builtin: builtinOf(c.Name), email: -1}
+	var ex any
+	if len(c.Example) > 0 && json.Unmarshal(c.Example, &ex) == nil && ex != nil && typeProblem(c.Type, ex) == "" {
+		g.hasEx = true
 	}
-	switch col.Type {
-	case "integer", "int":
-		return num(strconv.Itoa(rng.IntN(1000)))
-	case "float":
-		return num(strconv.FormatFloat(rng.Float64()*100, 'f', 2, 64))
-	case "boolean":
-		return num(strconv.FormatBool(rng.IntN(10) > 0))
-	case "json":
-		return num("{}")
+	switch c.Type {
+	case catalog.TypeString:
+		if g.hasEx {
+			g.str = ex.(string)
+			g.url = strings.HasPrefix(g.str, "http://") || strings.HasPrefix(g.str, "https://")
+			if at := strings.IndexByte(g.str, '@'); at > 0 && !strings.ContainsAny(g.str, " /") {
+				g.email = at
+			}
+			_, err := strconv.ParseInt(g.str, 10, 64)
+			g.digits = err == nil
+			for _, l := range dateLayouts {
+				if t, err := time.Parse(l, g.str); err == nil {
+					g.when, g.layout = t, l
+					break
+				}
+			}
+		}
+		n := strings.ToLower(c.Name)
+		switch {
+		case strings.Contains(n, "email"):
+			g.poolKind = poolEmail
+		case strings.Contains(n, "url") || strings.Contains(n, "link") || strings.Contains(n, "website") || strings.Contains(n, "image"):
+			g.poolKind = poolURL
+		case strings.Contains(n, "phone"):
+			g.poolKind = poolPhone
+		case strings.Contains(n, "date") || strings.HasSuffix(n, "_at") || strings.Contains(n, "time") || c.DocType == "datetime" || c.DocType == "date":
+			g.poolKind = poolDate
+		case strings.Contains(n, "name") || n == "title" || n == "author":
+			g.poolKind = poolName
+		}
+	case catalog.TypeInteger, catalog.TypeNumber:
+		if g.hasEx {
+			g.num = ex.(float64)
+			text := strings.TrimSpace(string(c.Example))
+			if i := strings.IndexByte(text, '.'); i >= 0 && !strings.ContainsAny(text, "eE") {
+				g.decimals = len(text) - i - 1
+			}
+		}
+		if c.Type == catalog.TypeNumber && !g.hasEx {
+			g.decimals = 2
+		}
+	case catalog.TypeBoolean:
+		if g.hasEx {
+			g.flag = ex.(bool)
+		}
+	case catalog.TypeArray, catalog.TypeObject:
+		g.raw = "[]"
+		if c.Type == catalog.TypeObject {
+			g.raw = "{}"
+		}
+		if g.hasEx {
+			var b bytes.Buffer
+			if json.Compact(&b, c.Example) == nil {
+				g.raw = b.String()
+			}
+		}
 	}
-	return str(p.name + " " + col.Name)
+	return g
+}
+
+var (
+	poolNames = []string{"Le Petit Bistro", "Blue Garden", "Golden Table", "Old Port Grill", "Alice Martin", "Hugo Dubois", "Acme", "Corner Bakery"}
+	poolWords = []string{"alpha", "bravo", "delta", "echo", "lima", "nova", "orbit", "quartz"}
+)
+
+// value makes the column's value for a row, from the row's rng.
+func (g *colGen) value(rng *rand.Rand) value {
+	switch g.typ {
+	case catalog.TypeInteger:
+		n := int64(rng.IntN(1000))
+		if g.hasEx {
+			n = int64(g.num)
+			spread := n / 2
+			if spread < 0 {
+				spread = -spread
+			}
+			if spread > 1_000_000 { // a timestamp, an id: stay near it
+				spread = max(spread/1000, 1_000)
+			}
+			if spread == 0 {
+				spread = 5
+			}
+			v := n + rng.Int64N(2*spread+1) - spread
+			if n >= 0 && v < 0 {
+				v = -v
+			}
+			n = v
+		}
+		return value{text: strconv.FormatInt(n, 10)}
+	case catalog.TypeNumber:
+		x := rng.Float64() * 100
+		if g.hasEx {
+			spread := math.Abs(g.num) / 5
+			if spread == 0 {
+				spread = 1
+			}
+			x = g.num + (rng.Float64()-0.5)*spread
+			if g.num >= 0 && x < 0 {
+				x = -x
+			}
+		}
+		return value{text: strconv.FormatFloat(x, 'f', g.decimals, 64)}
+	case catalog.TypeBoolean:
+		if g.hasEx {
+			return value{text: strconv.FormatBool(g.flag != (rng.IntN(4) == 0))}
+		}
+		return value{text: strconv.FormatBool(rng.IntN(2) == 0)}
+	case catalog.TypeArray, catalog.TypeObject:
+		return value{text: g.raw}
+	}
+	k := rng.IntN(1000)
+	if g.hasEx {
+		switch {
+		case k%3 == 0 || g.str == "":
+			return value{text: g.str, quoted: true}
+		case g.layout != "":
+			return value{text: g.when.Add(-time.Duration(k) * 97 * time.Minute).Format(g.layout), quoted: true}
+		case g.digits:
+			n, _ := strconv.ParseInt(g.str, 10, 64)
+			return value{text: strconv.FormatInt(n+int64(k)*(n/1000+1), 10), quoted: true}
+		case g.url:
+			sep := "?"
+			if strings.Contains(g.str, "?") {
+				sep = "&"
+			}
+			return value{text: g.str + sep + "r=" + strconv.Itoa(k), quoted: true}
+		case g.email > 0:
+			return value{text: g.str[:g.email] + strconv.Itoa(k) + g.str[g.email:], quoted: true}
+		}
+		return value{text: g.str + " " + strconv.Itoa(k), quoted: true}
+	}
+	w := poolWords[k%len(poolWords)]
+	switch g.poolKind {
+	case poolName:
+		return value{text: poolNames[k%len(poolNames)], quoted: true}
+	case poolURL:
+		return value{text: "https://www.example.com/" + w + "/" + strconv.Itoa(k), quoted: true}
+	case poolEmail:
+		return value{text: w + strconv.Itoa(k) + "@example.com", quoted: true}
+	case poolPhone:
+		return value{text: "+3349" + strconv.Itoa(1000000+k*997), quoted: true}
+	case poolDate:
+		return value{text: time.Date(2025, 2, 10, 14, 19, 32, 0, time.UTC).Add(-time.Duration(k) * 97 * time.Minute).Format(time.RFC3339), quoted: true}
+	}
+	return value{text: g.name + " " + w + " " + strconv.Itoa(k), quoted: true}
 }
 
 // rowsOf iterates over rows [first, last) of the run's done tasks, restricted to one task
 // when task is not empty, calling yield with the row's values until it returns false.
 func (r *runRecord) rowsOf(task string, first, last int, yield func([]value) bool) {
-	vals := make([]value, 0, len(r.cols)+5)
+	vals := make([]value, 0, len(r.cols)+len(builtinFields))
 	pos := 0
 	for ti := 0; ti < r.tasksDone && pos < last; ti++ {
 		t := r.tasks[ti]

@@ -45,9 +45,10 @@ type RunLifecycle struct {
 	// done_reason batch_wait): for Pause polls more (Polls mode, from 4 polls), or for a
 	// tenth of Duration.
 	Pause int
-	// Rows is how many result rows the whole run produces, spread evenly over its tasks. When
-	// 0, each task produces between 5 and 40 rows, drawn from its hash. Rows are made as
-	// they are read (Get Results, the export file), never held, so a run may have millions.
+	// Rows is how many result rows the whole run produces, spread evenly over its tasks
+	// (max_results aside: it is a test's knob). When 0, each task produces between 5 and 40
+	// rows, drawn from its hash, at most its max_results when set. Rows are made as they are
+	// read (Get Results, the export file), never held, so a run may have millions.
 	Rows int
 	// End is how the run ends: "done" (when empty), or "error": it stops halfway through its
 	// tasks with done_reason website_inaccessible, and exports what it collected.
@@ -69,8 +70,10 @@ func (f *Fake) SetRunLifecycle(l RunLifecycle) {
 type runRecord struct {
 	id, squid string
 	crawler   *crawler
-	cols      []attribute // the result columns, fixed at the start
+	cols      []colGen // the result columns, fixed at the start
 	params    map[string]any
+	maxRows   int  // max_results of the squid's params, when set: the most rows a task yields
+	noAccount bool // the crawler needs an account and the squid links none: the run ends no_accounts
 	tasks     []runTaskRec
 	totalRows int
 	life      RunLifecycle
@@ -97,6 +100,13 @@ type runTaskRec struct {
 	offset int // rows of the tasks before it
 }
 
+// doneNoAccounts is the done_reason of a run of a crawler that needs an account, started
+// on a squid that links none; noAccountsDesc is its done_reason_desc, in the docs' words.
+const (
+	doneNoAccounts = "no_accounts"
+	noAccountsDesc = "No accounts are linked to this squid — the run closes permanently. Fix: attach an account."
+)
+
 // runTaskStatus values of Get Run Tasks.
 const (
 	runPending   = "pending"
@@ -111,14 +121,20 @@ const (
 // newRun makes a run of tasks with lifecycle l.
 func newRun(id string, sq *squid, tasks []runTaskRec, l RunLifecycle, start time.Time) *runRecord {
 	r := &runRecord{
-		id: id, squid: sq.id, crawler: sq.crawler, cols: sq.crawler.columns(sq.params), params: sq.params,
+		id: id, squid: sq.id, crawler: sq.crawler, cols: sq.crawler.cols, params: sq.params,
 		life: l, start: start, createdAt: start.UTC().Format(time.RFC3339), status: runPending,
+		noAccount: sq.crawler.cat.Account != nil && len(sq.accounts) == 0,
+	}
+	if n, ok := sq.params["max_results"].(float64); ok && n >= 1 {
+		r.maxRows = int(min(n, math.MaxInt32))
 	}
 	r.setTasks(tasks, l.Rows)
 	return r
 }
 
-// setTasks fixes the run's tasks and their rows: rows in all, or per task from its hash.
+// setTasks fixes the run's tasks and their rows: rows in all (a test's knob, which
+// max_results does not bound), or per task from its hash, at most max_results (of the
+// task's params, else of the squid's) when set.
 func (r *runRecord) setTasks(tasks []runTaskRec, rows int) {
 	n := len(tasks)
 	off := 0
@@ -132,6 +148,13 @@ func (r *runRecord) setTasks(tasks []runTaskRec, rows int) {
 		case tasks[i].rows == 0:
 			h := sha256.Sum256([]byte(tasks[i].hash))
 			tasks[i].rows = 5 + int(binary.BigEndian.Uint32(h[:4])%36)
+			limit := r.maxRows
+			if n, ok := tasks[i].params["max_results"].(float64); ok && n >= 1 {
+				limit = int(min(n, math.MaxInt32))
+			}
+			if limit > 0 {
+				tasks[i].rows = min(tasks[i].rows, limit)
+			}
 		}
 		tasks[i].offset = off
 		off += tasks[i].rows
@@ -217,9 +240,16 @@ func (r *runRecord) advance(now time.Time, poll bool) {
 	}
 	phase, p := r.target(now)
 	n := len(r.tasks)
-	switch phase {
-	case runPending:
+	switch {
+	case phase == runPending:
 		return
+	case r.noAccount:
+		// As lobstr documents no_accounts: the run closes permanently as it starts, nothing
+		// collected.
+		r.status, r.endedAt, r.exportAt, r.doneReason = runError, now, now, doneNoAccounts
+		return
+	}
+	switch phase {
 	case runRunning, runPaused:
 		r.status = phase
 		r.finishTasks(int(p*float64(n)), now)
@@ -278,8 +308,11 @@ func (r *runRecord) view(now time.Time) map[string]any {
 	}
 	rows := r.rowsDone()
 	var desc any
-	if r.doneReason == "website_inaccessible" {
+	switch r.doneReason {
+	case "website_inaccessible":
 		desc = "The website did not answer (a simulated failure of the fake)."
+	case doneNoAccounts:
+		desc = noAccountsDesc
 	}
 	return map[string]any{
 		"id": r.id, "object": "run", "squid": r.squid, "is_done": r.isDone(),

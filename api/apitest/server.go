@@ -162,6 +162,12 @@ func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (g
 	if !ok {
 		return gen.AddTasks404JSONResponse{NotFoundJSONResponse: notFoundBody(ctx, errSquidNotFound)}, nil
 	}
+	// Every task is checked before any is stored: a batch with one bad task adds nothing.
+	for i, params := range body.Tasks {
+		if problem := sq.crawler.checkTask(params, false); problem != "" {
+			return gen.AddTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, taskNotValid(i, problem))}, nil
+		}
+	}
 	result := models.AddTasksResult{Tasks: []models.AddedTask{}}
 	for _, params := range body.Tasks {
 		key := paramsKey(params)
@@ -177,6 +183,17 @@ func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (g
 	resp := gen.AddTasks200JSONResponse{Body: result}
 	resp.Headers.XRateLimitLimit, resp.Headers.XRateLimitRemaining, resp.Headers.XRateLimitReset = rateHeaders(ctx)
 	return resp, nil
+}
+
+// invalidTasksMessage is the documented message of a task the crawler cannot take.
+const invalidTasksMessage = "Invalid task parameters. Each task must contain required fields for the crawler."
+
+// taskNotValid is the 400 of a task the crawler cannot take (the errors page's
+// TaskNotValidError), in the body Add Tasks documents for it, its message followed by what
+// is wrong with which task (counted from 1; for an upload, the file's row, the header
+// being row 1).
+func taskNotValid(i int, problem string) models.Error {
+	return errorObject(invalidTasksMessage+" Task "+strconv.Itoa(i+1)+": "+problem, "validation_error", "tasks")
 }
 
 // GetTask shows a task, advancing its lifecycle by one poll.
@@ -278,8 +295,15 @@ func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObje
 
 	f := s.f
 	f.mu.Lock()
-	_, ok := f.squids[squidID]
+	sq, ok := f.squids[squidID]
 	if ok {
+		// Every row is checked against the crawler's task keys before the upload is
+		// registered: a file with one bad row adds nothing.
+		if i, problem := u.check(sq.crawler); problem != "" {
+			f.mu.Unlock()
+			e := errorObject(invalidTasksMessage+" Row "+strconv.Itoa(i)+" of the file: "+problem, "validation_error", "tasks")
+			return gen.UploadTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, e)}, nil
+		}
 		u.squid = squidID
 		f.uploads[u.id] = u
 	}

@@ -1,8 +1,12 @@
 package apitest
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lobstr-go/lobstr/catalog"
 )
 
 func TestUserAndBalance(t *testing.T) {
@@ -16,28 +20,61 @@ func TestUserAndBalance(t *testing.T) {
 
 func TestCrawlers(t *testing.T) {
 	srv := NewServer(t)
+	n := len(catalog.All())
 	all := decode[map[string]any](t, get(t, srv, "/v1/crawlers"))
-	if all["total_results"] != 4.0 || all["next"] != nil {
-		t.Errorf("crawlers: %v", all)
+	pages := (n + 49) / 50
+	if all["total_results"] != float64(n) || all["total_pages"] != float64(pages) || all["limit"] != 50.0 ||
+		len(all["data"].([]any)) != min(n, 50) || (all["next"] != nil) != (pages > 1) {
+		t.Errorf("crawlers: %d in the catalogue, page 1 %v", n, all)
 	}
-	slugs := ""
-	for _, c := range all["data"].([]any) {
-		slugs += c.(map[string]any)["slug"].(string) + " "
+	// Every crawler of the catalogue, in order, across the pages, with the documented fields.
+	var listed []string
+	for p := 1; p <= pages; p++ {
+		page := decode[map[string]any](t, get(t, srv, fmt.Sprintf("/v1/crawlers?page=%d", p)))
+		for _, x := range page["data"].([]any) {
+			c := x.(map[string]any)
+			listed = append(listed, c["slug"].(string))
+			for _, k := range []string{"id", "object", "account", "name", "slug", "icon", "is_public", "is_available",
+				"is_premium", "has_issues", "max_concurrency", "credits_per_row"} {
+				if _, ok := c[k]; !ok {
+					t.Errorf("crawler %v without %s", c["slug"], k)
+				}
+			}
+			cat := catalog.BySlug(c["slug"].(string))
+			if cat == nil || c["id"] != cat.ID || c["name"] != cat.Name || c["credits_per_row"] != cat.CreditsPerRow {
+				t.Errorf("crawler %v is not the catalogue's", c)
+				continue
+			}
+			acct, _ := c["account"].(map[string]any)
+			if (acct != nil) != (cat.Account != nil) || acct != nil && (acct["type"] != cat.Account.Type || acct["baseurl"] != cat.Account.BaseURL ||
+				len(acct["cookies"].([]any)) != len(cat.Account.Cookies) || acct["icon"] == "") {
+				t.Errorf("crawler %s: account %v, the catalogue's %+v", cat.Slug, c["account"], cat.Account)
+			}
+		}
 	}
-	if !strings.Contains(slugs, SeedCrawlerSlug) || !strings.Contains(slugs, "twitter-profile-scraper") {
-		t.Errorf("crawler slugs %s", slugs)
+	var want []string
+	for _, c := range catalog.All() {
+		want = append(want, c.Slug)
 	}
-	p2 := decode[map[string]any](t, get(t, srv, "/v1/crawlers?page=2&limit=3"))
-	if p2["total_pages"] != 2.0 || len(p2["data"].([]any)) != 1 || p2["previous"] == nil || p2["result_from"] != 4.0 {
-		t.Errorf("page 2 of 3: %v", p2)
+	if strings.Join(listed, " ") != strings.Join(want, " ") || !slices.Contains(listed, SeedCrawlerSlug) {
+		t.Errorf("crawlers listed\n%v\nwant\n%v", listed, want)
+	}
+	if n > 1 {
+		p2 := decode[map[string]any](t, get(t, srv, fmt.Sprintf("/v1/crawlers?page=2&limit=%d", n-1)))
+		if p2["total_pages"] != 2.0 || len(p2["data"].([]any)) != 1 || p2["previous"] == nil || p2["next"] != nil || p2["result_from"] != float64(n) {
+			t.Errorf("page 2 of %d crawlers at %d a page: %v", n, n-1, p2)
+		}
 	}
 
+	// The seed crawler, as the catalogue has it. (The docs' bodies of Get Crawler Details,
+	// Parameters and Attributes illustrate another version of the Google Maps crawler; the
+	// fake now answers the catalogue's, checked crawler by crawler in catalog_test.go.)
+	seed := catalog.ByID(SeedCrawlerID)
 	c := decode[map[string]any](t, get(t, srv, "/v1/crawlers/"+SeedCrawlerID))
-	if c["name"] != SeedCrawlerName || c["slug"] != SeedCrawlerSlug || len(c["input"].([]any)) != 5 || len(c["result"].([]any)) != 26 {
+	if seed == nil || c["name"] != SeedCrawlerName || c["slug"] != SeedCrawlerSlug ||
+		len(c["input"].([]any)) != len(seed.TaskKeys)+len(seed.Params)+len(seed.Functions) || len(c["result"].([]any)) != len(seed.Columns) {
 		t.Errorf("seed crawler: %v", c)
 	}
-	expect(t, "params", get(t, srv, "/v1/crawlers/"+SeedCrawlerID+"/params"), 200, string(fixture("docs/get-crawler-parameters.200.json")))
-	expect(t, "attributes", get(t, srv, "/v1/crawlers/"+SeedCrawlerID+"/attributes"), 200, string(fixture("docs/get-crawler-attributes.200.json")))
 	// Attributes need no token; a wrong one is ignored.
 	for _, auth := range []string{"", "Token wrong"} {
 		if r := callAs(t, srv, auth, "GET", "/v1/crawlers/"+SeedCrawlerID+"/attributes", nil, ""); r.status != 200 {
@@ -80,6 +117,21 @@ func TestSquidLifecycle(t *testing.T) {
 	created := decode[map[string]any](t, r)
 	id := created["id"].(string)
 	want := decode[map[string]any](t, response{body: fixture("docs/create-squid.200.json")})
+	// The documented body, but for params: a new squid's params are the crawler's
+	// documented defaults (the docs' example shows an older version of the crawler's).
+	seed := catalog.ByID(SeedCrawlerID)
+	defaults := map[string]any{}
+	for _, p := range seed.Params {
+		if p.Default != nil {
+			defaults[p.Name] = decode[any](t, response{body: p.Default})
+		}
+	}
+	fns := map[string]any{}
+	for _, fn := range seed.Functions {
+		fns[fn.Name] = fn.Default
+	}
+	defaults["functions"] = fns
+	want["params"] = defaults
 	for _, k := range []string{"id", "created_at"} {
 		delete(created, k)
 		delete(want, k)
@@ -100,8 +152,10 @@ func TestSquidLifecycle(t *testing.T) {
 	}
 	for _, bad := range []map[string]any{
 		{"params": map[string]any{"ratings": "5 stars"}},
-		{"params": map[string]any{"max_results": 500}},
+		{"params": map[string]any{"max_results": 2.5}},
 		{"params": map[string]any{"max_results": "many"}},
+		{"params": map[string]any{"skip_closed": "yes"}},
+		{"params": map[string]any{"max_result": 10}},
 		{"params": map[string]any{"functions": map[string]any{"no_such_function": true}}},
 		{"params": map[string]any{"functions": map[string]any{"fetch_business_images": "yes"}}},
 		{"name": "   "},
@@ -123,17 +177,35 @@ func TestSquidLifecycle(t *testing.T) {
 	}
 	after := decode[map[string]any](t, get(t, srv, "/v1/squids/"+id))
 	params := after["params"].(map[string]any)
-	if after["concurrency"] != 2.0 || params["ratings"] != "4.0+" || params["country"] != "United States" ||
-		params["max_results"] != 200.0 || params["functions"].(map[string]any)["collect_business_details"] != true {
+	if after["concurrency"] != 2.0 || params["ratings"] != "4.0+" || params["functions"].(map[string]any)["collect_business_details"] != true {
 		t.Errorf("squid after update: %v", after)
+	}
+	// What was not sent keeps its default (functions merged key by key).
+	for k, v := range defaults {
+		if k == "ratings" || k == "functions" {
+			continue
+		}
+		if !jsonEqual(t, mustJSON(t, params[k]), mustJSON(t, v)) {
+			t.Errorf("params.%s after update: %v, want its default %v", k, params[k], v)
+		}
+	}
+	for fn, on := range fns {
+		if got := params["functions"].(map[string]any)[fn]; fn != "collect_business_details" && got != on {
+			t.Errorf("params.functions.%s after update: %v, want %v", fn, got, on)
+		}
 	}
 	if after["name"] != before["name"] || after["is_active"] != true {
 		t.Errorf("fields not sent changed: %v", after)
 	}
 
 	// Concurrency is capped by the crawler's max_concurrency (10 for Sales Navigator).
-	sales := decode[map[string]any](t, postJSON(t, srv, "/v1/squids", map[string]any{"crawler": "a1d243d3824a1ac773414416eb80362d"}))
-	expect(t, "concurrency over the crawler's", postJSON(t, srv, "/v1/squids/"+sales["id"].(string), map[string]any{"concurrency": 15}), 400, "")
+	sales := catalog.BySlug("sales-navigator-leads-scraper")
+	if sales == nil || sales.MaxConcurrency >= 20 {
+		t.Fatalf("the catalogue's Sales Navigator Leads Scraper: %+v", sales)
+	}
+	salesSquid := decode[map[string]any](t, postJSON(t, srv, "/v1/squids", map[string]any{"crawler": sales.ID}))
+	expect(t, "concurrency over the crawler's", postJSON(t, srv, "/v1/squids/"+salesSquid["id"].(string), map[string]any{"concurrency": sales.MaxConcurrency + 1}), 400, "")
+	expect(t, "concurrency at the crawler's", postJSON(t, srv, "/v1/squids/"+salesSquid["id"].(string), map[string]any{"concurrency": sales.MaxConcurrency}), 200, "")
 
 	// Listing filters by name, case-insensitively, and pages.
 	list := decode[map[string]any](t, get(t, srv, "/v1/squids?name=GOOGLE+maps+SCRAPER"))

@@ -28,6 +28,7 @@ type upload struct {
 	checks int // Check Upload Status calls so far
 
 	keys     []string // the paramsKey of the valid rows not repeated within the file, in file order
+	rows     []int    // the file's row of each of keys (the header is row 1)
 	invalid  int
 	repeated int  // valid rows repeating an earlier row of the file
 	failed   bool // the file could not be read (not UTF-8, no header)
@@ -73,7 +74,23 @@ func (f *Fake) finish(u *upload) {
 		m.Inserted++
 	}
 	u.meta = m
-	u.keys = nil
+	u.keys, u.rows = nil, nil
+}
+
+// check checks the file's distinct rows against the crawler's task keys (an uploaded
+// value is text: a number, a boolean, a list is checked as its JSON text). It returns the
+// file row of the first row the crawler cannot take and what is wrong, or "".
+func (u *upload) check(c *crawler) (row int, problem string) {
+	for i, key := range u.keys {
+		var params map[string]any
+		if err := json.Unmarshal([]byte(key), &params); err != nil {
+			panic("apitest: a row's key does not decode: " + err.Error()) // paramsKey made it
+		}
+		if problem := c.checkTask(params, true); problem != "" {
+			return u.rows[i], problem
+		}
+	}
+	return 0, ""
 }
 
 // errTooManyRows is parseTasks' error for a file of more than MaxUploadRows rows.
@@ -150,12 +167,13 @@ func parseTasks(u *upload, r io.Reader, filename, contentType string) error {
 		}
 		seen[key] = true
 		u.keys = append(u.keys, key)
+		u.rows = append(u.rows, rows+1)
 	}
 	if header == nil {
 		u.failed = true
 	}
 	if u.failed {
-		u.keys, u.invalid, u.repeated = nil, 0, 0
+		u.keys, u.rows, u.invalid, u.repeated = nil, nil, 0, 0
 	}
 	// Read what is left, so the client's upload completes and the next part can be read.
 	_, err := io.Copy(io.Discard, br)

@@ -59,7 +59,7 @@ func metaOf(t *testing.T, up models.Upload) models.UploadMeta {
 func urls(list []models.TaskSummary) []string {
 	var out []string
 	for _, s := range list {
-		out = append(out, fmt.Sprint(s.Params["url"], "|", s.Params["keyword"]))
+		out = append(out, fmt.Sprint(s.Params["url"], "|", s.Params["country"]))
 	}
 	return out
 }
@@ -68,19 +68,19 @@ func TestUploadFlows(t *testing.T) {
 	cases := []struct {
 		name, filename, fileType, content string
 	}{
-		{"csv", "tasks.csv", "text/csv", "url,keyword\nhttps://a,x\nhttps://b,\"y, z\"\nhttps://a,x\nhttps://seed,s\nhttps://c\n,\n\nhttps://d,w\n"},
-		{"tsv by name", "tasks.tsv", "application/octet-stream", "url\tkeyword\nhttps://a\tx\nhttps://b\ty, z\nhttps://a\tx\nhttps://seed\ts\nhttps://c\n\t\n\nhttps://d\tw\n"},
-		{"tsv by content type", "tasks", "text/tab-separated-values", "url\tkeyword\nhttps://a\tx\nhttps://b\ty, z\nhttps://a\tx\nhttps://seed\ts\nhttps://c\n\t\n\nhttps://d\tw\n"},
-		{"tsv sniffed", "tasks.txt", "", "url\tkeyword\r\nhttps://a\tx\r\nhttps://b\ty, z\r\nhttps://a\tx\r\nhttps://seed\ts\r\nhttps://c\r\n\t\r\n\r\nhttps://d\tw\r\n"},
-		{"csv sent as text/plain", "tasks.csv", "text/plain", "url,keyword\nhttps://a,x\nhttps://b,\"y, z\"\nhttps://a,x\nhttps://seed,s\nhttps://c\n,\n\nhttps://d,w\n"},
-		{"tsv sniffed from text/plain", "export", "text/plain; charset=utf-8", "url\tkeyword\nhttps://a\tx\nhttps://b\ty, z\nhttps://a\tx\nhttps://seed\ts\nhttps://c\n\t\n\nhttps://d\tw\n"},
-		{"csv sniffed, with BOM", "export", "application/octet-stream", "\ufeffurl,keyword\nhttps://a,x\nhttps://b,\"y, z\"\nhttps://a,x\nhttps://seed,s\nhttps://c\n,\n\nhttps://d,w\n"},
+		{"csv", "tasks.csv", "text/csv", "url,country\nhttps://a,x\nhttps://b,\"y, z\"\nhttps://a,x\nhttps://seed,s\nhttps://c\n,\n\nhttps://d,w\n"},
+		{"tsv by name", "tasks.tsv", "application/octet-stream", "url\tcountry\nhttps://a\tx\nhttps://b\ty, z\nhttps://a\tx\nhttps://seed\ts\nhttps://c\n\t\n\nhttps://d\tw\n"},
+		{"tsv by content type", "tasks", "text/tab-separated-values", "url\tcountry\nhttps://a\tx\nhttps://b\ty, z\nhttps://a\tx\nhttps://seed\ts\nhttps://c\n\t\n\nhttps://d\tw\n"},
+		{"tsv sniffed", "tasks.txt", "", "url\tcountry\r\nhttps://a\tx\r\nhttps://b\ty, z\r\nhttps://a\tx\r\nhttps://seed\ts\r\nhttps://c\r\n\t\r\n\r\nhttps://d\tw\r\n"},
+		{"csv sent as text/plain", "tasks.csv", "text/plain", "url,country\nhttps://a,x\nhttps://b,\"y, z\"\nhttps://a,x\nhttps://seed,s\nhttps://c\n,\n\nhttps://d,w\n"},
+		{"tsv sniffed from text/plain", "export", "text/plain; charset=utf-8", "url\tcountry\nhttps://a\tx\nhttps://b\ty, z\nhttps://a\tx\nhttps://seed\ts\nhttps://c\n\t\n\nhttps://d\tw\n"},
+		{"csv sniffed, with BOM", "export", "application/octet-stream", "\ufeffurl,country\nhttps://a,x\nhttps://b,\"y, z\"\nhttps://a,x\nhttps://seed,s\nhttps://c\n,\n\nhttps://d,w\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := NewServer(t)
 			srv.AddSquid("up")
-			srv.PutTask("up", models.Task{HashValue: "0123456789abcdef0123456789abcdef", Params: models.Params{"url": "https://seed", "keyword": "s"},
+			srv.PutTask("up", models.Task{HashValue: "0123456789abcdef0123456789abcdef", Params: models.Params{"url": "https://seed", "country": "s"},
 				Object: "task", Status: pendingStatus(), CreatedAt: now()})
 			id := uploadFile(t, srv, "up", tc.filename, tc.fileType, tc.content)
 			if n := len(srv.Tasks("up")); n != 1 {
@@ -113,7 +113,7 @@ func TestUploadFailures(t *testing.T) {
 	for _, tc := range []struct{ name, content string }{
 		{"not UTF-8", "url\nhttps://a\nhttps://caf\xe9\n"},
 		{"empty file", ""},
-		{"empty header field", "url,,keyword\nhttps://a,b,c\n"},
+		{"empty header field", "url,,country\nhttps://a,b,c\n"},
 		{"repeated header", "url,url\nhttps://a,https://b\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

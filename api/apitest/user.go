@@ -28,7 +28,7 @@ func (s *server) ListCrawlers(ctx context.Context, req gen.ListCrawlersRequestOb
 	pg := paginate(len(cat.order), limit, number)
 	data := []any{}
 	for _, c := range cat.order[pg.first:pg.last] {
-		data = append(data, c.summary())
+		data = append(data, c.summary)
 	}
 	return answer(ctx, http.StatusOK, pg.envelope(ctx, "/crawlers", url.Values{}, "limit", data)), nil
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/lobstr-go/lobstr/api/apitest"
+	"github.com/lobstr-go/lobstr/catalog"
 )
 
 const gmaps = apitest.SeedCrawlerID
@@ -14,7 +17,8 @@ func TestCrawlersList(t *testing.T) {
 	url, token := newServer(t)
 	inv := invocation{env: envFor(url, token)}
 	r := inv.run(t, "crawlers", "ls")
-	if r.code != 0 || r.stderr != "4 crawlers\n" || strings.Count(r.stdout, "\n") != 5 ||
+	n := len(catalog.All())
+	if r.code != 0 || r.stderr != fmt.Sprintf("%d crawlers\n", n) || strings.Count(r.stdout, "\n") != n+1 ||
 		!strings.Contains(r.stdout, gmaps+"  google-maps-leads-scraper ") ||
 		!strings.Contains(r.stdout, "sales-nav-sync") {
 		t.Errorf("exit %d, stdout\n%s, stderr %q", r.code, r.stdout, r.stderr)
@@ -28,12 +32,12 @@ func TestCrawlersList(t *testing.T) {
 		t.Errorf("--json: %s", r.stdout)
 	}
 
-	r = inv.run(t, "crawlers", "search", "MAPS")
-	if r.code != 0 || strings.Count(r.stdout, "\n") != 2 || !strings.Contains(r.stdout, gmaps) || r.stderr != "1 crawler of 4 match \"MAPS\"\n" {
+	r = inv.run(t, "crawlers", "search", "MAPS LEADS")
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 2 || !strings.Contains(r.stdout, gmaps) || r.stderr != fmt.Sprintf("1 crawler of %d match \"MAPS LEADS\"\n", n) {
 		t.Errorf("search: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = inv.run(t, "crawlers", "search", "nothing-like-it")
-	if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "0 crawlers of 4") {
+	if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, fmt.Sprintf("0 crawlers of %d", n)) {
 		t.Errorf("search without match: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	if r = inv.run(t, "--json", "crawlers", "search", "nothing-like-it"); r.stdout != "[]\n" {
@@ -48,7 +52,7 @@ func TestCrawlerArguments(t *testing.T) {
 	url, token := newServer(t)
 	inv := invocation{env: envFor(url, token)}
 	// Every form of CRAWLER names the same crawler.
-	for _, arg := range []string{gmaps, "4734d0", "google-maps-leads-scraper", "GOOGLE-MAPS", "Google Maps Leads Scraper", "maps leads"} {
+	for _, arg := range []string{gmaps, "4734d0", "google-maps-leads-scraper", "GOOGLE-MAPS-LEADS", "Google Maps Leads Scraper", "maps leads"} {
 		r := inv.run(t, "--json", "crawlers", "show", arg)
 		var cr struct{ ID string }
 		if json.Unmarshal([]byte(r.stdout), &cr); r.code != 0 || cr.ID != gmaps {
@@ -60,7 +64,7 @@ func TestCrawlerArguments(t *testing.T) {
 		t.Errorf("ambiguous: exit %d %q", r.code, r.stderr)
 	}
 	r = inv.run(t, "crawlers", "params", "no-such-thing")
-	if r.code != exitUsage || !strings.Contains(r.stderr, `CRAWLER "no-such-thing" matches no crawler of the 4 listed`) {
+	if r.code != exitUsage || !strings.Contains(r.stderr, fmt.Sprintf(`CRAWLER "no-such-thing" matches no crawler of the %d listed`, len(catalog.All()))) {
 		t.Errorf("unknown: exit %d %q", r.code, r.stderr)
 	}
 	r = inv.run(t, "crawlers", "attrs", strings.Repeat("0", 32))
@@ -74,15 +78,15 @@ func TestCrawlersShowParamsAttrs(t *testing.T) {
 	url, token := newServer(t)
 	inv := invocation{env: envFor(url, token)}
 	r := inv.run(t, "crawlers", "show", "google-maps-leads-scraper")
-	for _, want := range []string{"id               " + gmaps, "max_results (squid, int) default 200", "columns          zero_x, cid, url"} {
+	for _, want := range []string{"id               " + gmaps, "max_results (squid, int)\n", "ratings (squid, string) default \"Any rating\"", "columns          match_filters, no_match_reasons, zero_x"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("show lacks %q:\n%s", want, r.stdout)
 		}
 	}
 	r = inv.run(t, "crawlers", "params", "google-maps-leads-scraper")
-	for _, want := range []string{"Task parameters:\n", "city      string  yes       location  -", "\nSquid settings:\n",
-		"ratings   string  no        Any rating               Any rating, 2.0+", "\nFunctions (paid, per row):\n", "extract_emails_from_website  10       yes"} {
-		if !strings.Contains(r.stdout, want) {
+	for _, want := range []string{`Task parameters:\n`, `\ncity +string +yes +location +-\n`, `\nSquid settings:\n`,
+		`\nratings +string +no +Any rating +Any rating, 2\.5\+, 3\.0\+`, `\nFunctions \(paid, per row\):\n`, `\nextract_emails_from_website +10 +yes\n`} {
+		if !regexp.MustCompile(want).MatchString(r.stdout) {
 			t.Errorf("params lacks %q:\n%s", want, r.stdout)
 		}
 	}

@@ -324,10 +324,20 @@ func TestAdd(t *testing.T) {
 		t.Errorf("second add: %d duplicates, %d tasks; want 5 and 0", res.Duplicated, len(res.Tasks))
 	}
 
-	// Another key.
-	r = inv.run(t, "--json", "task", "add", seedSquid, "--key", "keyword", "pizza")
+	// Another key, on a crawler that takes it (the official CLI's README example); a key
+	// the crawler does not take is the API's 400.
+	r = inv.run(t, "--json", "squid", "create", "google-search-scraper")
+	var search struct{ ID string }
+	if err := json.Unmarshal([]byte(r.stdout), &search); err != nil || r.code != 0 || search.ID == "" {
+		t.Fatalf("squid create google-search-scraper: exit %d, %v: %q", r.code, err, r.stdout)
+	}
+	r = inv.run(t, "--json", "task", "add", search.ID, "--key", "keyword", "pizza")
 	if r.code != 0 || !strings.Contains(r.stdout, `"keyword":"pizza"`) {
 		t.Errorf("--key keyword: exit %d, %q", r.code, r.stdout)
+	}
+	r = inv.run(t, "task", "add", seedSquid, "--key", "keyword", "pizza")
+	if r.code != 1 || !strings.Contains(r.stderr, `"keyword" is not a task parameter of the crawler Google Maps Leads Scraper`) {
+		t.Errorf("--key keyword on the seed squid: exit %d, %q", r.code, r.stderr)
 	}
 }
 
