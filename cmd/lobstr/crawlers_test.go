@@ -309,10 +309,13 @@ func wantInputs(t *testing.T, doc *catalog.Crawler, tasks, settings map[string]a
 // is lost (the same text as in a pipe, but for line breaks); --json is the server's body.
 func TestCrawlersParamsAndShowEveryCrawler(t *testing.T) {
 	url, token := newServer(t)
-	inv := invocation{env: envFor(url, token)}
 	all, _ := fakeCrawlers(t, url, token)
 	documentedCount := 0
 	for _, cr := range all {
+		// A fake for each crawler: the client keeps to the rate limit the answers announce
+		// (90 a minute), which the crawlers together would exceed.
+		url, token := newServer(t)
+		inv := invocation{env: envFor(url, token)}
 		doc := catalog.ByID(cr.ID)
 		if doc == nil {
 			doc = catalog.BySlug(cr.Slug)

@@ -52,6 +52,9 @@ func (u *resultsUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			m["squid"] = squid
 		}
 		for _, c := range u.crawler.Columns {
+			if _, base := m[c.Name]; base || c.Name == "squid" {
+				continue // the document's own properties of a row, set above
+			}
 			m[c.Name] = json.RawMessage(c.Example)
 			if len(c.Example) == 0 {
 				m[c.Name] = nil
