@@ -312,7 +312,7 @@ func (c *cli) crawlersShow(ctx context.Context, args []string) int {
 		v.add("credits/email", credits(*cr.CreditsPerEmail))
 	}
 	v.add("max concurrency", fmt.Sprint(cr.MaxConcurrency))
-	v.add("account", accountText(cr.Account, doc))
+	v.add("account", accountText(true, cr.Account, doc))
 	columns := cr.Result
 	if len(columns) == 0 && doc != nil {
 		for _, col := range doc.Columns {
@@ -340,11 +340,16 @@ func (c *cli) crawlersShow(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-// accountText says which account a crawler needs: the API's answer, else the catalogue's.
-func accountText(a *api.CrawlerAccount, doc *catalog.Crawler) string {
+// accountText says which account a crawler needs: the API's answer when answered (a nil
+// account: none), else the catalogue's.
+func accountText(answered bool, a *api.CrawlerAccount, doc *catalog.Crawler) string {
 	var typ, base string
 	var cookies []string
 	switch {
+	case answered && a == nil && doc != nil && doc.Account != nil:
+		return "none needed, the API says; lobstr's documentation says " + doc.Account.Type
+	case answered && a == nil:
+		return "none needed"
 	case a != nil:
 		typ, base = a.Type, a.Baseurl
 		for _, ck := range a.Cookies {
@@ -431,7 +436,7 @@ func (c *cli) crawlersParams(ctx context.Context, args []string) int {
 	}
 	in := inputsFromParams(p, doc)
 	if doc != nil {
-		in.account = accountText(nil, doc)
+		in.account = accountText(false, nil, doc)
 	}
 	in.render(c.stdout, c.out.width)
 	return exitOK

@@ -361,7 +361,7 @@ func TestCrawlersParamsAndShowEveryCrawler(t *testing.T) {
 			}
 		}
 		for _, width := range []int{80, 40} {
-			term := inv.runTerminal(t, width, "crawlers", "params", cr.Slug)
+			term := inv.runTerminal(t, width, "crawlers", "params", cr.ID) // by id: the same view
 			checkFits(t, fmt.Sprintf("params %s at %d", cr.Slug, width), term.stdout, width)
 			if squash(term.stdout) != squash(pipe.stdout) {
 				t.Errorf("params %s at %d columns is not the pipe's text:\n%s\n-- pipe:\n%s", cr.Slug, width, term.stdout, pipe.stdout)
@@ -484,7 +484,7 @@ func TestInputsMerge(t *testing.T) {
 		},
 	}
 	in := inputsFromParams(p, doc)
-	in.account = accountText(nil, doc)
+	in.account = accountText(false, nil, doc)
 	var b bytes.Buffer
 	in.render(&b, 0)
 	out := b.String()
@@ -502,6 +502,25 @@ func TestInputsMerge(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	for _, c := range []struct {
+		answered bool
+		account  *api.CrawlerAccount
+		doc      *catalog.Crawler
+		want     string
+	}{
+		{true, nil, doc, "none needed, the API says; lobstr's documentation says example-sync"},
+		{true, nil, &catalog.Crawler{}, "none needed"},
+		{true, nil, nil, "none needed"},
+		{false, nil, &catalog.Crawler{}, "none needed"},
+		{true, &api.CrawlerAccount{Type: "example-sync"}, doc,
+			"example-sync (https://example.com); cookies sid (required); link one with 'lobstr accounts sync example-sync'"},
+		{true, &api.CrawlerAccount{Type: "other-sync", Baseurl: "https://other.example", Cookies: []api.CrawlerCookie{{Name: "a"}}}, doc,
+			"other-sync (https://other.example); cookies a; link one with 'lobstr accounts sync other-sync'"},
+	} {
+		if got := accountText(c.answered, c.account, c.doc); got != c.want {
+			t.Errorf("accountText(%v, %+v): %q, want %q", c.answered, c.account, got, c.want)
 		}
 	}
 	// Without the catalogue: the API's answer only, and said so.
