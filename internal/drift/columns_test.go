@@ -332,3 +332,29 @@ func TestColumnWatchBounded(t *testing.T) {
 		}
 	}
 }
+
+// FuzzColumnWatch feeds any answer of Get Results to the column watch: it must not panic,
+// and each finding must name its crawler and say what it is.
+func FuzzColumnWatch(f *testing.F) {
+	f.Add([]byte(`{"data":[{"id":"1","object":"result","squid":"s1","name":"x","extra":1}]}`), "s1", "")
+	f.Add([]byte(`{"data":[{"run":"r1","title":"t","x":null},{"squid":7},[],null]}`), "", "r1")
+	f.Add([]byte(`{"data":{}}`), "s2", "r2")
+	f.Fuzz(func(t *testing.T, body []byte, squid, run string) {
+		w := testWatch(func(_ context.Context, _, path string) (map[string]any, error) {
+			switch {
+			case strings.HasPrefix(path, "/squids/s1"):
+				return map[string]any{"crawler": testCatalogue[0].ID}, nil
+			case strings.HasPrefix(path, "/runs/"):
+				return map[string]any{"squid": "s1"}, nil
+			case strings.HasPrefix(path, "/squids/"):
+				return map[string]any{"crawler": "unknown-crawler-id"}, nil
+			}
+			return nil, errors.New("not found")
+		})
+		for _, f := range w.check(context.Background(), url.Values{"squid": {squid}, "run": {run}}, "", body) {
+			if f.crawler == "" || f.message == "" || (f.kind != UnknownColumn && f.kind != UnknownCrawler) || f.dedup == "" {
+				t.Fatalf("incomplete finding %+v", f)
+			}
+		}
+	})
+}
