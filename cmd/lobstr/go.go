@@ -12,23 +12,31 @@ import (
 	"strings"
 
 	"github.com/lobstr-go/lobstr/api"
+	"github.com/lobstr-go/lobstr/catalog"
 )
 
 const goUsage = `Usage: lobstr go CRAWLER INPUT... [--file F] [--key K] [--param k=v]
                  [--concurrency N] [--name N] [--empty] [--delete]
                  [--no-download] [-o FILE]
 
-The whole job in one command: find the crawler (id or slug), create the squid
-named --name or reuse the one of that name, save its params (--param, as many
-as needed; a value is JSON when it reads as JSON, else text), add the tasks
-(INPUT... and the lines of --file F, '-' for stdin, each under the key --key),
-start a run, watch it with progress on stderr, wait for its export and
-download it into -o FILE (RUN.csv by default; '-' for stdout). --empty deletes
-the squid's old tasks first; --delete deletes the squid once the file is
-written. Interrupted (Ctrl-C), it says what is left running and how to stop it.
+The whole job in one command: find the crawler (an id, a slug, or a unique
+part of one, as in 'lobstr crawlers show'), create the squid named --name or
+reuse the one of that name, save its params (--param, as many as needed; a
+value is JSON when it reads as JSON, else text), add the tasks (INPUT... and
+the lines of --file F, '-' for stdin), start a run, watch it with progress on
+stderr, wait for its export and download it into -o FILE (RUN.csv by default;
+'-' for stdout). --empty deletes the squid's old tasks first; --delete
+deletes the squid once the file is written. Interrupted (Ctrl-C), it says what
+is left running and how to stop it.
 
-Example:
+Each INPUT goes under the task key --key K; without it, under the crawler's
+main task key as lobstr's documentation gives it: url when the crawler takes
+a url, else its one required key. A key the crawler does not take is refused
+before anything is sent ('lobstr crawlers params CRAWLER' lists its keys).
+
+Examples:
   lobstr go google-maps-leads-scraper 'https://www.google.com/maps/search/pizza/@40.7,-74,14z' -o leads.csv
+  lobstr go google-search-scraper "pizza delivery" --key keyword
 `
 
 // goFlags are the flags of `lobstr go`.
@@ -67,7 +75,7 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr go")
 	var f goFlags
 	fs.StringVar(&f.file, "file", "", "read more inputs from `F`, one a line ('-' for stdin)")
-	fs.StringVar(&f.key, "key", "url", "the task key `K` each input goes under")
+	fs.StringVar(&f.key, "key", "", "the task key `K` each input goes under (default: the crawler's url, else its one required key)")
 	fs.Var(&f.params, "param", "a squid param `k=v` (repeatable)")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "`N` workers at once, 1 to 20 (default: the squid's)")
 	fs.StringVar(&f.name, "name", "", "the squid's `NAME`: reused when one has it (default: lobstr go CRAWLER)")
@@ -88,7 +96,10 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 	if f.concurrency < 0 || f.concurrency > 20 {
 		return c.usageError(c.cmd, fmt.Sprintf("--concurrency %d: want 1 to 20", f.concurrency))
 	}
-	if strings.TrimSpace(f.key) == "" {
+	keySet := false
+	fs.Visit(func(fl *flag.Flag) { keySet = keySet || fl.Name == "key" })
+	f.key = strings.TrimSpace(f.key)
+	if keySet && f.key == "" {
 		return c.usageError(c.cmd, "--key is empty")
 	}
 	ff, msg := exportFormat(f.format, f.out)
@@ -105,14 +116,43 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 	if len(inputs) == 0 {
 		return c.usageError(c.cmd, "no INPUT: give values, or --file F")
 	}
+	// A crawler named by its slug or id is checked against the catalogue before any
+	// request; one named otherwise, once the API's list has named it.
+	doc := catalog.BySlug(strings.ToLower(strings.TrimSpace(crawlerArg)))
+	if doc == nil {
+		doc = catalog.ByID(strings.TrimSpace(crawlerArg))
+	}
+	if doc != nil {
+		if f.key, msg = taskKeyFor(doc, f.key); msg != "" {
+			return c.usageError(c.cmd, msg)
+		}
+	}
 	cl, code, done := c.client()
 	if done {
 		return code
 	}
-
-	cr, err := cl.Crawlers.Get(ctx, crawlerArg)
+	id, slug := strings.TrimSpace(crawlerArg), ""
+	if doc == nil {
+		if id, slug, code, done = c.resolveCrawlerSlug(ctx, cl, crawlerArg); done {
+			return code
+		}
+	}
+	cr, err := cl.Crawlers.Get(ctx, id)
 	if err != nil {
 		return c.fail(ctx, err)
+	}
+	if doc == nil {
+		if slug == "" {
+			slug = cr.Slug
+		}
+		if doc = documented(cr.Id, slug); doc != nil {
+			if f.key, msg = taskKeyFor(doc, f.key); msg != "" {
+				return c.usageError(c.cmd, msg)
+			}
+		}
+	}
+	if f.key == "" {
+		f.key = "url" // a crawler the catalogue does not describe
 	}
 	name := f.name
 	if name == "" {
@@ -192,6 +232,83 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 		c.notice(fmt.Sprintf("deleted squid %s", squid))
 	}
 	return exitOK
+}
+
+// taskKeyFor is the task key the inputs of lobstr go go under for a crawler of the
+// catalogue: key when the crawler takes it (and it makes a task alone), else a message
+// saying why not, naming the crawler's task keys; without key, the crawler's url key, else
+// its one required key.
+func taskKeyFor(doc *catalog.Crawler, key string) (string, string) {
+	if key == "" {
+		if doc.TaskKey("url") != nil {
+			return "url", ""
+		}
+		var required []string
+		for _, k := range doc.TaskKeys {
+			if k.Required {
+				required = append(required, k.Name)
+			}
+		}
+		if len(required) == 1 {
+			return required[0], ""
+		}
+		return "", fmt.Sprintf("%s takes no url: say which task key each INPUT goes under with --key (its task keys: %s)", doc.Slug, taskKeysText(doc))
+	}
+	k := doc.TaskKey(key)
+	if k == nil {
+		return "", fmt.Sprintf("--key %s: %s takes no task key %q (its task keys: %s)", truncate(key, 40), doc.Slug, truncate(key, 40), taskKeysText(doc))
+	}
+	var also []string
+	for _, o := range doc.TaskKeys {
+		if o.Required && o.Name != k.Name && o.Group == k.Group {
+			also = append(also, o.Name)
+		}
+	}
+	if len(also) > 0 {
+		return "", fmt.Sprintf("--key %s: a task of %s with %s also needs %s, and lobstr go puts each INPUT under one key alone (its task keys: %s)",
+			key, doc.Slug, key, strings.Join(also, " and "), taskKeysText(doc))
+	}
+	return key, ""
+}
+
+// taskKeysText names a crawler's task keys, by form when a task takes one form or
+// another, the required ones marked with * when there are several keys:
+// "url* (form url) | city*, category*, country (form location); * required".
+func taskKeysText(doc *catalog.Crawler) string {
+	groups := taskGroups(inputsOf(doc.TaskKeys))
+	if len(groups) == 0 {
+		return "none documented"
+	}
+	forms := make([]string, len(groups))
+	marked := false
+	for i, g := range groups {
+		names := make([]string, len(g.items))
+		for j, it := range g.items {
+			names[j] = it.name
+			if it.required && len(doc.TaskKeys) > 1 {
+				names[j] += "*"
+				marked = true
+			}
+		}
+		forms[i] = strings.Join(names, ", ")
+		if len(groups) > 1 && g.name != "" {
+			forms[i] += " (form " + g.name + ")"
+		}
+	}
+	s := strings.Join(forms, " | ")
+	if marked {
+		s += "; * required"
+	}
+	return s
+}
+
+// inputsOf turns the catalogue's inputs into items, for grouping.
+func inputsOf(in []catalog.Input) []inputItem {
+	out := make([]inputItem, len(in))
+	for i, k := range in {
+		out[i] = inputItem{name: k.Name, group: k.Group, required: k.Required}
+	}
+	return out
 }
 
 // findOrCreateSquid returns the squid named name on the crawler, made when there is none.

@@ -21,6 +21,17 @@
 //   - malformed-body: a JSON body that does not parse.
 //   - unknown-operation: a request that matches no operation of the document (it is
 //     forwarded all the same: it may be an endpoint the document lacks).
+//   - unknown-column: a key of a row of Get Results that the crawler catalogue (package
+//     catalog) does not document for the crawler of the row's squid, nor the document for
+//     every row; reported once per crawler and column, with the crawler's slug.
+//   - unknown-crawler: rows of a squid whose crawler the catalogue does not know at all
+//     (their columns cannot be checked); reported once per crawler.
+//
+// To know a row's crawler the proxy learns which crawler each squid runs, and which squid
+// each run belongs to, from the answers it forwards (List Squids, Get Squid, Create Squid;
+// Start Run, List Runs, Get Run, Abort Run; List Crawlers, Get Crawler Details); what it
+// has not seen, it looks up once through the upstream with the caller's token (Get Squid,
+// Get Run, Get Crawler Details). What it learns is bounded in memory.
 //
 // A violation is identified by its operation, the response it was checked against (the
 // document's key: "200", "5XX"; the status itself when undocumented), where it is (In), its
@@ -55,6 +66,8 @@ const (
 	InvalidValue            Kind = "invalid-value"
 	MalformedBody           Kind = "malformed-body"
 	UnknownOperation        Kind = "unknown-operation"
+	UnknownColumn           Kind = "unknown-column"
+	UnknownCrawler          Kind = "unknown-crawler"
 )
 
 // Where a violation is, the In of a Violation.
@@ -84,6 +97,9 @@ type Violation struct {
 	// "/NAME" for a header or a parameter.
 	Pointer string `json:"pointer"`
 	Kind    Kind   `json:"kind"`
+	// Crawler is the slug of the crawler (its id when its slug is unknown) whose rows
+	// showed an unknown-column or unknown-crawler violation; empty for other kinds.
+	Crawler string `json:"crawler,omitempty"`
 	// Message says what is wrong, in one line.
 	Message string `json:"message"`
 	// Method, Path and Status are those of the first exchange that showed the violation.
@@ -105,8 +121,8 @@ func (v Violation) String() string {
 
 // key identifies a violation for deduplication.
 type key struct {
-	operation, response, in, pointer string
-	kind                             Kind
+	operation, response, in, pointer, crawler string
+	kind                                      Kind
 }
 
 // finding is a violation before it is identified and counted.
@@ -114,6 +130,7 @@ type finding struct {
 	in      string
 	path    []string // the JSON pointer's tokens
 	dedup   string   // the pointer with array indices replaced, for the key
+	crawler string   // the crawler, for unknown-column and unknown-crawler
 	kind    Kind
 	message string
 }
@@ -146,14 +163,14 @@ func (m *Monitor) add(operation, response, method, path string, status int, fs [
 	var fresh []Violation
 	m.mu.Lock()
 	for _, f := range fs {
-		k := key{operation, response, f.in, f.dedup, f.kind}
+		k := key{operation, response, f.in, f.dedup, f.crawler, f.kind}
 		if i, ok := m.seen[k]; ok {
 			m.list[i].Count++
 			continue
 		}
 		v := Violation{
 			Operation: operation, Response: response, In: f.in, Pointer: pointer(f.path),
-			Kind: f.kind, Message: f.message, Method: method, Path: path, Status: status, Count: 1,
+			Kind: f.kind, Crawler: f.crawler, Message: f.message, Method: method, Path: path, Status: status, Count: 1,
 		}
 		m.seen[k] = len(m.list)
 		m.list = append(m.list, v)

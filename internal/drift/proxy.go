@@ -56,6 +56,7 @@ type Proxy struct {
 	prefix    string   // the path of the document's server, /v1
 	rp        *httputil.ReverseProxy
 	recorder  *Recorder
+	columns   *columnWatch
 }
 
 // New returns a Proxy for cfg.
@@ -78,7 +79,8 @@ func New(cfg Config) (*Proxy, error) {
 			prefix = strings.TrimSuffix(u.Path, "/")
 		}
 	}
-	p := &Proxy{monitor: NewMonitor(cfg.Report), validator: v, base: base, prefix: prefix, recorder: cfg.Recorder}
+	p := &Proxy{monitor: NewMonitor(cfg.Report), validator: v, base: base, prefix: prefix, recorder: cfg.Recorder,
+		columns: newColumnWatch(operation(doc, "listResults"), upstreamLookup(base, cfg.Transport))}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
 		Transport:      cfg.Transport,
@@ -86,6 +88,18 @@ func New(cfg Config) (*Proxy, error) {
 		ErrorHandler:   p.upstreamError,
 	}
 	return p, nil
+}
+
+// operation is the document's operation of an operationId, or nil.
+func operation(doc *openapi3.T, id string) *openapi3.Operation {
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.OperationID == id {
+				return op
+			}
+		}
+	}
+	return nil
 }
 
 // parseUpstream checks the --proxy URL.
@@ -128,6 +142,9 @@ type exchange struct {
 	method    string
 	path      string
 	secrets   []string
+	params    map[string]string // the path parameters
+	query     url.Values
+	auth      string // the caller's Authorization, for the lookups of the column watch
 }
 
 // ServeHTTP forwards r, or answers GET ViolationsPath itself.
@@ -152,7 +169,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeDetail(w, http.StatusNotFound, fmt.Sprintf("Not found: the proxy forwards %s/... only.", p.prefix))
 		return
 	}
-	ex := &exchange{method: r.Method, secrets: secretsOf(r.Header.Get("Authorization"))}
+	ex := &exchange{method: r.Method, secrets: secretsOf(r.Header.Get("Authorization")), query: r.URL.Query(),
+		auth: r.Header.Get("Authorization")}
 	ex.path = scrub(r.URL.Path, ex.secrets)
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
@@ -163,7 +181,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.monitor.add(ex.operation, "", r.Method, ex.path, 0, []finding{{in: InRequestPath, kind: UnknownOperation,
 			message: "no operation of the document matches the method and path"}})
 	} else {
-		ex.route, ex.operation = route.Operation, route.Operation.OperationID
+		ex.route, ex.operation, ex.params = route.Operation, route.Operation.OperationID, params
 		fs, err := checkRequest(r, route.Operation, func(in *openapi3filter.RequestValidationInput) error {
 			in.Route, in.PathParams = route, params
 			return openapi3filter.ValidateRequest(r.Context(), in)
@@ -239,6 +257,11 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	if ex.route != nil && ex.method != http.MethodHead {
 		rkey, fs := checkResponse(ex.route, resp.StatusCode, resp.Header, body)
 		p.monitor.add(ex.operation, rkey, ex.method, ex.path, resp.StatusCode, scrubFindings(fs, ex.secrets))
+		p.columns.learn(ex.operation, ex.params, resp.StatusCode, body)
+		if ex.operation == "listResults" && resp.StatusCode == http.StatusOK && isJSON(resp.Header.Get("Content-Type")) {
+			fs := p.columns.check(resp.Request.Context(), ex.query, ex.auth, body)
+			p.monitor.add(ex.operation, rkey, ex.method, ex.path, resp.StatusCode, scrubFindings(fs, ex.secrets))
+		}
 	}
 	if p.recorder != nil {
 		if err := p.recorder.record(ex, resp.StatusCode, resp.Header, body); err != nil {
