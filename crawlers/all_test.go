@@ -3,14 +3,350 @@
 package crawlers_test
 
 import (
+	"github.com/lobstr-go/lobstr/crawlers/amazonreviews"
+	"github.com/lobstr-go/lobstr/crawlers/autoscout24listings"
+	"github.com/lobstr-go/lobstr/crawlers/bienicilistingssearch"
+	"github.com/lobstr-go/lobstr/crawlers/bienicisearch"
+	"github.com/lobstr-go/lobstr/crawlers/facebookbusinesspage"
+	"github.com/lobstr-go/lobstr/crawlers/facebookgroupposts"
+	"github.com/lobstr-go/lobstr/crawlers/facebookmarketplace"
+	"github.com/lobstr-go/lobstr/crawlers/facebookpagedetails"
+	"github.com/lobstr-go/lobstr/crawlers/facebookpagessearch"
+	"github.com/lobstr-go/lobstr/crawlers/facebookprivategroupposts"
 	"github.com/lobstr-go/lobstr/crawlers/googlemapsleads"
+	"github.com/lobstr-go/lobstr/crawlers/googlemapsreviews"
+	"github.com/lobstr-go/lobstr/crawlers/googlenewssearch"
+	"github.com/lobstr-go/lobstr/crawlers/googlesearch"
+	"github.com/lobstr-go/lobstr/crawlers/idealistalistingssearch"
+	"github.com/lobstr-go/lobstr/crawlers/immoweblistingsphonesearch"
+	"github.com/lobstr-go/lobstr/crawlers/instagrampostcomments"
+	"github.com/lobstr-go/lobstr/crawlers/instagramposts"
+	"github.com/lobstr-go/lobstr/crawlers/instagramprofile"
+	"github.com/lobstr-go/lobstr/crawlers/instagramreels"
+	"github.com/lobstr-go/lobstr/crawlers/lacentralecars"
+	"github.com/lobstr-go/lobstr/crawlers/lacentralelistingstatuschecker"
+	"github.com/lobstr-go/lobstr/crawlers/leboncoinautomessagesender"
+	"github.com/lobstr-go/lobstr/crawlers/leboncoinboutique"
+	"github.com/lobstr-go/lobstr/crawlers/leboncoiniterlistings"
+	"github.com/lobstr-go/lobstr/crawlers/leboncoiniterlistingswithphone"
+	"github.com/lobstr-go/lobstr/crawlers/leboncoinlisting"
+	"github.com/lobstr-go/lobstr/crawlers/leboncoinlistingssearch"
+	"github.com/lobstr-go/lobstr/crawlers/leboncoinlistingstatuschecker"
+	"github.com/lobstr-go/lobstr/crawlers/linkedinleads"
+	"github.com/lobstr-go/lobstr/crawlers/linkedinposts"
+	"github.com/lobstr-go/lobstr/crawlers/linkedinpostscommentersandlikers"
+	"github.com/lobstr-go/lobstr/crawlers/linkedinprofile"
+	"github.com/lobstr-go/lobstr/crawlers/linkedinprofileemailscrapernologin"
+	"github.com/lobstr-go/lobstr/crawlers/pagesjaunesitercompanies"
+	"github.com/lobstr-go/lobstr/crawlers/papiterapartments"
+	"github.com/lobstr-go/lobstr/crawlers/paruvendulistings"
+	"github.com/lobstr-go/lobstr/crawlers/realtoriterlistings"
+	"github.com/lobstr-go/lobstr/crawlers/reddit"
+	"github.com/lobstr-go/lobstr/crawlers/salesnavigatorcompanies"
+	"github.com/lobstr-go/lobstr/crawlers/salesnavigatorleads"
+	"github.com/lobstr-go/lobstr/crawlers/salesnavprofile"
+	"github.com/lobstr-go/lobstr/crawlers/selogersearch"
+	"github.com/lobstr-go/lobstr/crawlers/tiktokcomments"
+	"github.com/lobstr-go/lobstr/crawlers/tiktoktopads"
+	"github.com/lobstr-go/lobstr/crawlers/tiktokvideo"
+	"github.com/lobstr-go/lobstr/crawlers/tripadvisorrestaurantssearch"
+	"github.com/lobstr-go/lobstr/crawlers/tripadvisorreviews"
+	"github.com/lobstr-go/lobstr/crawlers/trustpilotreviews"
+	"github.com/lobstr-go/lobstr/crawlers/twitterfollowersfollowing"
+	"github.com/lobstr-go/lobstr/crawlers/twitterprofile"
+	"github.com/lobstr-go/lobstr/crawlers/twittersearchresults"
+	"github.com/lobstr-go/lobstr/crawlers/twitterusertweets"
+	"github.com/lobstr-go/lobstr/crawlers/vintedproducts"
+	"github.com/lobstr-go/lobstr/crawlers/yelpreviews"
+	"github.com/lobstr-go/lobstr/crawlers/yelpsearch"
+	"github.com/lobstr-go/lobstr/crawlers/youtubechannelemail"
 )
 
 // packages lists every generated package, by name.
 var packages = []pkgCase{
 	{
+		Name: "amazonreviews", Slug: amazonreviews.Slug, ID: amazonreviews.ID,
+		Task: taskParams[amazonreviews.Task], Settings: squidParams[amazonreviews.Settings],
+		NewResult: func() any { return new(amazonreviews.Result) }, Results: resultsAs[amazonreviews.Result],
+	},
+	{
+		Name: "autoscout24listings", Slug: autoscout24listings.Slug, ID: autoscout24listings.ID,
+		Task: taskParams[autoscout24listings.Task], Settings: squidParams[autoscout24listings.Settings],
+		NewResult: func() any { return new(autoscout24listings.Result) }, Results: resultsAs[autoscout24listings.Result],
+	},
+	{
+		Name: "bienicilistingssearch", Slug: bienicilistingssearch.Slug, ID: bienicilistingssearch.ID,
+		Task: taskParams[bienicilistingssearch.Task], Settings: squidParams[bienicilistingssearch.Settings],
+		NewResult: func() any { return new(bienicilistingssearch.Result) }, Results: resultsAs[bienicilistingssearch.Result],
+	},
+	{
+		Name: "bienicisearch", Slug: bienicisearch.Slug, ID: bienicisearch.ID,
+		Task: taskParams[bienicisearch.Task], Settings: squidParams[bienicisearch.Settings],
+		NewResult: func() any { return new(bienicisearch.Result) }, Results: resultsAs[bienicisearch.Result],
+	},
+	{
+		Name: "facebookbusinesspage", Slug: facebookbusinesspage.Slug, ID: facebookbusinesspage.ID,
+		Task: taskParams[facebookbusinesspage.Task], Settings: squidParams[facebookbusinesspage.Settings],
+		NewResult: func() any { return new(facebookbusinesspage.Result) }, Results: resultsAs[facebookbusinesspage.Result],
+	},
+	{
+		Name: "facebookgroupposts", Slug: facebookgroupposts.Slug, ID: facebookgroupposts.ID,
+		Task: taskParams[facebookgroupposts.Task], Settings: squidParams[facebookgroupposts.Settings],
+		NewResult: func() any { return new(facebookgroupposts.Result) }, Results: resultsAs[facebookgroupposts.Result],
+	},
+	{
+		Name: "facebookmarketplace", Slug: facebookmarketplace.Slug, ID: facebookmarketplace.ID,
+		Task: taskParams[facebookmarketplace.Task], Settings: squidParams[facebookmarketplace.Settings],
+		NewResult: func() any { return new(facebookmarketplace.Result) }, Results: resultsAs[facebookmarketplace.Result],
+	},
+	{
+		Name: "facebookpagedetails", Slug: facebookpagedetails.Slug, ID: facebookpagedetails.ID,
+		Task: taskParams[facebookpagedetails.Task], Settings: squidParams[facebookpagedetails.Settings],
+		NewResult: func() any { return new(facebookpagedetails.Result) }, Results: resultsAs[facebookpagedetails.Result],
+	},
+	{
+		Name: "facebookpagessearch", Slug: facebookpagessearch.Slug, ID: facebookpagessearch.ID,
+		Task: taskParams[facebookpagessearch.Task], Settings: squidParams[facebookpagessearch.Settings],
+		NewResult: func() any { return new(facebookpagessearch.Result) }, Results: resultsAs[facebookpagessearch.Result],
+	},
+	{
+		Name: "facebookprivategroupposts", Slug: facebookprivategroupposts.Slug, ID: facebookprivategroupposts.ID,
+		Task: taskParams[facebookprivategroupposts.Task], Settings: squidParams[facebookprivategroupposts.Settings],
+		NewResult: func() any { return new(facebookprivategroupposts.Result) }, Results: resultsAs[facebookprivategroupposts.Result],
+	},
+	{
 		Name: "googlemapsleads", Slug: googlemapsleads.Slug, ID: googlemapsleads.ID,
 		Task: taskParams[googlemapsleads.Task], Settings: squidParams[googlemapsleads.Settings],
 		NewResult: func() any { return new(googlemapsleads.Result) }, Results: resultsAs[googlemapsleads.Result],
+	},
+	{
+		Name: "googlemapsreviews", Slug: googlemapsreviews.Slug, ID: googlemapsreviews.ID,
+		Task: taskParams[googlemapsreviews.Task], Settings: squidParams[googlemapsreviews.Settings],
+		NewResult: func() any { return new(googlemapsreviews.Result) }, Results: resultsAs[googlemapsreviews.Result],
+	},
+	{
+		Name: "googlenewssearch", Slug: googlenewssearch.Slug, ID: googlenewssearch.ID,
+		Task: taskParams[googlenewssearch.Task], Settings: squidParams[googlenewssearch.Settings],
+		NewResult: func() any { return new(googlenewssearch.Result) }, Results: resultsAs[googlenewssearch.Result],
+	},
+	{
+		Name: "googlesearch", Slug: googlesearch.Slug, ID: googlesearch.ID,
+		Task: taskParams[googlesearch.Task], Settings: squidParams[googlesearch.Settings],
+		NewResult: func() any { return new(googlesearch.Result) }, Results: resultsAs[googlesearch.Result],
+	},
+	{
+		Name: "idealistalistingssearch", Slug: idealistalistingssearch.Slug, ID: idealistalistingssearch.ID,
+		Task: taskParams[idealistalistingssearch.Task], Settings: squidParams[idealistalistingssearch.Settings],
+		NewResult: func() any { return new(idealistalistingssearch.Result) }, Results: resultsAs[idealistalistingssearch.Result],
+	},
+	{
+		Name: "immoweblistingsphonesearch", Slug: immoweblistingsphonesearch.Slug, ID: immoweblistingsphonesearch.ID,
+		Task: taskParams[immoweblistingsphonesearch.Task], Settings: squidParams[immoweblistingsphonesearch.Settings],
+		NewResult: func() any { return new(immoweblistingsphonesearch.Result) }, Results: resultsAs[immoweblistingsphonesearch.Result],
+	},
+	{
+		Name: "instagrampostcomments", Slug: instagrampostcomments.Slug, ID: instagrampostcomments.ID,
+		Task: taskParams[instagrampostcomments.Task], Settings: squidParams[instagrampostcomments.Settings],
+		NewResult: func() any { return new(instagrampostcomments.Result) }, Results: resultsAs[instagrampostcomments.Result],
+	},
+	{
+		Name: "instagramposts", Slug: instagramposts.Slug, ID: instagramposts.ID,
+		Task: taskParams[instagramposts.Task], Settings: squidParams[instagramposts.Settings],
+		NewResult: func() any { return new(instagramposts.Result) }, Results: resultsAs[instagramposts.Result],
+	},
+	{
+		Name: "instagramprofile", Slug: instagramprofile.Slug, ID: instagramprofile.ID,
+		Task: taskParams[instagramprofile.Task], Settings: squidParams[instagramprofile.Settings],
+		NewResult: func() any { return new(instagramprofile.Result) }, Results: resultsAs[instagramprofile.Result],
+	},
+	{
+		Name: "instagramreels", Slug: instagramreels.Slug, ID: instagramreels.ID,
+		Task: taskParams[instagramreels.Task], Settings: squidParams[instagramreels.Settings],
+		NewResult: func() any { return new(instagramreels.Result) }, Results: resultsAs[instagramreels.Result],
+	},
+	{
+		Name: "lacentralecars", Slug: lacentralecars.Slug, ID: lacentralecars.ID,
+		Task: taskParams[lacentralecars.Task], Settings: squidParams[lacentralecars.Settings],
+		NewResult: func() any { return new(lacentralecars.Result) }, Results: resultsAs[lacentralecars.Result],
+	},
+	{
+		Name: "lacentralelistingstatuschecker", Slug: lacentralelistingstatuschecker.Slug, ID: lacentralelistingstatuschecker.ID,
+		Task: taskParams[lacentralelistingstatuschecker.Task], Settings: squidParams[lacentralelistingstatuschecker.Settings],
+		NewResult: func() any { return new(lacentralelistingstatuschecker.Result) }, Results: resultsAs[lacentralelistingstatuschecker.Result],
+	},
+	{
+		Name: "leboncoinautomessagesender", Slug: leboncoinautomessagesender.Slug, ID: leboncoinautomessagesender.ID,
+		Task: taskParams[leboncoinautomessagesender.Task], Settings: squidParams[leboncoinautomessagesender.Settings],
+		NewResult: func() any { return new(leboncoinautomessagesender.Result) }, Results: resultsAs[leboncoinautomessagesender.Result],
+	},
+	{
+		Name: "leboncoinboutique", Slug: leboncoinboutique.Slug, ID: leboncoinboutique.ID,
+		Task: taskParams[leboncoinboutique.Task], Settings: squidParams[leboncoinboutique.Settings],
+		NewResult: func() any { return new(leboncoinboutique.Result) }, Results: resultsAs[leboncoinboutique.Result],
+	},
+	{
+		Name: "leboncoiniterlistings", Slug: leboncoiniterlistings.Slug, ID: leboncoiniterlistings.ID,
+		Task: taskParams[leboncoiniterlistings.Task], Settings: squidParams[leboncoiniterlistings.Settings],
+		NewResult: func() any { return new(leboncoiniterlistings.Result) }, Results: resultsAs[leboncoiniterlistings.Result],
+	},
+	{
+		Name: "leboncoiniterlistingswithphone", Slug: leboncoiniterlistingswithphone.Slug, ID: leboncoiniterlistingswithphone.ID,
+		Task: taskParams[leboncoiniterlistingswithphone.Task], Settings: squidParams[leboncoiniterlistingswithphone.Settings],
+		NewResult: func() any { return new(leboncoiniterlistingswithphone.Result) }, Results: resultsAs[leboncoiniterlistingswithphone.Result],
+	},
+	{
+		Name: "leboncoinlisting", Slug: leboncoinlisting.Slug, ID: leboncoinlisting.ID,
+		Task: taskParams[leboncoinlisting.Task], Settings: squidParams[leboncoinlisting.Settings],
+		NewResult: func() any { return new(leboncoinlisting.Result) }, Results: resultsAs[leboncoinlisting.Result],
+	},
+	{
+		Name: "leboncoinlistingssearch", Slug: leboncoinlistingssearch.Slug, ID: leboncoinlistingssearch.ID,
+		Task: taskParams[leboncoinlistingssearch.Task], Settings: squidParams[leboncoinlistingssearch.Settings],
+		NewResult: func() any { return new(leboncoinlistingssearch.Result) }, Results: resultsAs[leboncoinlistingssearch.Result],
+	},
+	{
+		Name: "leboncoinlistingstatuschecker", Slug: leboncoinlistingstatuschecker.Slug, ID: leboncoinlistingstatuschecker.ID,
+		Task: taskParams[leboncoinlistingstatuschecker.Task], Settings: squidParams[leboncoinlistingstatuschecker.Settings],
+		NewResult: func() any { return new(leboncoinlistingstatuschecker.Result) }, Results: resultsAs[leboncoinlistingstatuschecker.Result],
+	},
+	{
+		Name: "linkedinleads", Slug: linkedinleads.Slug, ID: linkedinleads.ID,
+		Task: taskParams[linkedinleads.Task], Settings: squidParams[linkedinleads.Settings],
+		NewResult: func() any { return new(linkedinleads.Result) }, Results: resultsAs[linkedinleads.Result],
+	},
+	{
+		Name: "linkedinposts", Slug: linkedinposts.Slug, ID: linkedinposts.ID,
+		Task: taskParams[linkedinposts.Task], Settings: squidParams[linkedinposts.Settings],
+		NewResult: func() any { return new(linkedinposts.Result) }, Results: resultsAs[linkedinposts.Result],
+	},
+	{
+		Name: "linkedinpostscommentersandlikers", Slug: linkedinpostscommentersandlikers.Slug, ID: linkedinpostscommentersandlikers.ID,
+		Task: taskParams[linkedinpostscommentersandlikers.Task], Settings: squidParams[linkedinpostscommentersandlikers.Settings],
+		NewResult: func() any { return new(linkedinpostscommentersandlikers.Result) }, Results: resultsAs[linkedinpostscommentersandlikers.Result],
+	},
+	{
+		Name: "linkedinprofile", Slug: linkedinprofile.Slug, ID: linkedinprofile.ID,
+		Task: taskParams[linkedinprofile.Task], Settings: squidParams[linkedinprofile.Settings],
+		NewResult: func() any { return new(linkedinprofile.Result) }, Results: resultsAs[linkedinprofile.Result],
+	},
+	{
+		Name: "linkedinprofileemailscrapernologin", Slug: linkedinprofileemailscrapernologin.Slug, ID: linkedinprofileemailscrapernologin.ID,
+		Task: taskParams[linkedinprofileemailscrapernologin.Task], Settings: squidParams[linkedinprofileemailscrapernologin.Settings],
+		NewResult: func() any { return new(linkedinprofileemailscrapernologin.Result) }, Results: resultsAs[linkedinprofileemailscrapernologin.Result],
+	},
+	{
+		Name: "pagesjaunesitercompanies", Slug: pagesjaunesitercompanies.Slug, ID: pagesjaunesitercompanies.ID,
+		Task: taskParams[pagesjaunesitercompanies.Task], Settings: squidParams[pagesjaunesitercompanies.Settings],
+		NewResult: func() any { return new(pagesjaunesitercompanies.Result) }, Results: resultsAs[pagesjaunesitercompanies.Result],
+	},
+	{
+		Name: "papiterapartments", Slug: papiterapartments.Slug, ID: papiterapartments.ID,
+		Task: taskParams[papiterapartments.Task], Settings: squidParams[papiterapartments.Settings],
+		NewResult: func() any { return new(papiterapartments.Result) }, Results: resultsAs[papiterapartments.Result],
+	},
+	{
+		Name: "paruvendulistings", Slug: paruvendulistings.Slug, ID: paruvendulistings.ID,
+		Task: taskParams[paruvendulistings.Task], Settings: squidParams[paruvendulistings.Settings],
+		NewResult: func() any { return new(paruvendulistings.Result) }, Results: resultsAs[paruvendulistings.Result],
+	},
+	{
+		Name: "realtoriterlistings", Slug: realtoriterlistings.Slug, ID: realtoriterlistings.ID,
+		Task: taskParams[realtoriterlistings.Task], Settings: squidParams[realtoriterlistings.Settings],
+		NewResult: func() any { return new(realtoriterlistings.Result) }, Results: resultsAs[realtoriterlistings.Result],
+	},
+	{
+		Name: "reddit", Slug: reddit.Slug, ID: reddit.ID,
+		Task: taskParams[reddit.Task], Settings: squidParams[reddit.Settings],
+		NewResult: func() any { return new(reddit.Result) }, Results: resultsAs[reddit.Result],
+	},
+	{
+		Name: "salesnavigatorcompanies", Slug: salesnavigatorcompanies.Slug, ID: salesnavigatorcompanies.ID,
+		Task: taskParams[salesnavigatorcompanies.Task], Settings: squidParams[salesnavigatorcompanies.Settings],
+		NewResult: func() any { return new(salesnavigatorcompanies.Result) }, Results: resultsAs[salesnavigatorcompanies.Result],
+	},
+	{
+		Name: "salesnavigatorleads", Slug: salesnavigatorleads.Slug, ID: salesnavigatorleads.ID,
+		Task: taskParams[salesnavigatorleads.Task], Settings: squidParams[salesnavigatorleads.Settings],
+		NewResult: func() any { return new(salesnavigatorleads.Result) }, Results: resultsAs[salesnavigatorleads.Result],
+	},
+	{
+		Name: "salesnavprofile", Slug: salesnavprofile.Slug, ID: salesnavprofile.ID,
+		Task: taskParams[salesnavprofile.Task], Settings: squidParams[salesnavprofile.Settings],
+		NewResult: func() any { return new(salesnavprofile.Result) }, Results: resultsAs[salesnavprofile.Result],
+	},
+	{
+		Name: "selogersearch", Slug: selogersearch.Slug, ID: selogersearch.ID,
+		Task: taskParams[selogersearch.Task], Settings: squidParams[selogersearch.Settings],
+		NewResult: func() any { return new(selogersearch.Result) }, Results: resultsAs[selogersearch.Result],
+	},
+	{
+		Name: "tiktokcomments", Slug: tiktokcomments.Slug, ID: tiktokcomments.ID,
+		Task: taskParams[tiktokcomments.Task], Settings: squidParams[tiktokcomments.Settings],
+		NewResult: func() any { return new(tiktokcomments.Result) }, Results: resultsAs[tiktokcomments.Result],
+	},
+	{
+		Name: "tiktoktopads", Slug: tiktoktopads.Slug, ID: tiktoktopads.ID,
+		Task: taskParams[tiktoktopads.Task], Settings: squidParams[tiktoktopads.Settings],
+		NewResult: func() any { return new(tiktoktopads.Result) }, Results: resultsAs[tiktoktopads.Result],
+	},
+	{
+		Name: "tiktokvideo", Slug: tiktokvideo.Slug, ID: tiktokvideo.ID,
+		Task: taskParams[tiktokvideo.Task], Settings: squidParams[tiktokvideo.Settings],
+		NewResult: func() any { return new(tiktokvideo.Result) }, Results: resultsAs[tiktokvideo.Result],
+	},
+	{
+		Name: "tripadvisorrestaurantssearch", Slug: tripadvisorrestaurantssearch.Slug, ID: tripadvisorrestaurantssearch.ID,
+		Task: taskParams[tripadvisorrestaurantssearch.Task], Settings: squidParams[tripadvisorrestaurantssearch.Settings],
+		NewResult: func() any { return new(tripadvisorrestaurantssearch.Result) }, Results: resultsAs[tripadvisorrestaurantssearch.Result],
+	},
+	{
+		Name: "tripadvisorreviews", Slug: tripadvisorreviews.Slug, ID: tripadvisorreviews.ID,
+		Task: taskParams[tripadvisorreviews.Task], Settings: squidParams[tripadvisorreviews.Settings],
+		NewResult: func() any { return new(tripadvisorreviews.Result) }, Results: resultsAs[tripadvisorreviews.Result],
+	},
+	{
+		Name: "trustpilotreviews", Slug: trustpilotreviews.Slug, ID: trustpilotreviews.ID,
+		Task: taskParams[trustpilotreviews.Task], Settings: squidParams[trustpilotreviews.Settings],
+		NewResult: func() any { return new(trustpilotreviews.Result) }, Results: resultsAs[trustpilotreviews.Result],
+	},
+	{
+		Name: "twitterfollowersfollowing", Slug: twitterfollowersfollowing.Slug, ID: twitterfollowersfollowing.ID,
+		Task: taskParams[twitterfollowersfollowing.Task], Settings: squidParams[twitterfollowersfollowing.Settings],
+		NewResult: func() any { return new(twitterfollowersfollowing.Result) }, Results: resultsAs[twitterfollowersfollowing.Result],
+	},
+	{
+		Name: "twitterprofile", Slug: twitterprofile.Slug, ID: twitterprofile.ID,
+		Task: taskParams[twitterprofile.Task], Settings: squidParams[twitterprofile.Settings],
+		NewResult: func() any { return new(twitterprofile.Result) }, Results: resultsAs[twitterprofile.Result],
+	},
+	{
+		Name: "twittersearchresults", Slug: twittersearchresults.Slug, ID: twittersearchresults.ID,
+		Task: taskParams[twittersearchresults.Task], Settings: squidParams[twittersearchresults.Settings],
+		NewResult: func() any { return new(twittersearchresults.Result) }, Results: resultsAs[twittersearchresults.Result],
+	},
+	{
+		Name: "twitterusertweets", Slug: twitterusertweets.Slug, ID: twitterusertweets.ID,
+		Task: taskParams[twitterusertweets.Task], Settings: squidParams[twitterusertweets.Settings],
+		NewResult: func() any { return new(twitterusertweets.Result) }, Results: resultsAs[twitterusertweets.Result],
+	},
+	{
+		Name: "vintedproducts", Slug: vintedproducts.Slug, ID: vintedproducts.ID,
+		Task: taskParams[vintedproducts.Task], Settings: squidParams[vintedproducts.Settings],
+		NewResult: func() any { return new(vintedproducts.Result) }, Results: resultsAs[vintedproducts.Result],
+	},
+	{
+		Name: "yelpreviews", Slug: yelpreviews.Slug, ID: yelpreviews.ID,
+		Task: taskParams[yelpreviews.Task], Settings: squidParams[yelpreviews.Settings],
+		NewResult: func() any { return new(yelpreviews.Result) }, Results: resultsAs[yelpreviews.Result],
+	},
+	{
+		Name: "yelpsearch", Slug: yelpsearch.Slug, ID: yelpsearch.ID,
+		Task: taskParams[yelpsearch.Task], Settings: squidParams[yelpsearch.Settings],
+		NewResult: func() any { return new(yelpsearch.Result) }, Results: resultsAs[yelpsearch.Result],
+	},
+	{
+		Name: "youtubechannelemail", Slug: youtubechannelemail.Slug, ID: youtubechannelemail.ID,
+		Task: taskParams[youtubechannelemail.Task], Settings: squidParams[youtubechannelemail.Settings],
+		NewResult: func() any { return new(youtubechannelemail.Result) }, Results: resultsAs[youtubechannelemail.Result],
 	},
 }

@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, googlemapsleads.Slug, "my squid",
 //		api.SaveParams(googlemapsleads.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{googlemapsleads.Task{URL: "https://www.google.com/maps/search/restaurant/@43.3928346,5.2662584,14z"}.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{googlemapsleads.Task{City: "Alpine 91901"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[googlemapsleads.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.Name)
+//		fmt.Println(r.NoMatchReasons)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:
@@ -38,90 +38,250 @@ const Slug = "google-maps-leads-scraper"
 // ID is the crawler's id, as lobstr's docs give it.
 const ID = "4734d096159ef05210e0e1677e8be823"
 
-// Task is one task of the crawler: the keys Add Tasks and Upload take (3 documented). Params gives
+// Task is one task of the crawler: the keys Add Tasks and Upload take (6 documented). Params gives
 // the body of one task; a field at its zero value (nil for a pointer, a slice or a map) is not
 // sent.
-// A task takes the keys of one group: url (url); location (city, category).
+// A task takes the keys of one group: location (city, category, country, region, district); url
+// (url).
 type Task struct {
-	// Google Maps search or place URL.
-	// Example: "https://www.google.com/maps/search/restaurant/@43.3928346,5.2662584,14z".
-	// Required in the group "url" (url): a task takes the keys of one group.
-	URL string `json:"url,omitempty"`
-
 	// City name with postal code (e.g., `Alpine 91901`).
 	// Example: "Alpine 91901".
-	// Required in the group "location" (city, category): a task takes the keys of one group.
+	// Required in the group "location" (city, category, country, region, district): a task takes the
+	// keys of one group.
 	City string `json:"city,omitempty"`
 
 	// Business category to search (e.g., `restaurant`).
 	// Example: "restaurant".
-	// Required in the group "location" (city, category): a task takes the keys of one group.
+	// Required in the group "location" (city, category, country, region, district): a task takes the
+	// keys of one group.
 	Category string `json:"category,omitempty"`
+
+	// Country name (e.g., `United States`).
+	// Example: "United States".
+	// Optional in the group "location" (city, category, country, region, district): a task takes the
+	// keys of one group.
+	Country string `json:"country,omitempty"`
+
+	// State or province (e.g., `California`).
+	// Example: "California".
+	// Optional in the group "location" (city, category, country, region, district): a task takes the
+	// keys of one group.
+	Region string `json:"region,omitempty"`
+
+	// County or local district (e.g., `San Diego`).
+	// Example: "San Diego".
+	// Optional in the group "location" (city, category, country, region, district): a task takes the
+	// keys of one group.
+	District string `json:"district,omitempty"`
+
+	// **Google Maps search URL:**.
+	// Example: "https://www.google.com/maps/search/restaurant/@43.3928346,5.2662584,14z".
+	// Required in the group "url" (url): a task takes the keys of one group.
+	URL string `json:"url,omitempty"`
 }
 
 // Params returns the task as Tasks.Add takes it: the fields that are set, under their documented
 // keys.
 func (t Task) Params() api.Params {
 	p := api.Params{}
-	if t.URL != "" {
-		p["url"] = t.URL
-	}
 	if t.City != "" {
 		p["city"] = t.City
 	}
 	if t.Category != "" {
 		p["category"] = t.Category
 	}
+	if t.Country != "" {
+		p["country"] = t.Country
+	}
+	if t.Region != "" {
+		p["region"] = t.Region
+	}
+	if t.District != "" {
+		p["district"] = t.District
+	}
+	if t.URL != "" {
+		p["url"] = t.URL
+	}
 	return p
 }
 
-// Settings are the squid's params (Update Squid's params; 3 documented) and its functions.
+// Settings are the squid's params (Update Squid's params; 15 documented) and its functions.
 // SquidParams gives the params object; a field at its zero value (nil for a pointer, a slice or a
-// map) is not sent, so the squid keeps what it has: lobstr merges params key by key.
+// map) is not sent, so the squid keeps what it has (lobstr merges params key by key); a key in
+// Null is sent as null.
 type Settings struct {
-	// Minimum rating filter.
-	// Default: "Any rating". Allowed: "Any rating", "2.5+", "3.0+", "3.5+", "4.0+", "4.5+".
+	// Regional context for search results (e.g., `United States`).
+	// Example: "United States".
+	Country string `json:"country,omitempty"`
+
+	// Minimum rating filter: `Any rating`, `2.5+`, `3.0+`, `3.5+`, `4.0+`, `4.5+`.
+	// Default: "Any rating". Allowed: "Any rating", "2.5+", "3.0+", "3.5+", "4.0+", "4.5+". Example:
+	// "Any rating".
 	// Its values are the constants of type Ratings.
 	Ratings Ratings `json:"ratings,omitempty"`
 
+	// Maximum rating filter. Combine with `ratings` to define a score range (e.g. collect only 3–4
+	// star businesses).
+	// Default: "Any rating".
+	MaxRating *string `json:"max_rating,omitempty"`
+
+	// Only collect places with at least this many reviews.
+	MinReviews int `json:"min_reviews,omitempty"`
+
+	// Only collect places with at most this many reviews.
+	MaxReviews int `json:"max_reviews,omitempty"`
+
+	// Only collect places whose name matches your search query — useful to target a specific brand
+	// or chain.
+	// Default: false.
+	ExactNameMatch *bool `json:"exact_name_match,omitempty"`
+
+	// Filter by phone presence: `all`, `with_phone`, `without_phone`.
+	// Default: "all". Allowed: "all", "with_phone", "without_phone".
+	// Its values are the constants of type PhoneFilter.
+	PhoneFilter PhoneFilter `json:"phone_filter,omitempty"`
+
+	// Filter by owner-claimed status: `all`, `verified_only`, `unverified_only`.
+	// Default: "all". Allowed: "all", "verified_only", "unverified_only".
+	// Its values are the constants of type VerifiedFilter.
+	VerifiedFilter VerifiedFilter `json:"verified_filter,omitempty"`
+
+	// Language for place names and metadata (e.g., `English (United States)`).
+	// Example: "English (United States)".
+	Language string `json:"language,omitempty"`
+
 	// Maximum places to collect before task ends.
+	// Example: 200.
 	MaxResults int `json:"max_results,omitempty"`
+
+	// Only return results that geographically match the searched location.
+	// Default: true.
+	GeoMatch *bool `json:"geo_match,omitempty"`
+
+	// Only return results that match the searched business category.
+	// Default: true.
+	CategoryMatch *bool `json:"category_match,omitempty"`
 
 	// Skip permanently closed businesses.
 	// Default: false.
 	SkipClosed *bool `json:"skip_closed,omitempty"`
 
+	// Filter by website presence: `all`, `with_website`, `without_website`.
+	// Default: "all". Allowed: "all", "with_website", "without_website".
+	// Its values are the constants of type WebsiteFilter.
+	WebsiteFilter WebsiteFilter `json:"website_filter,omitempty"`
+
+	// Skip businesses where no email address was found.
+	// Default: false.
+	SkipWithoutEmail *bool `json:"skip_without_email,omitempty"`
+
 	// Functions are the optional, often paid, add-ons, sent under params.functions.
 	Functions Functions `json:"functions,omitzero"`
+
+	// Null lists params to send as null, whatever their field holds: lobstr then drops the squid's
+	// value and uses its default (the docs send "max_results": null for no limit, "fetch_since": null
+	// for no date). Decoding a params object into Settings puts its null params here, by key.
+	Null []string `json:"-"`
 }
 
-// Functions switches the crawler's optional functions on or off (1 documented): nil is not sent
+// UnmarshalJSON decodes a params object (Update Squid's params, as the docs show them) into the
+// settings: each key into its field, and the keys whose value is null into Null.
+func (s *Settings) UnmarshalJSON(b []byte) error {
+	type plain Settings
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("googlemapsleads.Settings: %w", err)
+	}
+	nulls, err := row.NullKeys(b)
+	if err != nil {
+		return fmt.Errorf("googlemapsleads.Settings: %w", err)
+	}
+	v.Null = nulls
+	*s = Settings(v)
+	return nil
+}
+
+// Functions switches the crawler's optional functions on or off (3 documented): nil is not sent
 // (the squid keeps what it has, the default at first), true or false is sent. Set one with
 // api.Ptr(true).
 type Functions struct {
 	// Visit business website to extract email, Facebook, Instagram, and additional phone.
+	// Extra price: 10 credits a row.
+	// On by default: nil leaves it on; false switches it off.
 	ExtractEmailsFromWebsite *bool `json:"extract_emails_from_website,omitempty"`
+
+	// Collect all image URLs from the Google Place page.
+	FetchBusinessImages *bool `json:"fetch_business_images,omitempty"`
+
+	// Collect additional metadata like plus_code, poi, health, and last_opening_hours_updated_at.
+	// Extra price: 10 credits a row.
+	CollectBusinessDetails *bool `json:"collect_business_details,omitempty"`
 }
 
 // SquidParams returns the settings as Squids.Update and api.SaveParams take them: the fields that
 // are set, under their documented keys, and the functions that are set under "functions".
 func (s Settings) SquidParams() api.SquidParams {
 	p := api.SquidParams{}
+	if s.Country != "" {
+		p["country"] = s.Country
+	}
 	if s.Ratings != "" {
 		p["ratings"] = string(s.Ratings)
+	}
+	if s.MaxRating != nil {
+		p["max_rating"] = *s.MaxRating
+	}
+	if s.MinReviews != 0 {
+		p["min_reviews"] = s.MinReviews
+	}
+	if s.MaxReviews != 0 {
+		p["max_reviews"] = s.MaxReviews
+	}
+	if s.ExactNameMatch != nil {
+		p["exact_name_match"] = *s.ExactNameMatch
+	}
+	if s.PhoneFilter != "" {
+		p["phone_filter"] = string(s.PhoneFilter)
+	}
+	if s.VerifiedFilter != "" {
+		p["verified_filter"] = string(s.VerifiedFilter)
+	}
+	if s.Language != "" {
+		p["language"] = s.Language
 	}
 	if s.MaxResults != 0 {
 		p["max_results"] = s.MaxResults
 	}
+	if s.GeoMatch != nil {
+		p["geo_match"] = *s.GeoMatch
+	}
+	if s.CategoryMatch != nil {
+		p["category_match"] = *s.CategoryMatch
+	}
 	if s.SkipClosed != nil {
 		p["skip_closed"] = *s.SkipClosed
+	}
+	if s.WebsiteFilter != "" {
+		p["website_filter"] = string(s.WebsiteFilter)
+	}
+	if s.SkipWithoutEmail != nil {
+		p["skip_without_email"] = *s.SkipWithoutEmail
 	}
 	fns := map[string]any{}
 	if s.Functions.ExtractEmailsFromWebsite != nil {
 		fns["extract_emails_from_website"] = *s.Functions.ExtractEmailsFromWebsite
 	}
+	if s.Functions.FetchBusinessImages != nil {
+		fns["fetch_business_images"] = *s.Functions.FetchBusinessImages
+	}
+	if s.Functions.CollectBusinessDetails != nil {
+		fns["collect_business_details"] = *s.Functions.CollectBusinessDetails
+	}
 	if len(fns) > 0 {
 		p["functions"] = fns
+	}
+	for _, k := range s.Null {
+		p[k] = nil
 	}
 	return p
 }
@@ -139,7 +299,39 @@ const (
 	Ratings45Plus    Ratings = "4.5+"       // "4.5+"
 )
 
-// Result is one row of the crawler's results (Get Results), with its 4 documented columns.
+// PhoneFilter is an allowed value of Settings.PhoneFilter ("phone_filter"): one of its constants.
+type PhoneFilter string
+
+// The allowed values of PhoneFilter, in the docs' order.
+const (
+	PhoneFilterAll          PhoneFilter = "all"           // "all"
+	PhoneFilterWithPhone    PhoneFilter = "with_phone"    // "with_phone"
+	PhoneFilterWithoutPhone PhoneFilter = "without_phone" // "without_phone"
+)
+
+// VerifiedFilter is an allowed value of Settings.VerifiedFilter ("verified_filter"): one of its
+// constants.
+type VerifiedFilter string
+
+// The allowed values of VerifiedFilter, in the docs' order.
+const (
+	VerifiedFilterAll            VerifiedFilter = "all"             // "all"
+	VerifiedFilterVerifiedOnly   VerifiedFilter = "verified_only"   // "verified_only"
+	VerifiedFilterUnverifiedOnly VerifiedFilter = "unverified_only" // "unverified_only"
+)
+
+// WebsiteFilter is an allowed value of Settings.WebsiteFilter ("website_filter"): one of its
+// constants.
+type WebsiteFilter string
+
+// The allowed values of WebsiteFilter, in the docs' order.
+const (
+	WebsiteFilterAll            WebsiteFilter = "all"             // "all"
+	WebsiteFilterWithWebsite    WebsiteFilter = "with_website"    // "with_website"
+	WebsiteFilterWithoutWebsite WebsiteFilter = "without_website" // "without_website"
+)
+
+// Result is one row of the crawler's results (Get Results), with its 87 documented columns.
 // Decoding never fails on a column: a column whose value has another JSON type than documented
 // (null included) leaves its field zero and is kept in Extra as it came, as is every column the
 // docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
@@ -148,21 +340,366 @@ const (
 // json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
 // api.DecodeResult[Result].
 type Result struct {
+	// Whether the result passed your geo and category filters.
+	// Documented type: boolean. Example: true.
+	MatchFilters bool `json:"match_filters"`
+
+	// Reasons why the result did not match your filters.
+	// Documented type: string.
+	NoMatchReasons string `json:"no_match_reasons"`
+
+	// Internal Google Maps hex identifier for the business.
+	// Documented type: string. Example: "0x30e29f5331420fff:0x40714ec1d130200a".
+	ZeroX string `json:"zero_x"`
+
+	// Google Maps unique numeric business identifier (CID).
+	// Documented type: string. Example: "4643579285140938762".
+	CID string `json:"cid"`
+
+	// Google Places API unique identifier for the business.
+	// Documented type: string. Example: "ChIJ_w9CMVOf4jARCiAw0cFOcUA".
+	PlaceID string `json:"place_id"`
+
+	// Direct Google Maps URL to the business listing.
+	// Documented type: string. Example: "https://www.google.com/maps?cid=4643579285140938762".
+	URL string `json:"url"`
+
 	// Business name as listed on Google Maps.
 	// Documented type: string. Example: "The Mesh Bangkok Sukhumvit 22".
 	Name string `json:"name"`
+
+	// Full formatted address of the business.
+	// Documented type: string. Example: "30 Sukhumvit Alley 22, Khwaeng Khlong Toei, Khlong Toei,
+	// Bangkok 10110".
+	Address string `json:"address"`
+
+	// Country where the business is located.
+	// Documented type: string. Example: "Thailand".
+	CountryName string `json:"country_name"`
+
+	// ISO 2-letter country code.
+	// Documented type: string. Example: "TH".
+	CountryCode string `json:"country_code"`
+
+	// Postal or ZIP code of the business.
+	// Documented type: string. Example: "10110".
+	ZipCode string `json:"zip_code"`
+
+	// City where the business is located.
+	// Documented type: string. Example: "Khlong Toei".
+	City string `json:"city"`
+
+	// Neighborhood extracted from the address components.
+	// Documented type: string. Example: "Marais".
+	Neighborhood string `json:"neighborhood"`
 
 	// Latitude coordinate of the business.
 	// Documented type: float. Example: 13.7296173.
 	Lat float64 `json:"lat"`
 
+	// Longitude coordinate of the business.
+	// Documented type: float. Example: 100.5650145.
+	Lng float64 `json:"lng"`
+
 	// Total number of Google reviews.
 	// Documented type: integer. Example: 56.
 	Ratings int64 `json:"ratings"`
 
+	// Average star rating out of 5.
+	// Documented type: float. Example: 4.8.
+	Score float64 `json:"score"`
+
+	// Primary business category on Google Maps.
+	// Documented type: text. Example: "Bar, Restaurant, Sports bar".
+	Category string `json:"category"`
+
+	// URL of the business's main cover image.
+	// Documented type: string.
+	MainImageURL string `json:"main_image_url"`
+
+	// Primary phone number of the business.
+	// Documented type: string. Example: "+6622620000".
+	Phone string `json:"phone"`
+
+	// Business website URL.
+	// Documented type: string. Example: "https://www.themeshbangkoksukhumvit22.com/".
+	Website string `json:"website"`
+
+	// Link to the business menu.
+	// Documented type: text. Example: "https://shorturl.at/JJPdY".
+	Menu string `json:"menu"`
+
+	// Google Plus Code short address.
+	// Documented type: string. Example: "PHH8+R2 Bangkok".
+	PlusCode string `json:"plus_code"`
+
+	// Whether the business is temporarily closed.
+	// Documented type: boolean. Example: false.
+	IsTemporarilyClosed bool `json:"is_temporarily_closed"`
+
+	// Whether the business is permanently closed.
+	// Documented type: boolean. Example: false.
+	IsPermanentlyClosed bool `json:"is_permanently_closed"`
+
 	// Whether the listing has a verified owner on Google Maps.
 	// Documented type: boolean. Example: true.
 	HasOwner bool `json:"has_owner"`
+
+	// Weekly opening hours schedule.
+	// Documented type: text. Example: "Monday: 6 AM–1 AM, Tuesday: 6 AM–1 AM, Wednesday: 6 AM–1
+	// AM, Thursday: 6 AM–1 AM, Friday: 6 AM–1 AM, Saturday….
+	OpeningHours string `json:"opening_hours"`
+
+	// Points of interest and amenity tags listed on the business.
+	// Documented type: text. Example: "Outdoor seating, Takeaway, Dine-in, Delivery (no), Great beer
+	// selection, Great cocktails, Live music, Live performances….
+	Poi string `json:"poi"`
+
+	// Editorial or business-provided description from Google Maps.
+	// Documented type: text.
+	Description string `json:"description"`
+
+	// Price range indicator (e.g. €, ££, $$$).
+	// Documented type: string.
+	Price string `json:"price"`
+
+	// When the opening hours were last confirmed or updated.
+	// Documented type: string. Example: "2026-02-28".
+	LastOpeningHoursUpdatedAt string `json:"last_opening_hours_updated_at"`
+
+	// Total number of images on the Google Maps listing.
+	// Documented type: integer. Example: 223.
+	ImagesCount int64 `json:"images_count"`
+
+	// List of all business image URLs.
+	// Documented type: json. Example:
+	// ["https://lh3.googleusercontent.com/p/AF1QipMJGL4SUHrk012w95hubI9iiBHjRBIdo_JhTTf4=w203-h135-k-no","https://lh3.googleus….
+	Images []any `json:"images"`
+
+	// Health and safety attributes of the business.
+	// Documented type: boolean. Example: false.
+	Health bool `json:"health"`
+
+	// Short summary about the business from Google Maps.
+	// Documented type: text.
+	About string `json:"about"`
+
+	// Crowd and inclusivity attributes (e.g. LGBTQ+ friendly).
+	// Documented type: string. Example: "Groups, LGBTQ+ friendly, Tourists, Transgender safe space".
+	Crowd string `json:"crowd"`
+
+	// Available amenities at the business.
+	// Documented type: string.
+	Amenities string `json:"amenities"`
+
+	// Email address found on the business website.
+	// Documented type: string. Example:
+	// "marriottdpo@marriott.com,privacy@marriott.com,themesh@fourpoints.com".
+	Email string `json:"email"`
+
+	// Validation status of the extracted email address.
+	// Documented type: string. Example: "invalid,valid,valid,invalid,valid,valid,invalid".
+	EmailStatus string `json:"email_status"`
+
+	// Date and time the email address was verified.
+	// Documented type: string. Example: "2026-02-28T01:19:47+00:00".
+	EmailVerifiedAt string `json:"email_verified_at"`
+
+	// Facebook profile URL found on the business website.
+	// Documented type: string. Example: "https://www.facebook.com/marriottbonvoy,
+	// https://www.facebook.com/themeshbangkoksukhumivit22".
+	Facebook string `json:"facebook"`
+
+	// Instagram profile URL found on the business website.
+	// Documented type: string. Example: "https://www.instagram.com/themeshbangkok,
+	// https://www.instagram.com/marriottbonvoy".
+	Instagram string `json:"instagram"`
+
+	// LinkedIn company page URL found on the business website.
+	// Documented type: string. Example: "https://www.linkedin.com/in/anthony-capuano-a68390bb,
+	// https://www.linkedin.com/company/marriott-international".
+	Linkedin string `json:"linkedin"`
+
+	// Twitter/X profile URL found on the business website.
+	// Documented type: string. Example: "https://twitter.com/marriottbonvoy".
+	Twitter string `json:"twitter"`
+
+	// TikTok profile URL found on the business website.
+	// Documented type: string.
+	Tiktok string `json:"tiktok"`
+
+	// WhatsApp contact URL found on the business website.
+	// Documented type: string.
+	Whatsapp string `json:"whatsapp"`
+
+	// Pinterest profile URL found on the business website.
+	// Documented type: string.
+	Pinterest string `json:"pinterest"`
+
+	// Secondary phone number found on the business website.
+	// Documented type: string. Example: "+6622620000".
+	AdditionalPhone string `json:"additional_phone"`
+
+	// Number of 1-star reviews.
+	// Documented type: integer. Example: 1.
+	ReviewsPerScore1 int64 `json:"reviews_per_score_1"`
+
+	// Number of 2-star reviews.
+	// Documented type: integer. Example: 1.
+	ReviewsPerScore2 int64 `json:"reviews_per_score_2"`
+
+	// Number of 3-star reviews.
+	// Documented type: integer. Example: 1.
+	ReviewsPerScore3 int64 `json:"reviews_per_score_3"`
+
+	// Number of 4-star reviews.
+	// Documented type: integer. Example: 5.
+	ReviewsPerScore4 int64 `json:"reviews_per_score_4"`
+
+	// Number of 5-star reviews.
+	// Documented type: integer. Example: 48.
+	ReviewsPerScore5 int64 `json:"reviews_per_score_5"`
+
+	// Service options available at the business, as `{name, available}` objects.
+	// Documented type: json. Example:
+	// [{"name":"Dine-in","available":true},{"name":"Takeaway","available":true},{"name":"Delivery","available":false}].
+	ServiceOptions []any `json:"service_options"`
+
+	// Accessibility features, as `{name, available}` objects.
+	// Documented type: json. Example: [{"name":"Wheelchair-accessible entrance","available":true}].
+	Accessibility []any `json:"accessibility"`
+
+	// Business highlights, as `{name, available}` objects.
+	// Documented type: json. Example: [{"name":"Live
+	// music","available":true},{"name":"Sport","available":true}].
+	Highlights []any `json:"highlights"`
+
+	// Accepted payment methods, as `{name, available}` objects.
+	// Documented type: json. Example: [{"name":"Credit cards","available":true},{"name":"NFC mobile
+	// payments","available":true}].
+	PaymentMethods []any `json:"payment_methods"`
+
+	// Google Knowledge Graph ID of the business.
+	// Documented type: string. Example: "/g/11rz7_3hkb".
+	Kgmid string `json:"kgmid"`
+
+	// Direct link to the business's Google reviews page.
+	// Documented type: string.
+	ReviewsLink string `json:"reviews_link"`
+
+	// Cleaned business name for email personalization — no punctuation or accents.
+	// Documented type: string. Example: "The Mesh Bangkok Sukhumvit 22".
+	NameForEmails string `json:"name_for_emails"`
+
+	// Whether the listing is claimed and verified by its owner on Google Maps.
+	// Documented type: boolean. Example: true.
+	IsVerified bool `json:"is_verified"`
+
+	// Whether the business serves customers at their location instead of a fixed storefront.
+	// Documented type: boolean.
+	AreaService bool `json:"area_service"`
+
+	// Street-level portion of the business address.
+	// Documented type: string. Example: "30 Sukhumvit Alley 22".
+	StreetAddress string `json:"street_address"`
+
+	// County-level administrative division (US).
+	// Documented type: string. Example: "Cook County".
+	County string `json:"county"`
+
+	// Two-letter state code (US).
+	// Documented type: string. Example: "IL".
+	StateCode string `json:"state_code"`
+
+	// First-level administrative division: state, province, or region.
+	// Documented type: string. Example: "Île-de-France".
+	Region string `json:"region"`
+
+	// IANA timezone of the business location.
+	// Documented type: string. Example: "America/New_York".
+	Timezone string `json:"timezone"`
+
+	// Street View thumbnail image URL for the business location.
+	// Documented type: string.
+	StreetviewURL string `json:"streetview_url"`
+
+	// Display name of the listing owner profile on Google Maps.
+	// Documented type: string.
+	OwnerName string `json:"owner_name"`
+
+	// Stable Google Maps owner/contributor ID.
+	// Documented type: string.
+	OwnerID string `json:"owner_id"`
+
+	// Link to the owner's Google Maps profile.
+	// Documented type: string.
+	OwnerLink string `json:"owner_link"`
+
+	// Posts published by the business owner (updates, events, offers).
+	// Documented type: json.
+	OwnerPosts map[string]any `json:"owner_posts"`
+
+	// Posts published by customers about the business.
+	// Documented type: json.
+	CustomerPosts map[string]any `json:"customer_posts"`
+
+	// Photo gallery category labels available on the listing (e.g. Food and drink, Exterior,
+	// Interior).
+	// Documented type: json.
+	ImageCategories map[string]any `json:"image_categories"`
+
+	// Structured menu with dishes: section, description, price, and photo. Requires
+	// `collect_business_details`.
+	// Documented type: json.
+	MenuItems map[string]any `json:"menu_items"`
+
+	// Typical spend range reported by Google.
+	// Documented type: string. Example: "$20–80".
+	PriceRange string `json:"price_range"`
+
+	// Direct reservation or booking URL for the business.
+	// Documented type: string.
+	BookingLink string `json:"booking_link"`
+
+	// Typical busy times by day and hour (relative busyness 0–100).
+	// Documented type: text.
+	PopularTimes string `json:"popular_times"`
+
+	// Live crowd level right now (only available when the place is open and Google has live data).
+	// Documented type: string.
+	PopularTimesLive string `json:"popular_times_live"`
+
+	// Live busyness percentage right now (0–100).
+	// Documented type: integer.
+	PopularTimesLivePercent int64 `json:"popular_times_live_percent"`
+
+	// Secondary opening-hours sets: delivery, drive-through, kitchen, etc.
+	// Documented type: json.
+	OtherHours map[string]any `json:"other_hours"`
+
+	// Action buttons available on the Google Maps listing (e.g. order online, reserve a table).
+	// Documented type: json.
+	Actions map[string]any `json:"actions"`
+
+	// Online food ordering providers available for the business (e.g. Uber Eats, DoorDash).
+	// Documented type: json.
+	OrderProviders map[string]any `json:"order_providers"`
+
+	// YouTube channel URL found on the business website.
+	// Documented type: text.
+	Youtube string `json:"youtube"`
+
+	// Keywords most mentioned in reviews, with mention counts.
+	// Documented type: json. Example: [{"key":"tacos","count":42}].
+	ReviewsTags []any `json:"reviews_tags"`
+
+	// Related businesses Google shows under "People also search for".
+	// Documented type: json.
+	PeopleAlsoSearch map[string]any `json:"people_also_search"`
+
+	// Timestamp when the result was scraped.
+	// Documented type: datetime.
+	ScrapingTime string `json:"scraping_time"`
 
 	// Extra holds the row's columns that are not in a field: the documented ones whose value did not
 	// fit the field's type, and those the docs do not list. The values are the row's JSON, as it came.
@@ -173,10 +710,93 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "match_filters", Ptr: &r.MatchFilters},
+		{Name: "no_match_reasons", Ptr: &r.NoMatchReasons},
+		{Name: "zero_x", Ptr: &r.ZeroX},
+		{Name: "cid", Ptr: &r.CID},
+		{Name: "place_id", Ptr: &r.PlaceID},
+		{Name: "url", Ptr: &r.URL},
 		{Name: "name", Ptr: &r.Name},
+		{Name: "address", Ptr: &r.Address},
+		{Name: "country_name", Ptr: &r.CountryName},
+		{Name: "country_code", Ptr: &r.CountryCode},
+		{Name: "zip_code", Ptr: &r.ZipCode},
+		{Name: "city", Ptr: &r.City},
+		{Name: "neighborhood", Ptr: &r.Neighborhood},
 		{Name: "lat", Ptr: &r.Lat},
+		{Name: "lng", Ptr: &r.Lng},
 		{Name: "ratings", Ptr: &r.Ratings},
+		{Name: "score", Ptr: &r.Score},
+		{Name: "category", Ptr: &r.Category},
+		{Name: "main_image_url", Ptr: &r.MainImageURL},
+		{Name: "phone", Ptr: &r.Phone},
+		{Name: "website", Ptr: &r.Website},
+		{Name: "menu", Ptr: &r.Menu},
+		{Name: "plus_code", Ptr: &r.PlusCode},
+		{Name: "is_temporarily_closed", Ptr: &r.IsTemporarilyClosed},
+		{Name: "is_permanently_closed", Ptr: &r.IsPermanentlyClosed},
 		{Name: "has_owner", Ptr: &r.HasOwner},
+		{Name: "opening_hours", Ptr: &r.OpeningHours},
+		{Name: "poi", Ptr: &r.Poi},
+		{Name: "description", Ptr: &r.Description},
+		{Name: "price", Ptr: &r.Price},
+		{Name: "last_opening_hours_updated_at", Ptr: &r.LastOpeningHoursUpdatedAt},
+		{Name: "images_count", Ptr: &r.ImagesCount},
+		{Name: "images", Ptr: &r.Images},
+		{Name: "health", Ptr: &r.Health},
+		{Name: "about", Ptr: &r.About},
+		{Name: "crowd", Ptr: &r.Crowd},
+		{Name: "amenities", Ptr: &r.Amenities},
+		{Name: "email", Ptr: &r.Email},
+		{Name: "email_status", Ptr: &r.EmailStatus},
+		{Name: "email_verified_at", Ptr: &r.EmailVerifiedAt},
+		{Name: "facebook", Ptr: &r.Facebook},
+		{Name: "instagram", Ptr: &r.Instagram},
+		{Name: "linkedin", Ptr: &r.Linkedin},
+		{Name: "twitter", Ptr: &r.Twitter},
+		{Name: "tiktok", Ptr: &r.Tiktok},
+		{Name: "whatsapp", Ptr: &r.Whatsapp},
+		{Name: "pinterest", Ptr: &r.Pinterest},
+		{Name: "additional_phone", Ptr: &r.AdditionalPhone},
+		{Name: "reviews_per_score_1", Ptr: &r.ReviewsPerScore1},
+		{Name: "reviews_per_score_2", Ptr: &r.ReviewsPerScore2},
+		{Name: "reviews_per_score_3", Ptr: &r.ReviewsPerScore3},
+		{Name: "reviews_per_score_4", Ptr: &r.ReviewsPerScore4},
+		{Name: "reviews_per_score_5", Ptr: &r.ReviewsPerScore5},
+		{Name: "service_options", Ptr: &r.ServiceOptions},
+		{Name: "accessibility", Ptr: &r.Accessibility},
+		{Name: "highlights", Ptr: &r.Highlights},
+		{Name: "payment_methods", Ptr: &r.PaymentMethods},
+		{Name: "kgmid", Ptr: &r.Kgmid},
+		{Name: "reviews_link", Ptr: &r.ReviewsLink},
+		{Name: "name_for_emails", Ptr: &r.NameForEmails},
+		{Name: "is_verified", Ptr: &r.IsVerified},
+		{Name: "area_service", Ptr: &r.AreaService},
+		{Name: "street_address", Ptr: &r.StreetAddress},
+		{Name: "county", Ptr: &r.County},
+		{Name: "state_code", Ptr: &r.StateCode},
+		{Name: "region", Ptr: &r.Region},
+		{Name: "timezone", Ptr: &r.Timezone},
+		{Name: "streetview_url", Ptr: &r.StreetviewURL},
+		{Name: "owner_name", Ptr: &r.OwnerName},
+		{Name: "owner_id", Ptr: &r.OwnerID},
+		{Name: "owner_link", Ptr: &r.OwnerLink},
+		{Name: "owner_posts", Ptr: &r.OwnerPosts},
+		{Name: "customer_posts", Ptr: &r.CustomerPosts},
+		{Name: "image_categories", Ptr: &r.ImageCategories},
+		{Name: "menu_items", Ptr: &r.MenuItems},
+		{Name: "price_range", Ptr: &r.PriceRange},
+		{Name: "booking_link", Ptr: &r.BookingLink},
+		{Name: "popular_times", Ptr: &r.PopularTimes},
+		{Name: "popular_times_live", Ptr: &r.PopularTimesLive},
+		{Name: "popular_times_live_percent", Ptr: &r.PopularTimesLivePercent},
+		{Name: "other_hours", Ptr: &r.OtherHours},
+		{Name: "actions", Ptr: &r.Actions},
+		{Name: "order_providers", Ptr: &r.OrderProviders},
+		{Name: "youtube", Ptr: &r.Youtube},
+		{Name: "reviews_tags", Ptr: &r.ReviewsTags},
+		{Name: "people_also_search", Ptr: &r.PeopleAlsoSearch},
+		{Name: "scraping_time", Ptr: &r.ScrapingTime},
 	}
 }
 

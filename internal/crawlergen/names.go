@@ -40,7 +40,7 @@ var initialisms = map[string]string{
 	"api": "API", "csv": "CSV", "html": "HTML", "http": "HTTP", "https": "HTTPS", "id": "ID",
 	"ids": "IDs", "ip": "IP", "json": "JSON", "sku": "SKU", "uri": "URI", "url": "URL",
 	"urls": "URLs", "uuid": "UUID", "vat": "VAT", "seo": "SEO", "gps": "GPS", "utc": "UTC",
-	"xml": "XML", "asin": "ASIN", "isbn": "ISBN", "cid": "CID", "faq": "FAQ", "nsfw": "NSFW",
+	"xml": "XML", "asin": "ASIN", "isbn": "ISBN", "cid": "CID", "faq": "FAQ", "nsfw": "NSFW", "ok": "OK",
 }
 
 // words splits a key into words: at every character that is neither a letter nor a digit,

@@ -67,7 +67,7 @@ func plan(c *catalog.Crawler) (*pkg, error) {
 		}
 		p.task = append(p.task, f)
 	}
-	sn := newNamer(name+".Settings", &p.mangled, "SquidParams", "Functions")
+	sn := newNamer(name+".Settings", &p.mangled, "SquidParams", "Functions", "Null")
 	for _, in := range c.Params {
 		if in.Name == "functions" {
 			return nil, fmt.Errorf("%s: a squid param named \"functions\" would clash with params.functions", c.Slug)

@@ -69,7 +69,7 @@ func render(p *pkg) ([]byte, error) {
 	// Settings.
 	w.comment(fmt.Sprintf("Settings are the squid's params (Update Squid's params; %d documented) and its functions. "+
 		"SquidParams gives the params object; a field at its zero value (nil for a pointer, a slice or a map) is not sent, "+
-		"so the squid keeps what it has: lobstr merges params key by key.", len(c.Params)))
+		"so the squid keeps what it has (lobstr merges params key by key); a key in Null is sent as null.", len(c.Params)))
 	w.line("type Settings struct {")
 	p.fields(w, p.settings, true)
 	if len(p.settings) > 0 {
@@ -77,6 +77,28 @@ func render(p *pkg) ([]byte, error) {
 	}
 	w.comment("Functions are the optional, often paid, add-ons, sent under params.functions.")
 	w.line("Functions Functions `json:\"functions,omitzero\"`")
+	w.line("")
+	w.comment("Null lists params to send as null, whatever their field holds: lobstr then drops the squid's value " +
+		"and uses its default (the docs send \"max_results\": null for no limit, \"fetch_since\": null for no date). " +
+		"Decoding a params object into Settings puts its null params here, by key.")
+	w.line("Null []string `json:\"-\"`")
+	w.line("}")
+	w.line("")
+	w.comment("UnmarshalJSON decodes a params object (Update Squid's params, as the docs show them) into the " +
+		"settings: each key into its field, and the keys whose value is null into Null.")
+	w.line("func (s *Settings) UnmarshalJSON(b []byte) error {")
+	w.line("type plain Settings")
+	w.line("var v plain")
+	w.line("if err := json.Unmarshal(b, &v); err != nil {")
+	w.line(`return fmt.Errorf("%s.Settings: %%w", err)`, p.name)
+	w.line("}")
+	w.line("nulls, err := row.NullKeys(b)")
+	w.line("if err != nil {")
+	w.line(`return fmt.Errorf("%s.Settings: %%w", err)`, p.name)
+	w.line("}")
+	w.line("v.Null = nulls")
+	w.line("*s = Settings(v)")
+	w.line("return nil")
 	w.line("}")
 	w.line("")
 	w.comment(fmt.Sprintf("Functions switches the crawler's optional functions on or off (%d documented): "+
@@ -102,6 +124,9 @@ func render(p *pkg) ([]byte, error) {
 		w.line(`p["functions"] = fns`)
 		w.line("}")
 	}
+	w.line("for _, k := range s.Null {")
+	w.line("p[k] = nil")
+	w.line("}")
 	w.line("return p")
 	w.line("}")
 	w.line("")

@@ -222,3 +222,20 @@ func Encode(fields []Field, extra map[string]json.RawMessage, seen Seen) ([]byte
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
 }
+
+// NullKeys returns the keys of the JSON object b whose value is null, sorted; nil for a b
+// that is null. Anything else that is not an object is an error.
+func NullKeys(b []byte) ([]string, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	var keys []string
+	for k, v := range m {
+		if string(v) == "null" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
