@@ -14,7 +14,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, amazonreviews.Slug, "my squid",
 //		api.SaveParams(amazonreviews.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{amazonreviews.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{amazonreviews.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[amazonreviews.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {

@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, bienicilistingssearch.Slug, "my squid",
 //		api.SaveParams(bienicilistingssearch.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{bienicilistingssearch.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{bienicilistingssearch.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[bienicilistingssearch.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.URL)
+//		fmt.Println(r.Title)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

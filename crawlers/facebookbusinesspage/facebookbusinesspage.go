@@ -15,11 +15,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, facebookbusinesspage.Slug, "my squid",
 //		api.SaveParams(facebookbusinesspage.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{facebookbusinesspage.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{facebookbusinesspage.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[facebookbusinesspage.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.URL)
+//		fmt.Println(r.Name)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

@@ -15,7 +15,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, facebookgroupposts.Slug, "my squid",
 //		api.SaveParams(facebookgroupposts.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{facebookgroupposts.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{facebookgroupposts.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[facebookgroupposts.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {

@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, googlemapsleads.Slug, "my squid",
 //		api.SaveParams(googlemapsleads.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{googlemapsleads.Task{City: "Alpine 91901"}.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{googlemapsleads.Task{URL: "https://www.google.com/maps/search/restaurant/@43.3928346,5.2662584,14z"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[googlemapsleads.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.NoMatchReasons)
+//		fmt.Println(r.Name)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

@@ -13,7 +13,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, instagrampostcomments.Slug, "my squid",
 //		api.SaveParams(instagrampostcomments.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagrampostcomments.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagrampostcomments.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[instagrampostcomments.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {

@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, instagramprofile.Slug, "my squid",
 //		api.SaveParams(instagramprofile.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagramprofile.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagramprofile.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[instagramprofile.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.ProfileURL)
+//		fmt.Println(r.FullName)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

@@ -13,7 +13,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, instagramreels.Slug, "my squid",
 //		api.SaveParams(instagramreels.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagramreels.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagramreels.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[instagramreels.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {

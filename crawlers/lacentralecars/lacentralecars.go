@@ -13,7 +13,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, lacentralecars.Slug, "my squid",
 //		api.SaveParams(lacentralecars.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{lacentralecars.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{lacentralecars.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[lacentralecars.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {

@@ -14,11 +14,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, leboncoiniterlistings.Slug, "my squid",
 //		api.SaveParams(leboncoiniterlistings.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{leboncoiniterlistings.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{leboncoiniterlistings.Task{URL: "https://www.leboncoin.fr/annonces/offres/provence_alpes_cote_d_azur/bouches_du_rhone/p-2"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[leboncoiniterlistings.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.Object)
+//		fmt.Println(r.Title)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

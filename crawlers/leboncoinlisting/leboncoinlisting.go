@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, leboncoinlisting.Slug, "my squid",
 //		api.SaveParams(leboncoinlisting.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{leboncoinlisting.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{leboncoinlisting.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[leboncoinlisting.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.AnnonceID)
+//		fmt.Println(r.Title)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

@@ -14,11 +14,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, linkedinleads.Slug, "my squid",
 //		api.SaveParams(linkedinleads.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{linkedinleads.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{linkedinleads.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[linkedinleads.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.URL)
+//		fmt.Println(r.FullName)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

@@ -14,11 +14,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, linkedinpostscommentersandlikers.Slug, "my squid",
 //		api.SaveParams(linkedinpostscommentersandlikers.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{linkedinpostscommentersandlikers.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{linkedinpostscommentersandlikers.Task{PostURL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[linkedinpostscommentersandlikers.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.ProfileURL)
+//		fmt.Println(r.FullName)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, linkedinprofile.Slug, "my squid",
 //		api.SaveParams(linkedinprofile.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{linkedinprofile.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{linkedinprofile.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[linkedinprofile.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.URL)
+//		fmt.Println(r.FullName)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

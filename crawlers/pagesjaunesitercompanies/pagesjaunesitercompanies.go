@@ -17,7 +17,7 @@
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[pagesjaunesitercompanies.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.ItemID)
+//		fmt.Println(r.Title)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

@@ -15,7 +15,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, salesnavigatorcompanies.Slug, "my squid",
 //		api.SaveParams(salesnavigatorcompanies.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{salesnavigatorcompanies.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{salesnavigatorcompanies.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[salesnavigatorcompanies.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {

@@ -15,11 +15,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, salesnavigatorleads.Slug, "my squid",
 //		api.SaveParams(salesnavigatorleads.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{salesnavigatorleads.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{salesnavigatorleads.Task{URL: "https://www.linkedin.com/sales/search/people?query=(filters:List((type:SENIORITY_LEVEL,values:List((id:300,text:Vice%20President)))))"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[salesnavigatorleads.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.ID)
+//		fmt.Println(r.Name)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

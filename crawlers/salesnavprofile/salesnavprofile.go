@@ -15,11 +15,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, salesnavprofile.Slug, "my squid",
 //		api.SaveParams(salesnavprofile.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{salesnavprofile.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{salesnavprofile.Task{URL: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[salesnavprofile.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.ProfileID)
+//		fmt.Println(r.FullName)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

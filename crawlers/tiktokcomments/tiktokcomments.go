@@ -13,7 +13,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, tiktokcomments.Slug, "my squid",
 //		api.SaveParams(tiktokcomments.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{tiktokcomments.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{tiktokcomments.Task{Video: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[tiktokcomments.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {

@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, tiktoktopads.Slug, "my squid",
 //		api.SaveParams(tiktoktopads.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{tiktoktopads.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{tiktoktopads.Task{Keyword: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[tiktoktopads.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.InternalID)
+//		fmt.Println(r.URL)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

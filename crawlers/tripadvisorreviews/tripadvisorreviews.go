@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, tripadvisorreviews.Slug, "my squid",
 //		api.SaveParams(tripadvisorreviews.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{tripadvisorreviews.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{tripadvisorreviews.Task{URL: "https://www.tripadvisor.com/Hotel_Review-g60763-d208453-Reviews-Hilton_New_York_Times_Square-New_York_City_New_York.html"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[tripadvisorreviews.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.ReviewID)
+//		fmt.Println(r.Title)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

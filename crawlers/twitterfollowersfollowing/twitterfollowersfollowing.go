@@ -15,11 +15,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, twitterfollowersfollowing.Slug, "my squid",
 //		api.SaveParams(twitterfollowersfollowing.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{twitterfollowersfollowing.Task{ /* the task's keys */ }.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{twitterfollowersfollowing.Task{Username: "..."}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[twitterfollowersfollowing.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.InternalUniqueID)
+//		fmt.Println(r.Name)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:

@@ -7,7 +7,6 @@ import (
 	"go/format"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/lobstr-go/lobstr/catalog"
 )
@@ -253,23 +252,22 @@ func (p *pkg) packageDoc(w *writer) {
 	w.comment("This package is generated from the crawler catalogue (package catalog) by `go generate ./...`: do not edit it.")
 }
 
-// usage is the package doc's example, with the first task key that has an example.
+// usage is the package doc's example: the task of the docs' first add-tasks example (else
+// the keys of the first group that have an example), and a column worth printing.
 func (p *pkg) usage() []string {
 	task := "Task{ /* the task's keys */ }"
-	for _, f := range p.task {
-		in := p.c.TaskKey(f.key)
-		if in == nil || len(in.Example) == 0 {
-			continue
-		}
-		if s, ok := decodeJSON(in.Example).(string); ok && f.typ == "string" && utf8.RuneCountInString(s) < 80 {
-			task = fmt.Sprintf("Task{%s: %s}", f.goName, strconv.Quote(s))
-			break
-		}
+	if lit := p.taskLiteral(); lit != "" {
+		task = "Task{" + lit + "}"
 	}
 	print := "r.Extra"
-	for _, f := range p.result {
-		if f.typ == "string" {
-			print = "r." + f.goName
+	for _, want := range []string{"name", "title", "full_name", "url", ""} {
+		for _, f := range p.result {
+			if f.typ == "string" && (want == "" || f.key == want) {
+				print = "r." + f.goName
+				break
+			}
+		}
+		if print != "r.Extra" {
 			break
 		}
 	}
@@ -283,6 +281,62 @@ func (p *pkg) usage() []string {
 		"\tfmt.Println(" + print + ")",
 		"}",
 	}
+}
+
+// taskLiteral is the fields of a Task literal for the docs' first example task, or for the
+// examples of the first group's keys; "" when neither gives one. Only strings, integers and
+// booleans are written.
+func (p *pkg) taskLiteral() string {
+	values := map[string]any{}
+	if len(p.c.Examples.AddTasks) > 0 {
+		var body struct {
+			Tasks []map[string]json.RawMessage `json:"tasks"`
+		}
+		if json.Unmarshal(p.c.Examples.AddTasks[0], &body) == nil && len(body.Tasks) > 0 {
+			for k, v := range body.Tasks[0] {
+				values[k] = decodeJSON(v)
+			}
+		}
+	}
+	if len(values) == 0 && len(p.c.TaskKeys) > 0 {
+		group := p.c.TaskKeys[0].Group
+		for _, k := range p.c.TaskKeys {
+			if k.Group == group && len(k.Example) > 0 {
+				values[k.Name] = decodeJSON(k.Example)
+			}
+		}
+	}
+	if len(values) == 0 && len(p.c.TaskKeys) > 0 {
+		// No example: the first group's string keys, as placeholders.
+		group := p.c.TaskKeys[0].Group
+		for _, k := range p.c.TaskKeys {
+			if k.Group == group && k.Type == "string" && (k.Required || len(values) == 0) {
+				values[k.Name] = "..."
+			}
+		}
+	}
+	var parts []string
+	for _, f := range p.task {
+		v, ok := values[f.key]
+		if !ok {
+			continue
+		}
+		switch v := v.(type) {
+		case string:
+			if f.typ == "string" {
+				parts = append(parts, f.goName+": "+strconv.Quote(v))
+			}
+		case json.Number:
+			if f.typ == "int" {
+				parts = append(parts, f.goName+": "+v.String())
+			}
+		case bool:
+			if f.typ == "*bool" {
+				parts = append(parts, fmt.Sprintf("%s: api.Ptr(%v)", f.goName, v))
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func taskGroups(c *catalog.Crawler) []string {
