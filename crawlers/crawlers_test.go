@@ -215,9 +215,14 @@ func fits(typ, kind string) bool {
 }
 
 // goodRow is a row with a value of the documented type in every column: the docs' example
-// when it has that type, else one of values.
+// when it has that type, else one of values; and the row's envelope (Get Results), which
+// every Result has besides the crawler's columns.
 func goodRow(c *catalog.Crawler) map[string]json.RawMessage {
-	row := map[string]json.RawMessage{}
+	row := map[string]json.RawMessage{
+		"id": json.RawMessage(`"b4af52b85c45661828d61980c167054b"`), "object": json.RawMessage(`"result"`),
+		"squid": json.RawMessage(`"b6c56d18cb0046949461ba9ca278e8ad"`), "run": json.RawMessage(`"300e9c5c127d421c90f431478d9a2cfb"`),
+		"scraping_time": json.RawMessage(`"2025-02-10T14:31:05.487Z"`),
+	}
 	for _, col := range c.Columns {
 		v := json.RawMessage(values[col.Type][0])
 		if len(col.Example) > 0 && kindOf(col.Example) != "" && fits(col.Type, kindOf(col.Example)) {

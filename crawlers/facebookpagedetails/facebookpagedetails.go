@@ -107,14 +107,14 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
-// Result is one row of the crawler's results (Get Results), with its 25 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (the crawler
+// documents it), then the crawler's 25 documented columns. Decoding never fails on a column: a
+// column whose value has another JSON type than documented (null included) leaves its field zero
+// and is kept in Extra as it came, as is every column the docs do not list. Only a row that is not
+// a JSON object is an error. Encoding gives the row back: the fields (a zero field only when the
+// decoded row held the column), then Extra. Integers are int64, numbers float64; arrays and
+// objects are []any and map[string]any whose numbers are json.Number, so no digit is lost. Decode
+// rows with api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
 	// Unique result identifier.
 	// Documented type: integer. Example: 50017.

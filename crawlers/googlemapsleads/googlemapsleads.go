@@ -41,9 +41,13 @@ const ID = "4734d096159ef05210e0e1677e8be823"
 // Task is one task of the crawler: the keys Add Tasks and Upload take (6 documented). Params gives
 // the body of one task; a field at its zero value (nil for a pointer, a slice or a map) is not
 // sent.
-// A task takes the keys of one group: location (city, category, country, region, district); url
-// (url).
+// A task takes the keys of one group: url (url); location (city, category, country, region,
+// district).
 type Task struct {
+	// Example: "https://www.google.com/maps/search/restaurant/@43.3928346,5.2662584,14z".
+	// Required in the group "url" (url): a task takes the keys of one group.
+	URL string `json:"url,omitempty"`
+
 	// City name with postal code (e.g., `Alpine 91901`).
 	// Example: "Alpine 91901".
 	// Required in the group "location" (city, category, country, region, district): a task takes the
@@ -73,17 +77,15 @@ type Task struct {
 	// Optional in the group "location" (city, category, country, region, district): a task takes the
 	// keys of one group.
 	District string `json:"district,omitempty"`
-
-	// **Google Maps search URL:**.
-	// Example: "https://www.google.com/maps/search/restaurant/@43.3928346,5.2662584,14z".
-	// Required in the group "url" (url): a task takes the keys of one group.
-	URL string `json:"url,omitempty"`
 }
 
 // Params returns the task as Tasks.Add takes it: the fields that are set, under their documented
 // keys.
 func (t Task) Params() api.Params {
 	p := api.Params{}
+	if t.URL != "" {
+		p["url"] = t.URL
+	}
 	if t.City != "" {
 		p["city"] = t.City
 	}
@@ -99,9 +101,6 @@ func (t Task) Params() api.Params {
 	if t.District != "" {
 		p["district"] = t.District
 	}
-	if t.URL != "" {
-		p["url"] = t.URL
-	}
 	return p
 }
 
@@ -111,12 +110,12 @@ func (t Task) Params() api.Params {
 // Null is sent as null.
 type Settings struct {
 	// Regional context for search results (e.g., `United States`).
-	// Example: "United States".
-	Country string `json:"country,omitempty"`
+	// Default: "United States". Example: "United States".
+	Country *string `json:"country,omitempty"`
 
 	// Minimum rating filter: `Any rating`, `2.5+`, `3.0+`, `3.5+`, `4.0+`, `4.5+`.
-	// Default: "Any rating". Allowed: "Any rating", "2.5+", "3.0+", "3.5+", "4.0+", "4.5+". Example:
-	// "Any rating".
+	// Default: "Any rating". Allowed: "Any rating", "2.5+", "3.0+", "3.5+", "4.0+", "4.5+", "2.0+".
+	// Example: "Any rating".
 	// Its values are the constants of type Ratings.
 	Ratings Ratings `json:"ratings,omitempty"`
 
@@ -147,8 +146,8 @@ type Settings struct {
 	VerifiedFilter VerifiedFilter `json:"verified_filter,omitempty"`
 
 	// Language for place names and metadata (e.g., `English (United States)`).
-	// Example: "English (United States)".
-	Language string `json:"language,omitempty"`
+	// Default: "English (United States)". Example: "English (United States)".
+	Language *string `json:"language,omitempty"`
 
 	// Maximum places to collect before task ends.
 	// Example: 200.
@@ -211,6 +210,7 @@ type Functions struct {
 	ExtractEmailsFromWebsite *bool `json:"extract_emails_from_website,omitempty"`
 
 	// Collect all image URLs from the Google Place page.
+	// Extra price: 10 credits a row.
 	FetchBusinessImages *bool `json:"fetch_business_images,omitempty"`
 
 	// Collect additional metadata like plus_code, poi, health, and last_opening_hours_updated_at.
@@ -222,8 +222,8 @@ type Functions struct {
 // are set, under their documented keys, and the functions that are set under "functions".
 func (s Settings) SquidParams() api.SquidParams {
 	p := api.SquidParams{}
-	if s.Country != "" {
-		p["country"] = s.Country
+	if s.Country != nil {
+		p["country"] = *s.Country
 	}
 	if s.Ratings != "" {
 		p["ratings"] = string(s.Ratings)
@@ -246,8 +246,8 @@ func (s Settings) SquidParams() api.SquidParams {
 	if s.VerifiedFilter != "" {
 		p["verified_filter"] = string(s.VerifiedFilter)
 	}
-	if s.Language != "" {
-		p["language"] = s.Language
+	if s.Language != nil {
+		p["language"] = *s.Language
 	}
 	if s.MaxResults != 0 {
 		p["max_results"] = s.MaxResults
@@ -297,6 +297,7 @@ const (
 	Ratings35Plus    Ratings = "3.5+"       // "3.5+"
 	Ratings40Plus    Ratings = "4.0+"       // "4.0+"
 	Ratings45Plus    Ratings = "4.5+"       // "4.5+"
+	Ratings20Plus    Ratings = "2.0+"       // "2.0+"
 )
 
 // PhoneFilter is an allowed value of Settings.PhoneFilter ("phone_filter"): one of its constants.
@@ -331,15 +332,31 @@ const (
 	WebsiteFilterWithoutWebsite WebsiteFilter = "without_website" // "without_website"
 )
 
-// Result is one row of the crawler's results (Get Results), with its 87 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run), then the crawler's 87 documented columns. Decoding never fails on a column: a column whose
+// value has another JSON type than documented (null included) leaves its field zero and is kept in
+// Extra as it came, as is every column the docs do not list. Only a row that is not a JSON object
+// is an error. Encoding gives the row back: the fields (a zero field only when the decoded row
+// held the column), then Extra. Integers are int64, numbers float64; arrays and objects are []any
+// and map[string]any whose numbers are json.Number, so no digit is lost. Decode rows with
+// api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
 	// Whether the result passed your geo and category filters.
 	// Documented type: boolean. Example: true.
 	MatchFilters bool `json:"match_filters"`
@@ -710,6 +727,10 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
 		{Name: "match_filters", Ptr: &r.MatchFilters},
 		{Name: "no_match_reasons", Ptr: &r.NoMatchReasons},
 		{Name: "zero_x", Ptr: &r.ZeroX},

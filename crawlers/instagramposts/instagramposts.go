@@ -44,7 +44,6 @@ const ID = "7fe38c41734b2fac55cc4c72ac64733e"
 // the body of one task; a field at its zero value (nil for a pointer, a slice or a map) is not
 // sent.
 type Task struct {
-	// **Profile URL:**.
 	// Required. Example: "https://www.instagram.com/natgeo/".
 	URL string `json:"url,omitempty"`
 }
@@ -152,15 +151,31 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
-// Result is one row of the crawler's results (Get Results), with its 61 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run), then the crawler's 61 documented columns. Decoding never fails on a column: a column whose
+// value has another JSON type than documented (null included) leaves its field zero and is kept in
+// Extra as it came, as is every column the docs do not list. Only a row that is not a JSON object
+// is an error. Encoding gives the row back: the fields (a zero field only when the decoded row
+// held the column), then Extra. Integers are int64, numbers float64; arrays and objects are []any
+// and map[string]any whose numbers are json.Number, so no digit is lost. Decode rows with
+// api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
 	// Direct URL to the Instagram post.
 	// Documented type: string. Example: "https://www.instagram.com/p/DUvd6BykR38/".
 	URL string `json:"url"`
@@ -399,7 +414,7 @@ type Result struct {
 
 	// Text content of the 12th comment on the post.
 	// Documented type: jsonb. Example: {"text":"Here the ones that think you are a perfect couple! We
-	// love you guys 💚 ——\u003e","user":{"fbid_v2":"17841….
+	// love you guys 💚 ——>","user":{"fbid_v2":"1784140143….
 	Comment12 map[string]any `json:"comment_12"`
 
 	// Text content of the 13th comment on the post.
@@ -450,6 +465,10 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
 		{Name: "url", Ptr: &r.URL},
 		{Name: "post_id", Ptr: &r.PostID},
 		{Name: "shortcode", Ptr: &r.Shortcode},

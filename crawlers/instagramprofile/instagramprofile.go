@@ -13,7 +13,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, instagramprofile.Slug, "my squid",
 //		api.SaveParams(instagramprofile.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagramprofile.Task{URL: "..."}.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagramprofile.Task{URL: "https://www.instagram.com/leomessi/"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[instagramprofile.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
@@ -45,7 +45,7 @@ const ID = "292a4d4235c60bb141d31ef5f437b147"
 // sent.
 type Task struct {
 	// Instagram Profile URL or Username to scrape profile information from.
-	// Required.
+	// Required. Example: "https://www.instagram.com/leomessi/".
 	URL string `json:"url,omitempty"`
 }
 
@@ -129,15 +129,35 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
-// Result is one row of the crawler's results (Get Results), with its 62 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run, scraping_time), then the crawler's 62 documented columns. Decoding never fails on a column:
+// a column whose value has another JSON type than documented (null included) leaves its field zero
+// and is kept in Extra as it came, as is every column the docs do not list. Only a row that is not
+// a JSON object is an error. Encoding gives the row back: the fields (a zero field only when the
+// decoded row held the column), then Extra. Integers are int64, numbers float64; arrays and
+// objects are []any and map[string]any whose numbers are json.Number, so no digit is lost. Decode
+// rows with api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
+	// When this result was scraped, ISO 8601 (every row has it: Get Results).
+	// Documented type: string. Example: "2025-02-10T14:31:05.487Z".
+	ScrapingTime string `json:"scraping_time"`
+
 	// Direct URL to the Instagram profile.
 	// Documented type: string. Example: "https://www.instagram.com/rap/".
 	ProfileURL string `json:"profile_url"`
@@ -151,8 +171,8 @@ type Result struct {
 	FullName string `json:"full_name"`
 
 	// Bio text shown on the Instagram profile page.
-	// Documented type: string. Example: "What's Next in Hip Hop \u0026 Culture‼️\n🔋 a
-	// @lowbattery brand\n🌐 @bars @concert @drip\n⬇️Purchase RapTV'….
+	// Documented type: string. Example: "What's Next in Hip Hop & Culture‼️\n🔋 a @lowbattery
+	// brand\n🌐 @bars @concert @drip\n⬇️Purchase RapTV's \"W….
 	Biography string `json:"biography"`
 
 	// URL of the account's Instagram profile picture.
@@ -218,7 +238,7 @@ type Result struct {
 
 	// First external link listed in the Instagram profile bio.
 	// Documented type: json. Example:
-	// {"url":"https://linkin.bio/raptv","title":"","lynx_url":"https://l.instagram.com/?u=https%3A%2F%2Flinkin.bio%2Fraptv\u00….
+	// {"url":"https://linkin.bio/raptv","title":"","lynx_url":"https://l.instagram.com/?u=https%3A%2F%2Flinkin.bio%2Fraptv&e=A….
 	ExternalURL1 map[string]any `json:"external_url_1"`
 
 	// Second external link listed in the Instagram profile bio.
@@ -233,7 +253,7 @@ type Result struct {
 
 	// All external links listed in the Instagram profile bio.
 	// Documented type: json. Example:
-	// [{"url":"https://linkin.bio/raptv","title":"","lynx_url":"https://l.instagram.com/?u=https%3A%2F%2Flinkin.bio%2Fraptv\u0….
+	// [{"url":"https://linkin.bio/raptv","title":"","lynx_url":"https://l.instagram.com/?u=https%3A%2F%2Flinkin.bio%2Fraptv&e=….
 	AllExternalURLs []any `json:"all_external_urls"`
 
 	// Total number of story highlight reels on the profile.
@@ -421,6 +441,11 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
+		{Name: "scraping_time", Ptr: &r.ScrapingTime},
 		{Name: "profile_url", Ptr: &r.ProfileURL},
 		{Name: "username", Ptr: &r.Username},
 		{Name: "full_name", Ptr: &r.FullName},

@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, instagramreels.Slug, "my squid",
 //		api.SaveParams(instagramreels.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagramreels.Task{URL: "..."}.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{instagramreels.Task{URL: "https://www.instagram.com/leomessi/"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[instagramreels.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.ReelID)
+//		fmt.Println(r.ID)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:
@@ -46,7 +46,7 @@ const ID = "1884f2bac3dd04719cc9d3a6077a73a8"
 type Task struct {
 	// Instagram Reel URL or Profile URL. If a profile URL is given, the scraper will collect reels
 	// from that profile.
-	// Required.
+	// Required. Example: "https://www.instagram.com/leomessi/".
 	URL string `json:"url,omitempty"`
 }
 
@@ -145,15 +145,35 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
-// Result is one row of the crawler's results (Get Results), with its 39 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run, scraping_time), then the crawler's 39 documented columns. Decoding never fails on a column:
+// a column whose value has another JSON type than documented (null included) leaves its field zero
+// and is kept in Extra as it came, as is every column the docs do not list. Only a row that is not
+// a JSON object is an error. Encoding gives the row back: the fields (a zero field only when the
+// decoded row held the column), then Extra. Integers are int64, numbers float64; arrays and
+// objects are []any and map[string]any whose numbers are json.Number, so no digit is lost. Decode
+// rows with api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
+	// When this result was scraped, ISO 8601 (every row has it: Get Results).
+	// Documented type: string. Example: "2025-02-10T14:31:05.487Z".
+	ScrapingTime string `json:"scraping_time"`
+
 	// Unique identifier for the Instagram reel.
 	// Documented type: string. Example: "3650696636256953349".
 	ReelID string `json:"reel_id"`
@@ -213,8 +233,8 @@ type Result struct {
 	Timestamp string `json:"timestamp"`
 
 	// Caption text of the reel.
-	// Documented type: string. Example: "Sunshine, snuggles \u0026 yellow mac pops 💛🍋 A little
-	// mommy \u0026 me picnic never looked so sweet\n\n@macarooz m….
+	// Documented type: string. Example: "Sunshine, snuggles & yellow mac pops 💛🍋 A little mommy
+	// & me picnic never looked so sweet\n\n@macarooz mac pops ar….
 	Caption string `json:"caption"`
 
 	// Direct URL to the reel video file.
@@ -335,6 +355,11 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
+		{Name: "scraping_time", Ptr: &r.ScrapingTime},
 		{Name: "reel_id", Ptr: &r.ReelID},
 		{Name: "shortcode", Ptr: &r.Shortcode},
 		{Name: "reel_url", Ptr: &r.ReelURL},

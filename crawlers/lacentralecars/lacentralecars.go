@@ -13,11 +13,11 @@
 //
 //	squid, err := c.Squids.Create(ctx, lacentralecars.Slug, "my squid",
 //		api.SaveParams(lacentralecars.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{lacentralecars.Task{URL: "..."}.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{lacentralecars.Task{URL: "https://www.lacentrale.fr/listing?yearMin=2024&makesModelsCommercialNames=PEUGEOT"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[lacentralecars.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
-//		fmt.Println(r.Reference)
+//		fmt.Println(r.ID)
 //	}
 //
 // This package is generated from the crawler catalogue (package catalog) by `go generate ./...`:
@@ -45,7 +45,8 @@ const ID = "2bc5e6eae7bd63d5430939ac74f26297"
 // sent.
 type Task struct {
 	// LaCentrale search or category URL.
-	// Required.
+	// Required. Example:
+	// "https://www.lacentrale.fr/listing?yearMin=2024&makesModelsCommercialNames=PEUGEOT".
 	URL string `json:"url,omitempty"`
 }
 
@@ -149,15 +150,35 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
-// Result is one row of the crawler's results (Get Results), with its 81 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run, scraping_time), then the crawler's 81 documented columns. Decoding never fails on a column:
+// a column whose value has another JSON type than documented (null included) leaves its field zero
+// and is kept in Extra as it came, as is every column the docs do not list. Only a row that is not
+// a JSON object is an error. Encoding gives the row back: the fields (a zero field only when the
+// decoded row held the column), then Extra. Integers are int64, numbers float64; arrays and
+// objects are []any and map[string]any whose numbers are json.Number, so no digit is lost. Decode
+// rows with api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
+	// When this result was scraped, ISO 8601 (every row has it: Get Results).
+	// Documented type: string. Example: "2025-02-10T14:31:05.487Z".
+	ScrapingTime string `json:"scraping_time"`
+
 	// Reference identifier.
 	// Documented type: string. Example: "E118586883".
 	Reference string `json:"reference"`
@@ -182,7 +203,7 @@ type Result struct {
 
 	// Mobile photo URLs.
 	// Documented type: json. Example:
-	// ["https://pictures.lacentrale.fr/classifieds/E118586883_STANDARD_0.jpg?format=webp\u0026size=285x214\u0026watermark=lc\u….
+	// ["https://pictures.lacentrale.fr/classifieds/E118586883_STANDARD_0.jpg?format=webp&size=285x214&watermark=lc&signature=6….
 	PhotoURLsMobile []any `json:"photo_urls_mobile"`
 
 	// Number of pictures.
@@ -315,7 +336,7 @@ type Result struct {
 
 	// All photo URLs.
 	// Documented type: json. Example:
-	// ["https://pictures.lacentrale.fr/classifieds/E118586883_STANDARD_0.jpg?fit=inside\u0026format=webp\u0026lastUpdated=1774….
+	// ["https://pictures.lacentrale.fr/classifieds/E118586883_STANDARD_0.jpg?fit=inside&format=webp&lastUpdated=1774104969&siz….
 	AllPhotos []any `json:"all_photos"`
 
 	// Vehicle history check status.
@@ -396,7 +417,7 @@ type Result struct {
 
 	// Vehicle rating page link.
 	// Documented type: string. Example:
-	// "/cote-auto-porsche-911-(992)+coupe+3.0+385+carrera+bva7-2024.html?km=10930\u0026price=154990\u0026zip-code=06800\u0026v….
+	// "/cote-auto-porsche-911-(992)+coupe+3.0+385+carrera+bva7-2024.html?km=10930&price=154990&zip-code=06800&version-id=26428….
 	VehicleRatingLink string `json:"vehicle_rating_link"`
 
 	// Vehicle history report link.
@@ -405,7 +426,7 @@ type Result struct {
 
 	// Technical specifications page link.
 	// Documented type: string. Example:
-	// "/fiche-technique-voiture-porsche-911-(992)+coupe+3.0+385+carrera+bva7-2024.html?version-id=26428228\u0026modelCom=911+t….
+	// "/fiche-technique-voiture-porsche-911-(992)+coupe+3.0+385+carrera+bva7-2024.html?version-id=26428228&modelCom=911+type+9….
 	TechnicalSpecificationsLink string `json:"technical_specifications_link"`
 
 	// CO2 emissions.
@@ -502,6 +523,11 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
+		{Name: "scraping_time", Ptr: &r.ScrapingTime},
 		{Name: "reference", Ptr: &r.Reference},
 		{Name: "listing_url", Ptr: &r.ListingURL},
 		{Name: "price", Ptr: &r.Price},

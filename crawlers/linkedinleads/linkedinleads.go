@@ -132,15 +132,31 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
-// Result is one row of the crawler's results (Get Results), with its 69 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run), then the crawler's 69 documented columns. Decoding never fails on a column: a column whose
+// value has another JSON type than documented (null included) leaves its field zero and is kept in
+// Extra as it came, as is every column the docs do not list. Only a row that is not a JSON object
+// is an error. Encoding gives the row back: the fields (a zero field only when the decoded row
+// held the column), then Extra. Integers are int64, numbers float64; arrays and objects are []any
+// and map[string]any whose numbers are json.Number, so no digit is lost. Decode rows with
+// api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
 	// Direct URL to the LinkedIn profile.
 	// Documented type: string. Example: "https://www.linkedin.com/in/williamhgates".
 	URL string `json:"url"`
@@ -170,7 +186,7 @@ type Result struct {
 	EmailStatus string `json:"email_status"`
 
 	// LinkedIn headline / job title of the member.
-	// Documented type: string. Example: "Co-chair, Bill \u0026 Melinda Gates Foundation".
+	// Documented type: string. Example: "Co-chair, Bill & Melinda Gates Foundation".
 	Headline string `json:"headline"`
 
 	// LinkedIn profile summary / about section.
@@ -205,7 +221,7 @@ type Result struct {
 
 	// URL to see mutual connections with this LinkedIn member.
 	// Documented type: string. Example:
-	// "https://www.linkedin.com/search/results/people/?facetNetwork=%5B%22F%22%5D\u0026facetConnectionOf=%5B%22251749025%22%5D….
+	// "https://www.linkedin.com/search/results/people/?facetNetwork=%5B%22F%22%5D&facetConnectionOf=%5B%22251749025%22%5D".
 	MutualConnectionsURL string `json:"mutual_connections_url"`
 
 	// Human-readable text describing mutual connections.
@@ -249,7 +265,7 @@ type Result struct {
 	Job1Title string `json:"job_1_title"`
 
 	// Company name of the most recent position.
-	// Documented type: string. Example: "Bill \u0026 Melinda Gates Foundation".
+	// Documented type: string. Example: "Bill & Melinda Gates Foundation".
 	Job1CompanyName string `json:"job_1_company_name"`
 
 	// LinkedIn company URL for the most recent position.
@@ -430,6 +446,10 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
 		{Name: "url", Ptr: &r.URL},
 		{Name: "public_identifier", Ptr: &r.PublicIdentifier},
 		{Name: "first_name", Ptr: &r.FirstName},

@@ -13,7 +13,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, linkedinprofile.Slug, "my squid",
 //		api.SaveParams(linkedinprofile.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{linkedinprofile.Task{URL: "..."}.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{linkedinprofile.Task{URL: "https://www.linkedin.com/in/williamhgates/"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[linkedinprofile.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
@@ -45,7 +45,7 @@ const ID = "817a9a52b720000078583e5c5cab9470"
 // sent.
 type Task struct {
 	// LinkedIn profile URL to scrape.
-	// Required.
+	// Required. Example: "https://www.linkedin.com/in/williamhgates/".
 	URL string `json:"url,omitempty"`
 }
 
@@ -114,15 +114,31 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
-// Result is one row of the crawler's results (Get Results), with its 155 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run), then the crawler's 155 documented columns. Decoding never fails on a column: a column
+// whose value has another JSON type than documented (null included) leaves its field zero and is
+// kept in Extra as it came, as is every column the docs do not list. Only a row that is not a JSON
+// object is an error. Encoding gives the row back: the fields (a zero field only when the decoded
+// row held the column), then Extra. Integers are int64, numbers float64; arrays and objects are
+// []any and map[string]any whose numbers are json.Number, so no digit is lost. Decode rows with
+// api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
 	// Direct URL to the LinkedIn profile.
 	// Documented type: string. Example: "https://www.linkedin.com/in/david-shibley".
 	URL string `json:"url"`
@@ -165,7 +181,7 @@ type Result struct {
 	Location string `json:"location"`
 
 	// Industry the person works in as listed on LinkedIn.
-	// Documented type: string. Example: "Marketing \u0026 Advertising".
+	// Documented type: string. Example: "Marketing & Advertising".
 	Industry string `json:"industry"`
 
 	// LinkedIn internal member ID (vmid).
@@ -183,12 +199,12 @@ type Result struct {
 
 	// URL to this profile's connections list on LinkedIn.
 	// Documented type: string. Example:
-	// "https://www.linkedin.com/search/results/people/?facetConnectionOf=%5B%22ACoAABBSYCEB2RG5DGmF2FHaW3QIGLMpHLChBRc%22%5D\u….
+	// "https://www.linkedin.com/search/results/people/?facetConnectionOf=%5B%22ACoAABBSYCEB2RG5DGmF2FHaW3QIGLMpHLChBRc%22%5D&f….
 	ConnectionsURL string `json:"connections_url"`
 
 	// URL to the mutual connections between this profile and the scraping account.
 	// Documented type: string. Example:
-	// "https://www.linkedin.com/search/results/people/?facetNetwork=%5B%22F%22%5D\u0026facetConnectionOf=%5B%22ACoAABBSYCEB2RG….
+	// "https://www.linkedin.com/search/results/people/?facetNetwork=%5B%22F%22%5D&facetConnectionOf=%5B%22ACoAABBSYCEB2RG5DGmF….
 	MutualConnectionsURL string `json:"mutual_connections_url"`
 
 	// Text summary describing mutual connections.
@@ -301,7 +317,7 @@ type Result struct {
 	Job1EndMonth int64 `json:"job_1_end_month"`
 
 	// Company name for the 1st work experience.
-	// Documented type: string. Example: "Cassidy Advertising \u0026 Consulting LLC".
+	// Documented type: string. Example: "Cassidy Advertising & Consulting LLC".
 	Job1CompanyName string `json:"job_1_company_name"`
 
 	// LinkedIn URL of the company for the 1st work experience.
@@ -732,7 +748,7 @@ type Result struct {
 
 	// 1st featured content item pinned on the LinkedIn profile.
 	// Documented type: json. Example: {"text":"I'm thrilled to be joining the executive team at
-	// Cassidy Advertising \u0026 Consulting LLC alongside Laura Bere….
+	// Cassidy Advertising & Consulting LLC alongside Laura Berena an….
 	Featured1 map[string]any `json:"featured_1"`
 
 	// 2nd featured content item pinned on the LinkedIn profile.
@@ -778,6 +794,10 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
 		{Name: "url", Ptr: &r.URL},
 		{Name: "public_identifier", Ptr: &r.PublicIdentifier},
 		{Name: "first_name", Ptr: &r.FirstName},

@@ -122,15 +122,31 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
-// Result is one row of the crawler's results (Get Results), with its 43 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run), then the crawler's 43 documented columns. Decoding never fails on a column: a column whose
+// value has another JSON type than documented (null included) leaves its field zero and is kept in
+// Extra as it came, as is every column the docs do not list. Only a row that is not a JSON object
+// is an error. Encoding gives the row back: the fields (a zero field only when the decoded row
+// held the column), then Extra. Integers are int64, numbers float64; arrays and objects are []any
+// and map[string]any whose numbers are json.Number, so no digit is lost. Decode rows with
+// api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
 	// First and last name concatenated.
 	// Documented type: string. Example: "Bill Gates".
 	FullName string `json:"full_name"`
@@ -153,7 +169,7 @@ type Result struct {
 	EmailStatus string `json:"email_status"`
 
 	// Profile headline — the short tagline shown under the name.
-	// Documented type: string. Example: "Co-chair, Bill \u0026 Melinda Gates Foundation".
+	// Documented type: string. Example: "Co-chair, Bill & Melinda Gates Foundation".
 	Headline string `json:"headline"`
 
 	// Full About / summary section of the profile.
@@ -314,6 +330,10 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
 		{Name: "full_name", Ptr: &r.FullName},
 		{Name: "first_name", Ptr: &r.FirstName},
 		{Name: "last_name", Ptr: &r.LastName},

@@ -13,7 +13,7 @@
 //
 //	squid, err := c.Squids.Create(ctx, tiktoktopads.Slug, "my squid",
 //		api.SaveParams(tiktoktopads.Settings{ /* … */ }.SquidParams()))
-//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{tiktoktopads.Task{Keyword: "..."}.Params()})
+//	_, err = c.Tasks.Add(ctx, squid.Id, []api.Params{tiktoktopads.Task{Keyword: "fitness"}.Params()})
 //	run, err := c.Runs.Start(ctx, squid.Id)
 //	run, err = c.Runs.Wait(ctx, run.Id)
 //	for r, err := range api.ResultsAs[tiktoktopads.Result](c.Results.All(ctx, api.ResultsOptions{Run: run.Id})) {
@@ -45,7 +45,7 @@ const ID = "a670caabf8d998ce6a4a5a8896a99e03"
 // sent.
 type Task struct {
 	// Search term you want to get TikTok Ads from (e.g., "fitness", "skincare", "cooking").
-	// Required.
+	// Required. Example: "fitness".
 	Keyword string `json:"keyword,omitempty"`
 }
 
@@ -65,8 +65,16 @@ func (t Task) Params() api.Params {
 // Null is sent as null.
 type Settings struct {
 	// Specify a predetermined region for your search (e.g., `United States`, `France`, `Germany`).
-	// Default: "World". Example: "United States".
-	Region *string `json:"region,omitempty"`
+	// Default: "World". Allowed: "World", "Argentina", "Australia", "Austria", "Bahrain", "Belarus",
+	// "Belgium", "Brazil", "Cambodia", "Canada", "Chile", "Colombia", "Czechia", "Denmark", "Ecuador",
+	// "Egypt", "Finland", "France", "Germany", "Greece", "Hungary", "Indonesia", "Iraq", "Ireland",
+	// "Israel", "Italy", "Japan", "Jordan", "Kazakhstan", "Kuwait", "Lebanon", "Malaysia", "Mexico",
+	// "Morocco", "Netherlands", "New Zealand", "Norway", "Oman", "Pakistan", "Peru", "Philippines",
+	// "Poland", "Portugal", "Qatar", "Romania", "Saudi Arabia", "Singapore", "South Africa", "South
+	// Korea", "Spain", "Sweden", "Switzerland", "Taiwan", "Thailand", "Turkey", "United Arab
+	// Emirates", "United Kingdom", "United States", "Uruguay", "Vietnam". Example: "United States".
+	// Its values are the constants of type Region.
+	Region Region `json:"region,omitempty"`
 
 	// Filter by industry (e.g., `Beauty & Personal Care`, `Games`, `E-Commerce (Non-app)`).
 	// Default: "All industries". Example: "Beauty & Personal Care".
@@ -131,8 +139,8 @@ type Functions struct {
 // are set, under their documented keys, and the functions that are set under "functions".
 func (s Settings) SquidParams() api.SquidParams {
 	p := api.SquidParams{}
-	if s.Region != nil {
-		p["region"] = *s.Region
+	if s.Region != "" {
+		p["region"] = string(s.Region)
 	}
 	if s.Industry != nil {
 		p["industry"] = *s.Industry
@@ -162,6 +170,73 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
+// Region is an allowed value of Settings.Region ("region"): one of its constants.
+type Region string
+
+// The allowed values of Region, in the docs' order.
+const (
+	RegionWorld              Region = "World"                // "World"
+	RegionArgentina          Region = "Argentina"            // "Argentina"
+	RegionAustralia          Region = "Australia"            // "Australia"
+	RegionAustria            Region = "Austria"              // "Austria"
+	RegionBahrain            Region = "Bahrain"              // "Bahrain"
+	RegionBelarus            Region = "Belarus"              // "Belarus"
+	RegionBelgium            Region = "Belgium"              // "Belgium"
+	RegionBrazil             Region = "Brazil"               // "Brazil"
+	RegionCambodia           Region = "Cambodia"             // "Cambodia"
+	RegionCanada             Region = "Canada"               // "Canada"
+	RegionChile              Region = "Chile"                // "Chile"
+	RegionColombia           Region = "Colombia"             // "Colombia"
+	RegionCzechia            Region = "Czechia"              // "Czechia"
+	RegionDenmark            Region = "Denmark"              // "Denmark"
+	RegionEcuador            Region = "Ecuador"              // "Ecuador"
+	RegionEgypt              Region = "Egypt"                // "Egypt"
+	RegionFinland            Region = "Finland"              // "Finland"
+	RegionFrance             Region = "France"               // "France"
+	RegionGermany            Region = "Germany"              // "Germany"
+	RegionGreece             Region = "Greece"               // "Greece"
+	RegionHungary            Region = "Hungary"              // "Hungary"
+	RegionIndonesia          Region = "Indonesia"            // "Indonesia"
+	RegionIraq               Region = "Iraq"                 // "Iraq"
+	RegionIreland            Region = "Ireland"              // "Ireland"
+	RegionIsrael             Region = "Israel"               // "Israel"
+	RegionItaly              Region = "Italy"                // "Italy"
+	RegionJapan              Region = "Japan"                // "Japan"
+	RegionJordan             Region = "Jordan"               // "Jordan"
+	RegionKazakhstan         Region = "Kazakhstan"           // "Kazakhstan"
+	RegionKuwait             Region = "Kuwait"               // "Kuwait"
+	RegionLebanon            Region = "Lebanon"              // "Lebanon"
+	RegionMalaysia           Region = "Malaysia"             // "Malaysia"
+	RegionMexico             Region = "Mexico"               // "Mexico"
+	RegionMorocco            Region = "Morocco"              // "Morocco"
+	RegionNetherlands        Region = "Netherlands"          // "Netherlands"
+	RegionNewZealand         Region = "New Zealand"          // "New Zealand"
+	RegionNorway             Region = "Norway"               // "Norway"
+	RegionOman               Region = "Oman"                 // "Oman"
+	RegionPakistan           Region = "Pakistan"             // "Pakistan"
+	RegionPeru               Region = "Peru"                 // "Peru"
+	RegionPhilippines        Region = "Philippines"          // "Philippines"
+	RegionPoland             Region = "Poland"               // "Poland"
+	RegionPortugal           Region = "Portugal"             // "Portugal"
+	RegionQatar              Region = "Qatar"                // "Qatar"
+	RegionRomania            Region = "Romania"              // "Romania"
+	RegionSaudiArabia        Region = "Saudi Arabia"         // "Saudi Arabia"
+	RegionSingapore          Region = "Singapore"            // "Singapore"
+	RegionSouthAfrica        Region = "South Africa"         // "South Africa"
+	RegionSouthKorea         Region = "South Korea"          // "South Korea"
+	RegionSpain              Region = "Spain"                // "Spain"
+	RegionSweden             Region = "Sweden"               // "Sweden"
+	RegionSwitzerland        Region = "Switzerland"          // "Switzerland"
+	RegionTaiwan             Region = "Taiwan"               // "Taiwan"
+	RegionThailand           Region = "Thailand"             // "Thailand"
+	RegionTurkey             Region = "Turkey"               // "Turkey"
+	RegionUnitedArabEmirates Region = "United Arab Emirates" // "United Arab Emirates"
+	RegionUnitedKingdom      Region = "United Kingdom"       // "United Kingdom"
+	RegionUnitedStates       Region = "United States"        // "United States"
+	RegionUruguay            Region = "Uruguay"              // "Uruguay"
+	RegionVietnam            Region = "Vietnam"              // "Vietnam"
+)
+
 // TimeRange is an allowed value of Settings.TimeRange ("time_range"): one of its constants.
 type TimeRange string
 
@@ -184,15 +259,35 @@ const (
 	SortBy6sViewsRate SortBy = "6s Views Rate" // "6s Views Rate"
 )
 
-// Result is one row of the crawler's results (Get Results), with its 34 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run, scraping_time), then the crawler's 34 documented columns. Decoding never fails on a column:
+// a column whose value has another JSON type than documented (null included) leaves its field zero
+// and is kept in Extra as it came, as is every column the docs do not list. Only a row that is not
+// a JSON object is an error. Encoding gives the row back: the fields (a zero field only when the
+// decoded row held the column), then Extra. Integers are int64, numbers float64; arrays and
+// objects are []any and map[string]any whose numbers are json.Number, so no digit is lost. Decode
+// rows with api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
+	// When this result was scraped, ISO 8601 (every row has it: Get Results).
+	// Documented type: string. Example: "2025-02-10T14:31:05.487Z".
+	ScrapingTime string `json:"scraping_time"`
+
 	// Unique TikTok internal identifier for the ad.
 	// Documented type: string. Example: "7183244447446040577".
 	InternalID string `json:"internal_id"`
@@ -260,7 +355,7 @@ type Result struct {
 
 	// URL of the ad video's thumbnail image.
 	// Documented type: string. Example:
-	// "https://p16-sign-va.tiktokcdn.com/tos-maliva-v-2c3654-us/486619c74ee8418fba7fa56e4ca774ad~tplv-noop.image?dr=18692\u002….
+	// "https://p16-sign-va.tiktokcdn.com/tos-maliva-v-2c3654-us/486619c74ee8418fba7fa56e4ca774ad~tplv-noop.image?dr=18692&refr….
 	VideoInfoCover string `json:"video_info_cover"`
 
 	// URL of the ad video file at 720p resolution.
@@ -342,6 +437,11 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
+		{Name: "scraping_time", Ptr: &r.ScrapingTime},
 		{Name: "internal_id", Ptr: &r.InternalID},
 		{Name: "url", Ptr: &r.URL},
 		{Name: "ad_title", Ptr: &r.AdTitle},

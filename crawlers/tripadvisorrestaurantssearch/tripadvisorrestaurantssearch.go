@@ -120,15 +120,35 @@ func (s Settings) SquidParams() api.SquidParams {
 	return p
 }
 
-// Result is one row of the crawler's results (Get Results), with its 17 documented columns.
-// Decoding never fails on a column: a column whose value has another JSON type than documented
-// (null included) leaves its field zero and is kept in Extra as it came, as is every column the
-// docs do not list. Only a row that is not a JSON object is an error. Encoding gives the row back:
-// the fields (a zero field only when the decoded row held the column), then Extra. Integers are
-// int64, numbers float64; arrays and objects are []any and map[string]any whose numbers are
-// json.Number, so no digit is lost. Decode rows with api.ResultsAs[Result] or
-// api.DecodeResult[Result].
+// Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,
+// run, scraping_time), then the crawler's 17 documented columns. Decoding never fails on a column:
+// a column whose value has another JSON type than documented (null included) leaves its field zero
+// and is kept in Extra as it came, as is every column the docs do not list. Only a row that is not
+// a JSON object is an error. Encoding gives the row back: the fields (a zero field only when the
+// decoded row held the column), then Extra. Integers are int64, numbers float64; arrays and
+// objects are []any and map[string]any whose numbers are json.Number, so no digit is lost. Decode
+// rows with api.ResultsAs[Result] or api.DecodeResult[Result].
 type Result struct {
+	// Unique result identifier (every row has it: Get Results).
+	// Documented type: string. Example: "b4af52b85c45661828d61980c167054b".
+	ID string `json:"id"`
+
+	// Always "result" (every row has it: Get Results).
+	// Documented type: string. Example: "result".
+	Object string `json:"object"`
+
+	// Squid that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "b6c56d18cb0046949461ba9ca278e8ad".
+	Squid string `json:"squid"`
+
+	// Run that produced this result (every row has it: Get Results).
+	// Documented type: string. Example: "300e9c5c127d421c90f431478d9a2cfb".
+	Run string `json:"run"`
+
+	// When this result was scraped, ISO 8601 (every row has it: Get Results).
+	// Documented type: string. Example: "2025-02-10T14:31:05.487Z".
+	ScrapingTime string `json:"scraping_time"`
+
 	// Direct URL to the restaurant listing on TripAdvisor.
 	// Documented type: string. Example:
 	// "https://www.tripadvisor.fr/Restaurant_Review-g187147-d12182791-Reviews-Restaurant_La_Pie_Noir-Paris_Ile_de_France.html".
@@ -209,6 +229,11 @@ type Result struct {
 
 func (r *Result) columns() []row.Field {
 	return []row.Field{
+		{Name: "id", Ptr: &r.ID},
+		{Name: "object", Ptr: &r.Object},
+		{Name: "squid", Ptr: &r.Squid},
+		{Name: "run", Ptr: &r.Run},
+		{Name: "scraping_time", Ptr: &r.ScrapingTime},
 		{Name: "url", Ptr: &r.URL},
 		{Name: "internal_id", Ptr: &r.InternalID},
 		{Name: "name", Ptr: &r.Name},

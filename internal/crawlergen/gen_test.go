@@ -186,7 +186,7 @@ func TestPlanTypesAndEnums(t *testing.T) {
 	for _, f := range p.result {
 		rtypes = append(rtypes, f.goName+" "+f.typ)
 	}
-	if got := strings.Join(rtypes, ", "); got != "Name string, ExtraField int64, N float64, OK bool, A []any, O map[string]any, W json.RawMessage" {
+	if got := strings.Join(rtypes, ", "); got != "ID string, Object string, Squid string, Run string, ScrapingTime string, Name string, ExtraField int64, N float64, OK bool, A []any, O map[string]any, W json.RawMessage" {
 		t.Errorf("Result fields: %s", got)
 	}
 	src, err := render(p)

@@ -21,6 +21,22 @@ type pkg struct {
 	result   []*field
 	enums    []*enum
 	mangled  []string // names changed to be valid, exported and unique
+	envelope int      // the columns of the row's envelope in result, first
+}
+
+// envelope are the columns every result row has, whatever the crawler, as the docs' Get
+// Results page documents them; a Result has them unless its crawler documents its own.
+var envelope = []catalog.Column{
+	{Name: "id", DocType: "string", Type: catalog.TypeString, Example: json.RawMessage(`"b4af52b85c45661828d61980c167054b"`),
+		Description: "Unique result identifier (every row has it: Get Results)."},
+	{Name: "object", DocType: "string", Type: catalog.TypeString, Example: json.RawMessage(`"result"`),
+		Description: `Always "result" (every row has it: Get Results).`},
+	{Name: "squid", DocType: "string", Type: catalog.TypeString, Example: json.RawMessage(`"b6c56d18cb0046949461ba9ca278e8ad"`),
+		Description: "Squid that produced this result (every row has it: Get Results)."},
+	{Name: "run", DocType: "string", Type: catalog.TypeString, Example: json.RawMessage(`"300e9c5c127d421c90f431478d9a2cfb"`),
+		Description: "Run that produced this result (every row has it: Get Results)."},
+	{Name: "scraping_time", DocType: "string", Type: catalog.TypeString, Example: json.RawMessage(`"2025-02-10T14:31:05.487Z"`),
+		Description: "When this result was scraped, ISO 8601 (every row has it: Get Results)."},
 }
 
 // field is one field of Task, Settings, Functions or Result.
@@ -91,7 +107,15 @@ func plan(c *catalog.Crawler) (*pkg, error) {
 			kind: catalog.TypeBoolean, ptr: true, doc: doc})
 	}
 	rn := newNamer(name+".Result", &p.mangled, "Extra", "MarshalJSON", "UnmarshalJSON")
-	for _, col := range c.Columns {
+	var cols []catalog.Column
+	for _, col := range envelope {
+		if c.Column(col.Name) == nil {
+			cols = append(cols, col)
+			p.envelope++
+		}
+	}
+	cols = append(cols, c.Columns...)
+	for _, col := range cols {
 		f := &field{goName: rn.fieldName(col.Name), key: col.Name, kind: col.Type}
 		switch col.Type {
 		case catalog.TypeString:

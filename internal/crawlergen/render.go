@@ -145,14 +145,14 @@ func render(p *pkg) ([]byte, error) {
 	}
 
 	// Result.
-	w.comment(fmt.Sprintf("Result is one row of the crawler's results (Get Results), with its %d documented columns. "+
+	w.comment(fmt.Sprintf("Result is one row of the crawler's results (Get Results): the row's envelope (%s), then the crawler's %d documented columns. "+
 		"Decoding never fails on a column: a column whose value has another JSON type than documented (null included) "+
 		"leaves its field zero and is kept in Extra as it came, as is every column the docs do not list. "+
 		"Only a row that is not a JSON object is an error. "+
 		"Encoding gives the row back: the fields (a zero field only when the decoded row held the column), then Extra. "+
 		"Integers are int64, numbers float64; arrays and objects are []any and map[string]any "+
 		"whose numbers are json.Number, so no digit is lost. "+
-		"Decode rows with api.ResultsAs[Result] or api.DecodeResult[Result].", len(c.Columns)))
+		"Decode rows with api.ResultsAs[Result] or api.DecodeResult[Result].", envelopeNames(p), len(c.Columns)))
 	w.line("type Result struct {")
 	p.fields(w, p.result, false)
 	if len(p.result) > 0 {
@@ -199,6 +199,19 @@ func render(p *pkg) ([]byte, error) {
 }
 
 func needsJSON(*pkg) bool { return true } // Result.Extra
+
+// envelopeNames lists the envelope columns of a Result that the crawler does not document
+// itself.
+func envelopeNames(p *pkg) string {
+	var names []string
+	for _, f := range p.result[:p.envelope] {
+		names = append(names, f.key)
+	}
+	if len(names) == 0 {
+		return "the crawler documents it"
+	}
+	return strings.Join(names, ", ")
+}
 
 // packageDoc writes the package's doc comment.
 func (p *pkg) packageDoc(w *writer) {
