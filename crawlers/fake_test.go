@@ -111,6 +111,15 @@ func TestEveryPackageThroughTheFake(t *testing.T) {
 						}
 					}
 				}
+				if len(cookies) == 0 {
+					var known []string
+					for _, at := range accountTypes {
+						known = append(known, at.Name)
+					}
+					t.Fatalf("%s needs a %s account, but the fake's account types (%s) do not include it and the "+
+						"catalogue lists none of its cookies: no account can be synced for it",
+						cr.Slug, a.Type, strings.Join(known, ", "))
+				}
 				sync, err := c.Accounts.Sync(ctx, a.Type, cookies)
 				if err != nil {
 					t.Fatalf("Accounts.Sync(%s): %v", a.Type, err)
