@@ -116,7 +116,7 @@ func TestEveryPackageThroughTheFake(t *testing.T) {
 					for _, at := range accountTypes {
 						known = append(known, at.Name)
 					}
-					t.Fatalf("%s needs a %s account, but the fake's account types (%s) do not include it and the "+
+					t.Fatalf("%s needs an account of type %s, but the fake's account types (%s) do not include it and the "+
 						"catalogue lists none of its cookies: no account can be synced for it",
 						cr.Slug, a.Type, strings.Join(known, ", "))
 				}

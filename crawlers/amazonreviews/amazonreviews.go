@@ -198,8 +198,8 @@ type SortBy string
 
 // The allowed values of SortBy, in the docs' order.
 const (
-	SortByRecent     SortBy = "recent"      // "recent"
-	SortByTopReviews SortBy = "top_reviews" // "top_reviews"
+	SortByRecent     SortBy = "recent"
+	SortByTopReviews SortBy = "top_reviews"
 )
 
 // FilterByStar is an allowed value of Settings.FilterByStar ("filter_by_star"): one of its
@@ -208,14 +208,14 @@ type FilterByStar string
 
 // The allowed values of FilterByStar, in the docs' order.
 const (
-	FilterByStarAllStars  FilterByStar = "all_stars"  // "all_stars"
-	FilterByStarFiveStar  FilterByStar = "five_star"  // "five_star"
-	FilterByStarFourStar  FilterByStar = "four_star"  // "four_star"
-	FilterByStarThreeStar FilterByStar = "three_star" // "three_star"
-	FilterByStarTwoStar   FilterByStar = "two_star"   // "two_star"
-	FilterByStarOneStar   FilterByStar = "one_star"   // "one_star"
-	FilterByStarPositive  FilterByStar = "positive"   // "positive"
-	FilterByStarCritical  FilterByStar = "critical"   // "critical"
+	FilterByStarAllStars  FilterByStar = "all_stars"
+	FilterByStarFiveStar  FilterByStar = "five_star"
+	FilterByStarFourStar  FilterByStar = "four_star"
+	FilterByStarThreeStar FilterByStar = "three_star"
+	FilterByStarTwoStar   FilterByStar = "two_star"
+	FilterByStarOneStar   FilterByStar = "one_star"
+	FilterByStarPositive  FilterByStar = "positive"
+	FilterByStarCritical  FilterByStar = "critical"
 )
 
 // ReviewerType is an allowed value of Settings.ReviewerType ("reviewer_type"): one of its
@@ -224,8 +224,8 @@ type ReviewerType string
 
 // The allowed values of ReviewerType, in the docs' order.
 const (
-	ReviewerTypeAllReviewers         ReviewerType = "all_reviewers"          // "all_reviewers"
-	ReviewerTypeVerifiedPurchaseOnly ReviewerType = "verified_purchase_only" // "verified_purchase_only"
+	ReviewerTypeAllReviewers         ReviewerType = "all_reviewers"
+	ReviewerTypeVerifiedPurchaseOnly ReviewerType = "verified_purchase_only"
 )
 
 // MediaType is an allowed value of Settings.MediaType ("media_type"): one of its constants.
@@ -233,8 +233,8 @@ type MediaType string
 
 // The allowed values of MediaType, in the docs' order.
 const (
-	MediaTypeTextImageVideo    MediaType = "text_image_video"     // "text_image_video"
-	MediaTypeImageAndVideoOnly MediaType = "image_and_video_only" // "image_and_video_only"
+	MediaTypeTextImageVideo    MediaType = "text_image_video"
+	MediaTypeImageAndVideoOnly MediaType = "image_and_video_only"
 )
 
 // FormatType is an allowed value of Settings.FormatType ("format_type"): one of its constants.
@@ -242,8 +242,8 @@ type FormatType string
 
 // The allowed values of FormatType, in the docs' order.
 const (
-	FormatTypeAllVariants   FormatType = "all_variants"   // "all_variants"
-	FormatTypeCurrentFormat FormatType = "current_format" // "current_format"
+	FormatTypeAllVariants   FormatType = "all_variants"
+	FormatTypeCurrentFormat FormatType = "current_format"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

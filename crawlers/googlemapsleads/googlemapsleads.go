@@ -291,13 +291,13 @@ type Ratings string
 
 // The allowed values of Ratings, in the docs' order.
 const (
-	RatingsAnyRating Ratings = "Any rating" // "Any rating"
-	Ratings25Plus    Ratings = "2.5+"       // "2.5+"
-	Ratings30Plus    Ratings = "3.0+"       // "3.0+"
-	Ratings35Plus    Ratings = "3.5+"       // "3.5+"
-	Ratings40Plus    Ratings = "4.0+"       // "4.0+"
-	Ratings45Plus    Ratings = "4.5+"       // "4.5+"
-	Ratings20Plus    Ratings = "2.0+"       // "2.0+"
+	RatingsAnyRating Ratings = "Any rating"
+	Ratings25Plus    Ratings = "2.5+"
+	Ratings30Plus    Ratings = "3.0+"
+	Ratings35Plus    Ratings = "3.5+"
+	Ratings40Plus    Ratings = "4.0+"
+	Ratings45Plus    Ratings = "4.5+"
+	Ratings20Plus    Ratings = "2.0+"
 )
 
 // PhoneFilter is an allowed value of Settings.PhoneFilter ("phone_filter"): one of its constants.
@@ -305,9 +305,9 @@ type PhoneFilter string
 
 // The allowed values of PhoneFilter, in the docs' order.
 const (
-	PhoneFilterAll          PhoneFilter = "all"           // "all"
-	PhoneFilterWithPhone    PhoneFilter = "with_phone"    // "with_phone"
-	PhoneFilterWithoutPhone PhoneFilter = "without_phone" // "without_phone"
+	PhoneFilterAll          PhoneFilter = "all"
+	PhoneFilterWithPhone    PhoneFilter = "with_phone"
+	PhoneFilterWithoutPhone PhoneFilter = "without_phone"
 )
 
 // VerifiedFilter is an allowed value of Settings.VerifiedFilter ("verified_filter"): one of its
@@ -316,9 +316,9 @@ type VerifiedFilter string
 
 // The allowed values of VerifiedFilter, in the docs' order.
 const (
-	VerifiedFilterAll            VerifiedFilter = "all"             // "all"
-	VerifiedFilterVerifiedOnly   VerifiedFilter = "verified_only"   // "verified_only"
-	VerifiedFilterUnverifiedOnly VerifiedFilter = "unverified_only" // "unverified_only"
+	VerifiedFilterAll            VerifiedFilter = "all"
+	VerifiedFilterVerifiedOnly   VerifiedFilter = "verified_only"
+	VerifiedFilterUnverifiedOnly VerifiedFilter = "unverified_only"
 )
 
 // WebsiteFilter is an allowed value of Settings.WebsiteFilter ("website_filter"): one of its
@@ -327,9 +327,9 @@ type WebsiteFilter string
 
 // The allowed values of WebsiteFilter, in the docs' order.
 const (
-	WebsiteFilterAll            WebsiteFilter = "all"             // "all"
-	WebsiteFilterWithWebsite    WebsiteFilter = "with_website"    // "with_website"
-	WebsiteFilterWithoutWebsite WebsiteFilter = "without_website" // "without_website"
+	WebsiteFilterAll            WebsiteFilter = "all"
+	WebsiteFilterWithWebsite    WebsiteFilter = "with_website"
+	WebsiteFilterWithoutWebsite WebsiteFilter = "without_website"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

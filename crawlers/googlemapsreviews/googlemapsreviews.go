@@ -210,10 +210,10 @@ type SortBy string
 
 // The allowed values of SortBy, in the docs' order.
 const (
-	SortByNewest        SortBy = "newest"         // "newest"
-	SortByMostRelevant  SortBy = "most_relevant"  // "most_relevant"
-	SortByHighestRating SortBy = "highest_rating" // "highest_rating"
-	SortByLowestRating  SortBy = "lowest_rating"  // "lowest_rating"
+	SortByNewest        SortBy = "newest"
+	SortByMostRelevant  SortBy = "most_relevant"
+	SortByHighestRating SortBy = "highest_rating"
+	SortByLowestRating  SortBy = "lowest_rating"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

@@ -133,11 +133,11 @@ type TimeRange string
 
 // The allowed values of TimeRange, in the docs' order.
 const (
-	TimeRangeAnyTime  TimeRange = "Any time"  // "Any time"
-	TimeRangePastHour TimeRange = "Past hour" // "Past hour"
-	TimeRangePast24h  TimeRange = "Past 24h"  // "Past 24h"
-	TimeRangePastWeek TimeRange = "Past week" // "Past week"
-	TimeRangePastYear TimeRange = "Past year" // "Past year"
+	TimeRangeAnyTime  TimeRange = "Any time"
+	TimeRangePastHour TimeRange = "Past hour"
+	TimeRangePast24h  TimeRange = "Past 24h"
+	TimeRangePastWeek TimeRange = "Past week"
+	TimeRangePastYear TimeRange = "Past year"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

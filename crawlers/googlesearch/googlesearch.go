@@ -156,12 +156,12 @@ type ResultsPerPage int
 
 // The allowed values of ResultsPerPage, in the docs' order.
 const (
-	ResultsPerPage10  ResultsPerPage = 10  // 10
-	ResultsPerPage20  ResultsPerPage = 20  // 20
-	ResultsPerPage30  ResultsPerPage = 30  // 30
-	ResultsPerPage40  ResultsPerPage = 40  // 40
-	ResultsPerPage50  ResultsPerPage = 50  // 50
-	ResultsPerPage100 ResultsPerPage = 100 // 100
+	ResultsPerPage10  ResultsPerPage = 10
+	ResultsPerPage20  ResultsPerPage = 20
+	ResultsPerPage30  ResultsPerPage = 30
+	ResultsPerPage40  ResultsPerPage = 40
+	ResultsPerPage50  ResultsPerPage = 50
+	ResultsPerPage100 ResultsPerPage = 100
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

@@ -154,8 +154,8 @@ type SortOrder string
 
 // The allowed values of SortOrder, in the docs' order.
 const (
-	SortOrderRecent  SortOrder = "recent"  // "recent"
-	SortOrderPopular SortOrder = "popular" // "popular"
+	SortOrderRecent  SortOrder = "recent"
+	SortOrderPopular SortOrder = "popular"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

@@ -218,12 +218,12 @@ type SortComments string
 
 // The allowed values of SortComments, in the docs' order.
 const (
-	SortCommentsBest          SortComments = "best"          // "best"
-	SortCommentsTop           SortComments = "top"           // "top"
-	SortCommentsNew           SortComments = "new"           // "new"
-	SortCommentsControversial SortComments = "controversial" // "controversial"
-	SortCommentsOld           SortComments = "old"           // "old"
-	SortCommentsQAndA         SortComments = "q&a"           // "q&a"
+	SortCommentsBest          SortComments = "best"
+	SortCommentsTop           SortComments = "top"
+	SortCommentsNew           SortComments = "new"
+	SortCommentsControversial SortComments = "controversial"
+	SortCommentsOld           SortComments = "old"
+	SortCommentsQAndA         SortComments = "q&a"
 )
 
 // SortSearch is an allowed value of Settings.SortSearch ("sort_search"): one of its constants.
@@ -231,11 +231,11 @@ type SortSearch string
 
 // The allowed values of SortSearch, in the docs' order.
 const (
-	SortSearchRelevance SortSearch = "relevance" // "relevance"
-	SortSearchHot       SortSearch = "hot"       // "hot"
-	SortSearchTop       SortSearch = "top"       // "top"
-	SortSearchNew       SortSearch = "new"       // "new"
-	SortSearchComments  SortSearch = "comments"  // "comments"
+	SortSearchRelevance SortSearch = "relevance"
+	SortSearchHot       SortSearch = "hot"
+	SortSearchTop       SortSearch = "top"
+	SortSearchNew       SortSearch = "new"
+	SortSearchComments  SortSearch = "comments"
 )
 
 // SortSubreddit is an allowed value of Settings.SortSubreddit ("sort_subreddit"): one of its
@@ -244,11 +244,11 @@ type SortSubreddit string
 
 // The allowed values of SortSubreddit, in the docs' order.
 const (
-	SortSubredditHot           SortSubreddit = "hot"           // "hot"
-	SortSubredditNew           SortSubreddit = "new"           // "new"
-	SortSubredditTop           SortSubreddit = "top"           // "top"
-	SortSubredditRising        SortSubreddit = "rising"        // "rising"
-	SortSubredditControversial SortSubreddit = "controversial" // "controversial"
+	SortSubredditHot           SortSubreddit = "hot"
+	SortSubredditNew           SortSubreddit = "new"
+	SortSubredditTop           SortSubreddit = "top"
+	SortSubredditRising        SortSubreddit = "rising"
+	SortSubredditControversial SortSubreddit = "controversial"
 )
 
 // PostType is an allowed value of Settings.PostType ("post_type"): one of its constants.
@@ -256,12 +256,12 @@ type PostType string
 
 // The allowed values of PostType, in the docs' order.
 const (
-	PostTypeAny       PostType = "any"       // "any"
-	PostTypeLink      PostType = "link"      // "link"
-	PostTypeSelf      PostType = "self"      // "self"
-	PostTypeImage     PostType = "image"     // "image"
-	PostTypeVideo     PostType = "video"     // "video"
-	PostTypeRichvideo PostType = "richvideo" // "richvideo"
+	PostTypeAny       PostType = "any"
+	PostTypeLink      PostType = "link"
+	PostTypeSelf      PostType = "self"
+	PostTypeImage     PostType = "image"
+	PostTypeVideo     PostType = "video"
+	PostTypeRichvideo PostType = "richvideo"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

@@ -157,12 +157,12 @@ type Ratings string
 
 // The allowed values of Ratings, in the docs' order.
 const (
-	RatingsAllRatings Ratings = "All ratings" // "All ratings"
-	Ratings1          Ratings = "1"           // "1"
-	Ratings2          Ratings = "2"           // "2"
-	Ratings3          Ratings = "3"           // "3"
-	Ratings4          Ratings = "4"           // "4"
-	Ratings5          Ratings = "5"           // "5"
+	RatingsAllRatings Ratings = "All ratings"
+	Ratings1          Ratings = "1"
+	Ratings2          Ratings = "2"
+	Ratings3          Ratings = "3"
+	Ratings4          Ratings = "4"
+	Ratings5          Ratings = "5"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

@@ -202,8 +202,8 @@ type SortBy string
 
 // The allowed values of SortBy, in the docs' order.
 const (
-	SortByRecency   SortBy = "recency"   // "recency"
-	SortByRelevance SortBy = "relevance" // "relevance"
+	SortByRecency   SortBy = "recency"
+	SortByRelevance SortBy = "relevance"
 )
 
 // Stars is an allowed value of Settings.Stars ("stars"): one of its constants.
@@ -211,12 +211,12 @@ type Stars string
 
 // The allowed values of Stars, in the docs' order.
 const (
-	StarsAll Stars = "all" // "all"
-	Stars1   Stars = "1"   // "1"
-	Stars2   Stars = "2"   // "2"
-	Stars3   Stars = "3"   // "3"
-	Stars4   Stars = "4"   // "4"
-	Stars5   Stars = "5"   // "5"
+	StarsAll Stars = "all"
+	Stars1   Stars = "1"
+	Stars2   Stars = "2"
+	Stars3   Stars = "3"
+	Stars4   Stars = "4"
+	Stars5   Stars = "5"
 )
 
 // Language is an allowed value of Settings.Language ("language"): one of its constants.
@@ -224,31 +224,31 @@ type Language string
 
 // The allowed values of Language, in the docs' order.
 const (
-	LanguageAllLanguages       Language = "All languages"         // "All languages"
-	LanguageArabic             Language = "Arabic"                // "Arabic"
-	LanguageChineseSimplified  Language = "Chinese (Simplified)"  // "Chinese (Simplified)"
-	LanguageChineseTraditional Language = "Chinese (Traditional)" // "Chinese (Traditional)"
-	LanguageDanish             Language = "Danish"                // "Danish"
-	LanguageDutch              Language = "Dutch"                 // "Dutch"
-	LanguageEnglish            Language = "English"               // "English"
-	LanguageFinnish            Language = "Finnish"               // "Finnish"
-	LanguageFrench             Language = "French"                // "French"
-	LanguageGerman             Language = "German"                // "German"
-	LanguageGreek              Language = "Greek"                 // "Greek"
-	LanguageHebrew             Language = "Hebrew"                // "Hebrew"
-	LanguageIndonesian         Language = "Indonesian"            // "Indonesian"
-	LanguageItalian            Language = "Italian"               // "Italian"
-	LanguageJapanese           Language = "Japanese"              // "Japanese"
-	LanguageKorean             Language = "Korean"                // "Korean"
-	LanguageNorwegian          Language = "Norwegian"             // "Norwegian"
-	LanguagePolish             Language = "Polish"                // "Polish"
-	LanguagePortuguese         Language = "Portuguese"            // "Portuguese"
-	LanguageRussian            Language = "Russian"               // "Russian"
-	LanguageSpanish            Language = "Spanish"               // "Spanish"
-	LanguageSwedish            Language = "Swedish"               // "Swedish"
-	LanguageThai               Language = "Thai"                  // "Thai"
-	LanguageTurkish            Language = "Turkish"               // "Turkish"
-	LanguageVietnamese         Language = "Vietnamese"            // "Vietnamese"
+	LanguageAllLanguages       Language = "All languages"
+	LanguageArabic             Language = "Arabic"
+	LanguageChineseSimplified  Language = "Chinese (Simplified)"
+	LanguageChineseTraditional Language = "Chinese (Traditional)"
+	LanguageDanish             Language = "Danish"
+	LanguageDutch              Language = "Dutch"
+	LanguageEnglish            Language = "English"
+	LanguageFinnish            Language = "Finnish"
+	LanguageFrench             Language = "French"
+	LanguageGerman             Language = "German"
+	LanguageGreek              Language = "Greek"
+	LanguageHebrew             Language = "Hebrew"
+	LanguageIndonesian         Language = "Indonesian"
+	LanguageItalian            Language = "Italian"
+	LanguageJapanese           Language = "Japanese"
+	LanguageKorean             Language = "Korean"
+	LanguageNorwegian          Language = "Norwegian"
+	LanguagePolish             Language = "Polish"
+	LanguagePortuguese         Language = "Portuguese"
+	LanguageRussian            Language = "Russian"
+	LanguageSpanish            Language = "Spanish"
+	LanguageSwedish            Language = "Swedish"
+	LanguageThai               Language = "Thai"
+	LanguageTurkish            Language = "Turkish"
+	LanguageVietnamese         Language = "Vietnamese"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

@@ -169,12 +169,12 @@ type Sort string
 
 // The allowed values of Sort, in the docs' order.
 const (
-	SortYelpSort     Sort = "Yelp Sort"     // "Yelp Sort"
-	SortNewestFirst  Sort = "Newest First"  // "Newest First"
-	SortOldestFirst  Sort = "Oldest First"  // "Oldest First"
-	SortHighestRated Sort = "Highest Rated" // "Highest Rated"
-	SortLowestRated  Sort = "Lowest Rated"  // "Lowest Rated"
-	SortElites       Sort = "Elites"        // "Elites"
+	SortYelpSort     Sort = "Yelp Sort"
+	SortNewestFirst  Sort = "Newest First"
+	SortOldestFirst  Sort = "Oldest First"
+	SortHighestRated Sort = "Highest Rated"
+	SortLowestRated  Sort = "Lowest Rated"
+	SortElites       Sort = "Elites"
 )
 
 // Rating is an allowed value of Settings.Rating ("rating"): one of its constants.
@@ -182,12 +182,12 @@ type Rating string
 
 // The allowed values of Rating, in the docs' order.
 const (
-	RatingAllRatings Rating = "All Ratings" // "All Ratings"
-	Rating5Stars     Rating = "5 Stars"     // "5 Stars"
-	Rating4Stars     Rating = "4 Stars"     // "4 Stars"
-	Rating3Stars     Rating = "3 Stars"     // "3 Stars"
-	Rating2Stars     Rating = "2 Stars"     // "2 Stars"
-	Rating1Star      Rating = "1 Star"      // "1 Star"
+	RatingAllRatings Rating = "All Ratings"
+	Rating5Stars     Rating = "5 Stars"
+	Rating4Stars     Rating = "4 Stars"
+	Rating3Stars     Rating = "3 Stars"
+	Rating2Stars     Rating = "2 Stars"
+	Rating1Star      Rating = "1 Star"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

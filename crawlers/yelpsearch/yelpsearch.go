@@ -290,9 +290,9 @@ type Sort string
 
 // The allowed values of Sort, in the docs' order.
 const (
-	SortRecommended  Sort = "Recommended"   // "Recommended"
-	SortHighestRated Sort = "Highest Rated" // "Highest Rated"
-	SortReviewCount  Sort = "Review Count"  // "Review Count"
+	SortRecommended  Sort = "Recommended"
+	SortHighestRated Sort = "Highest Rated"
+	SortReviewCount  Sort = "Review Count"
 )
 
 // Distance is an allowed value of Settings.Distance ("distance"): one of its constants.
@@ -300,12 +300,12 @@ type Distance string
 
 // The allowed values of Distance, in the docs' order.
 const (
-	DistanceAnyDistance   Distance = "Any Distance"     // "Any Distance"
-	DistanceBirdsEyeView  Distance = "Bird's-eye View"  // "Bird's-eye View"
-	DistanceDriving25Mi   Distance = "Driving (25 mi.)" // "Driving (25 mi.)"
-	DistanceBiking6Mi     Distance = "Biking (6 mi.)"   // "Biking (6 mi.)"
-	DistanceWalking1Mi    Distance = "Walking (1 mi.)"  // "Walking (1 mi.)"
-	DistanceWithin4Blocks Distance = "Within 4 blocks"  // "Within 4 blocks"
+	DistanceAnyDistance   Distance = "Any Distance"
+	DistanceBirdsEyeView  Distance = "Bird's-eye View"
+	DistanceDriving25Mi   Distance = "Driving (25 mi.)"
+	DistanceBiking6Mi     Distance = "Biking (6 mi.)"
+	DistanceWalking1Mi    Distance = "Walking (1 mi.)"
+	DistanceWithin4Blocks Distance = "Within 4 blocks"
 )
 
 // Result is one row of the crawler's results (Get Results): the row's envelope (id, object, squid,

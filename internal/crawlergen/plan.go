@@ -62,7 +62,7 @@ type enum struct {
 type enumConst struct {
 	name  string
 	value string // a Go literal
-	raw   string // the value as the docs give it (JSON)
+
 }
 
 // plan works out the names and types of a crawler's package.
@@ -278,7 +278,7 @@ func (p *pkg) allowedEnum(in catalog.Input, fieldName, owner string, top *namer)
 			continue // listed twice
 		}
 		cn := top.name(e.name+constSuffix(text), "Value", fmt.Sprintf("constant for %s %s", e.name, lit))
-		e.consts = append(e.consts, enumConst{name: cn, value: lit, raw: string(a)})
+		e.consts = append(e.consts, enumConst{name: cn, value: lit})
 	}
 	p.enums = append(p.enums, e)
 	return e, nil

@@ -138,7 +138,7 @@ func render(p *pkg) ([]byte, error) {
 		w.comment(fmt.Sprintf("The allowed values of %s, in the docs' order.", e.name))
 		w.line("const (")
 		for _, k := range e.consts {
-			w.line("%s %s = %s // %s", k.name, e.name, k.value, oneLine(k.raw))
+			w.line("%s %s = %s", k.name, e.name, k.value)
 		}
 		w.line(")")
 		w.line("")
@@ -465,12 +465,4 @@ func wrap(text string, width int) []string {
 		out = append(out, cur.String())
 	}
 	return out
-}
-
-func oneLine(raw string) string {
-	var b bytes.Buffer
-	if json.Compact(&b, []byte(raw)) == nil {
-		return b.String()
-	}
-	return strings.Join(strings.Fields(raw), " ")
 }
