@@ -29,10 +29,10 @@ generate:
 	$(GO) generate ./...
 
 check: generate
-	@echo '== gen/ drift'
-	@git diff --exit-code --stat -- gen || { \
-		echo 'gen/ is stale: run `make generate` and commit the result'; git diff -- gen | head -n 100; exit 1; }
-	@untracked="$$(git ls-files --others --exclude-standard -- gen)"; \
+	@echo '== gen/ and crawlers/ drift'
+	@git diff --exit-code --stat -- gen crawlers || { \
+		echo 'gen/ or crawlers/ is stale: run `make generate` and commit the result'; git diff -- gen crawlers | head -n 100; exit 1; }
+	@untracked="$$(git ls-files --others --exclude-standard -- gen crawlers)"; \
 	if [ -n "$$untracked" ]; then \
 		echo 'generated files not in git (run `make generate` and commit them):'; echo "$$untracked"; exit 1; fi
 	@echo '== gofmt -l'

@@ -14,3 +14,4 @@ package lobstr
 
 //go:generate go tool oapi-codegen -config openapi/oapi-codegen-models.yaml openapi/openapi.yaml
 //go:generate go tool oapi-codegen -config openapi/oapi-codegen.yaml openapi/openapi.yaml
+//go:generate go run ./internal/crawlergen
