@@ -3,6 +3,7 @@ package apitest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/lobstr-go/lobstr/catalog"
 	"github.com/lobstr-go/lobstr/gen"
 )
 
@@ -59,7 +61,7 @@ func (f *Fake) more() *moreState {
 		Data []map[string]any `json:"data"`
 	}
 	mustDecode("docs/list-account-types.200.json", &types)
-	m.types = types.Data
+	m.types = append(types.Data, catalogAccountTypes(types.Data)...)
 	var list, details struct {
 		Data []map[string]any `json:"data"`
 	}
@@ -344,3 +346,35 @@ func (a jsonAnswer) VisitDeleteAccountResponse(w http.ResponseWriter) error     
 func (a jsonAnswer) VisitSyncAccountResponse(w http.ResponseWriter) error         { return a.visit(w) }
 func (a jsonAnswer) VisitGetSyncStatusResponse(w http.ResponseWriter) error       { return a.visit(w) }
 func (a jsonAnswer) VisitUpdateAccountLimitsResponse(w http.ResponseWriter) error { return a.visit(w) }
+
+// catalogAccountTypes are the account types the catalogue's crawlers need that List
+// Account Types' documented example does not show (linkedin-sync, amazon-sync), in the
+// documented shape: the crawler's site and the cookies the catalogue knows of. A type with
+// no documented cookie takes any cookies at Sync Account (at least one, as every sync).
+func catalogAccountTypes(documented []map[string]any) []map[string]any {
+	var icon any
+	if len(documented) > 0 {
+		icon = documented[0]["icon"]
+	}
+	var extra []map[string]any
+	seen := map[string]bool{}
+	for _, t := range documented {
+		seen[fmt.Sprint(t["name"])] = true
+	}
+	for _, c := range catalog.All() {
+		a := c.Account
+		if a == nil || seen[a.Type] {
+			continue
+		}
+		seen[a.Type] = true
+		cookies := []any{}
+		for _, ck := range a.Cookies {
+			cookies = append(cookies, map[string]any{"name": ck.Name, "required": ck.Required})
+		}
+		extra = append(extra, map[string]any{
+			"id": catalog.DeriveID("account-type:" + a.Type), "object": "account_type", "name": a.Type,
+			"icon": icon, "domain": c.Platform, "params": map[string]any{}, "baseurl": a.BaseURL, "cookies": cookies,
+		})
+	}
+	return extra
+}

@@ -284,9 +284,9 @@ func TestCatalogueRequests(t *testing.T) {
 				}
 				batch := append([]any{tasks[0]}, bad)
 				r := postJSON(t, srv, "/v1/tasks", map[string]any{"squid": squid, "tasks": batch})
-				e := decode[map[string]map[string]any](t, r)["error"]
+				e := decode[map[string]map[string]any](t, r)["errors"]
 				msg, _ := e["message"].(string)
-				if r.status != 400 || e["param"] != "tasks" || e["type"] != "validation_error" ||
+				if r.status != 400 || e["type"] != "TaskNotValidError" || e["code"] != float64(400) ||
 					!strings.HasPrefix(msg, "Invalid task parameters. Each task must contain required fields for the crawler.") ||
 					!strings.Contains(msg, fmt.Sprintf("%q", key)) || !strings.Contains(msg, "Task 2") {
 					t.Errorf("a task with %v: %d %s", extra, r.status, r.body)
@@ -501,8 +501,8 @@ func TestUploadRefusesUnknownKeys(t *testing.T) {
 			srv.Fake.mu.Unlock()
 			ctype, body := uploadForm(t, "tasks.csv", "text/csv", tc.content, [2]string{"file", ""}, [2]string{"squid", "up"})
 			r := call(t, srv, "POST", "/v1/tasks/upload", bytes.NewReader(body), ctype)
-			e := decode[map[string]map[string]any](t, r)["error"]
-			if msg, _ := e["message"].(string); r.status != 400 || e["param"] != "tasks" || !strings.Contains(msg, tc.want) {
+			e := decode[map[string]map[string]any](t, r)["errors"]
+			if msg, _ := e["message"].(string); r.status != 400 || e["type"] != "TaskNotValidError" || !strings.Contains(msg, tc.want) {
 				t.Errorf("upload: %d %s, want 400 with %q", r.status, r.body, tc.want)
 			}
 			srv.Fake.mu.Lock()

@@ -188,13 +188,16 @@ func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (g
 // invalidTasksMessage is the documented message of a task the crawler cannot take.
 const invalidTasksMessage = "Invalid task parameters. Each task must contain required fields for the crawler."
 
-// taskNotValid is the 400 of a task the crawler cannot take (the errors page's
-// TaskNotValidError), in the body Add Tasks documents for it, its message followed by what
-// is wrong with which task (counted from 1; for an upload, the file's row, the header
-// being row 1).
+// taskNotValid is the 400 of a task the crawler cannot take: the errors page's
+// TaskNotValidError ("Task parameters do not match the crawler's requirements"), in the
+// errors envelope the page's business errors share ({"errors": {"message", "type",
+// "code"}}), its message followed by what is wrong with which task, counted from 1.
 func taskNotValid(i int, problem string) models.Error {
-	return errorObject(invalidTasksMessage+" Task "+strconv.Itoa(i+1)+": "+problem, "validation_error", "tasks")
+	return errorsEnvelope(invalidTasksMessage+" Task "+strconv.Itoa(i+1)+": "+problem, taskNotValidType, http.StatusBadRequest)
 }
+
+// taskNotValidType is the documented type of the 400 of a task the crawler cannot take.
+const taskNotValidType = "TaskNotValidError"
 
 // GetTask shows a task, advancing its lifecycle by one poll.
 func (s *server) GetTask(ctx context.Context, req gen.GetTaskRequestObject) (gen.GetTaskResponseObject, error) {
@@ -301,7 +304,7 @@ func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObje
 		// registered: a file with one bad row adds nothing.
 		if i, problem := u.check(sq.crawler); problem != "" {
 			f.mu.Unlock()
-			e := errorObject(invalidTasksMessage+" Row "+strconv.Itoa(i)+" of the file: "+problem, "validation_error", "tasks")
+			e := errorsEnvelope(invalidTasksMessage+" Row "+strconv.Itoa(i)+" of the file: "+problem, taskNotValidType, http.StatusBadRequest)
 			return gen.UploadTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, e)}, nil
 		}
 		u.squid = squidID
