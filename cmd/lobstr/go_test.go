@@ -132,6 +132,8 @@ func TestGoOfficialExamples(t *testing.T) {
 		served[cr.Slug] = true
 	}
 	dir := t.TempDir()
+	// The examples without -o write RUN.csv where they run: here, not in the package.
+	t.Chdir(dir)
 	urls := filepath.Join(dir, "urls.txt")
 	maps := []string{"https://www.google.com/maps/search/pizza/@40.7,-74,14z", "https://www.google.com/maps/search/cafe/@48.85,2.35,14z",
 		"https://www.google.com/maps/search/bar/@43.3,5.4,14z"}
