@@ -77,7 +77,7 @@ func FuzzWalkPages(f *testing.F) {
 			if ie.Seen != len(seen) || ie.Seen >= ie.Announced {
 				t.Fatalf("%+v after %d items", ie, len(seen))
 			}
-		case errors.Is(walkErr, ErrInconsistentPage), walkErr == fetchErr:
+		case errors.Is(walkErr, ErrInconsistentPage), errors.Is(walkErr, ErrRepeatedPage), walkErr == fetchErr:
 		default:
 			t.Fatalf("undocumented error %v", walkErr)
 		}
