@@ -2,17 +2,23 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/lobstr-go/lobstr/gen/models"
+	"github.com/lobstr-go/lobstr/types"
 )
 
 // lyingPager answers every list request of any endpoint with the same full page of limit
@@ -347,5 +353,157 @@ func TestProgressClamped(t *testing.T) {
 		if math.IsNaN(p.ETASeconds) || math.IsInf(p.ETASeconds, 0) || (p.ETASeconds >= 0) != tc.wantFiniteET {
 			t.Errorf("eta %q: ETASeconds %v", tc.eta, p.ETASeconds)
 		}
+	}
+}
+
+// echoForms are the forms of secret a server's echo may take: JSON \u escapes (every
+// character, or a few), base64 (standard and URL alphabets, with and without padding, alone
+// or inside a longer encoded text at each alignment), URL encoding (query and path escaping,
+// upper and lower case hex).
+func echoForms(secret string) map[string]string {
+	uAll := ""
+	for _, r := range secret {
+		uAll += fmt.Sprintf(`\u%04x`, r)
+	}
+	uSome := ""
+	for i, r := range secret {
+		if i%3 == 0 {
+			uSome += fmt.Sprintf(`\u%04X`, r)
+		} else {
+			uSome += string(r)
+		}
+	}
+	forms := map[string]string{
+		`\u all`:  uAll,
+		`\u some`: uSome,
+		"query":   url.QueryEscape(secret),
+		"path":    url.PathEscape(secret),
+		"all hex": func() string {
+			s := ""
+			for i := 0; i < len(secret); i++ {
+				s += fmt.Sprintf("%%%02x", secret[i])
+			}
+			return s
+		}(),
+	}
+	for name, enc := range map[string]*base64.Encoding{"std": base64.StdEncoding, "raw std": base64.RawStdEncoding, "url": base64.URLEncoding, "raw url": base64.RawURLEncoding} {
+		forms["base64 "+name] = enc.EncodeToString([]byte(secret))
+		forms["base64 "+name+" after 1 byte"] = enc.EncodeToString([]byte("x" + secret + "-and-more"))
+		forms["base64 "+name+" after 2 bytes"] = enc.EncodeToString([]byte("xy" + secret))
+		forms["base64 "+name+" basic auth"] = enc.EncodeToString([]byte("user:" + secret))
+	}
+	return forms
+}
+
+// leaks reports what of secret, in any of its forms, s still holds.
+func leaks(s, secret string, forms map[string]string) []string {
+	var out []string
+	if strings.Contains(s, secret) {
+		out = append(out, "as is")
+	}
+	for name, f := range forms {
+		if strings.Contains(s, f) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// Issue 20, item 4: the token echoed \u-escaped, in base64 or URL-encoded in an error body
+// stayed in err.Error(), Message and Body. Every form is now redacted.
+func TestTokenRedactedInEveryEncoding(t *testing.T) {
+	const token = "tok/en+Zq8-ECHOED~secret_4fK2x.9?&="
+	for name, form := range echoForms(token) {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `{"error": "bad token %s", "param": "%s", "echo": {"authorization": "%s"}}`, form, form, form)
+			}))
+			defer srv.Close()
+			c := mustClient(t, WithToken(token), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(0))
+			_, err := c.Tasks.Get(t.Context(), taskID(1))
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("%v; want an *Error", err)
+			}
+			for what, s := range map[string]string{"Error()": err.Error(), "Message": e.Message, "Param": e.Param, "Body": string(e.Body), "%+v": fmt.Sprintf("%+v", err), "%#v": fmt.Sprintf("%#v", e)} {
+				if l := leaks(s, token, map[string]string{name: form}); len(l) > 0 {
+					t.Errorf("%s holds the token (%v): %s", what, l, s)
+				}
+			}
+			if !strings.Contains(e.Message, "[redacted]") {
+				t.Errorf("Message %q; want [redacted] in place of the token", e.Message)
+			}
+		})
+	}
+}
+
+// Issue 20, item 4: a cookie sent with Accounts.Sync, echoed in a failed sync's status_text
+// (as is, \u-escaped, in base64, URL-encoded), was in WaitSync's error. The client redacts
+// the cookies of the syncs it started from what it returns about them.
+func TestSyncCookiesRedactedFromWaitSync(t *testing.T) {
+	const cookie = "AQEDAR-li_at+cookie/VALUE-8fK2"
+	syncID := taskID(42)
+	for name, form := range echoForms(cookie) {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.Method == http.MethodPost {
+					fmt.Fprintf(w, `{"id": "%s", "object": "synchronize", "status_code": 100, "status_text": "created"}`, syncID)
+					return
+				}
+				fmt.Fprintf(w, `{"id": "%s", "object": "synchronize", "status_code": 401, "status_text": "cookie li_at=%s refused"}`, syncID, form)
+			}))
+			defer srv.Close()
+			c := mustClient(t, WithToken("tok-sync"), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(0))
+			task, err := c.Accounts.Sync(t.Context(), "linkedin-sync", Cookies{"li_at": cookie})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done, err := c.Accounts.WaitSync(t.Context(), string(task.Id), WithPollInterval(time.Millisecond))
+			var sf *SyncFailedError
+			if !errors.As(err, &sf) || done == nil {
+				t.Fatalf("%v; want a *SyncFailedError", err)
+			}
+			for what, s := range map[string]string{"Error()": err.Error(), "%+v": fmt.Sprintf("%+v", sf.Task), "task": done.StatusText} {
+				if l := leaks(s, cookie, map[string]string{name: form}); len(l) > 0 {
+					t.Errorf("%s holds the cookie (%v): %s", what, l, s)
+				}
+			}
+			if !strings.Contains(err.Error(), "[redacted]") {
+				t.Errorf("%v; want [redacted] in place of the cookie", err)
+			}
+		})
+	}
+}
+
+// Issue 20, item 4: an S3 secret key and an SFTP password answered back showed in %+v of the
+// squid (its s3_fields and ftp_fields) and of the generated models. They are types.Secret
+// now: printed [redacted], encoded as sent.
+func TestAnsweredSecretsPrintRedacted(t *testing.T) {
+	const key, pass = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY", "hunter2-sftp-PASSWORD"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id": "abc", "name": "n", "s3_fields": {"bucket": "b", "is_active": true, "aws_secret_key": "%s"}, "ftp_fields": {"host": "h", "is_active": true, "password": "%s"}}`, key, pass)
+	}))
+	defer srv.Close()
+	c := mustClient(t, WithToken("tok-squid"), WithBaseURL(srv.URL+"/v1"), WithoutPacing(), WithMaxRetries(0))
+	sq, err := c.Squids.Get(t.Context(), "abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3 := models.S3Settings{Bucket: "b", AwsSecretKey: Ptr(types.Secret(key))}
+	ftp := models.SFTPSettingsResult{Host: "h", Password: types.Secret(pass)}
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		for _, v := range []any{sq, s3, ftp} {
+			if out := fmt.Sprintf(verb, v); strings.Contains(out, key) || strings.Contains(out, pass) {
+				t.Errorf("%s of %T shows a secret: %s", verb, v, out)
+			}
+		}
+	}
+	b, err := json.Marshal(sq)
+	if err != nil || !strings.Contains(string(b), key) || !strings.Contains(string(b), pass) {
+		t.Fatalf("the squid's JSON %s (%v); want the values as sent", b, err)
 	}
 }
