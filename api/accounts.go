@@ -206,19 +206,32 @@ func (s *AccountsService) sync(ctx context.Context, op, account, typ string, coo
 	t, err := send(ctx, s.client, request{op: op, retryable: account != "", build: func(base string) (*http.Request, error) {
 		return gen.NewSyncAccountRequestWithBody(base, "application/json", bytes.NewReader(b))
 	}}, "a synchronization task (no id)", func(t *SyncTask) bool { return t.Id != "" })
+	if err == nil {
+		s.client.syncs.remember(string(t.Id), cookieValues(cookies))
+	}
 	return t, redactSecrets(err, cookieValues(cookies))
 }
 
 // SyncStatus returns a synchronization task (Check Sync Status): StatusCode 100 created,
-// 120 synchronizing, 200 synchronized, 400 or more failed.
+// 120 synchronizing, 200 synchronized, 400 or more failed. For a sync this client started
+// (among its last 64), the cookies sent are redacted from StatusText and from an error,
+// in every form an echo can take.
 func (s *AccountsService) SyncStatus(ctx context.Context, id string) (*SyncTask, error) {
 	const op = "Accounts.SyncStatus"
 	if err := checkHash(op, "id", id); err != nil {
 		return nil, err
 	}
-	return send(ctx, s.client, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+	t, err := send(ctx, s.client, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
 		return gen.NewGetSyncStatusRequest(base, id)
 	}}, "a synchronization task (no id)", func(t *SyncTask) bool { return t.Id != "" })
+	if secrets := s.client.syncs.of(id); secrets != nil {
+		// A sync this client started: its cookies are redacted from what echoes them.
+		if t != nil {
+			t.StatusText = redactFormsString(t.StatusText, secrets...)
+		}
+		err = redactSecrets(err, secrets)
+	}
+	return t, err
 }
 
 // WaitSync polls a synchronization until its status code is 200 (synchronized: it returns

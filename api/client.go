@@ -55,6 +55,8 @@ type Client struct {
 
 	mu   sync.Mutex
 	rate RateLimit // of the last response
+
+	syncs syncSecrets // the cookies of the syncs this client started, to redact their echoes
 }
 
 // credential holds the token behind a pointer, so that printing a Client with %v or %+v

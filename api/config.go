@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -131,22 +130,15 @@ func (c *credential) secret() string {
 	return t
 }
 
-// redactBytes returns b with every occurrence of the token, as is or as a JSON encoder
-// escapes it, replaced by [redacted]: a server that echoes the token gives it back to no one.
-// b itself is returned (no copy) when it holds none.
+// redactBytes returns b with every occurrence of the token, in every form an echo can take
+// (see redactForms), replaced by [redacted]: a server that echoes the token gives it back to
+// no one. b itself is returned (no copy) when it holds none.
 func (c *credential) redactBytes(b []byte) []byte {
 	tok := c.secret()
 	if tok == "" {
 		return b
 	}
-	b = replaceSecret(b, tok)
-	if strings.ContainsAny(tok, `<>&"\/`) || strings.ContainsFunc(tok, func(r rune) bool { return r >= utf8.RuneSelf }) {
-		if j, err := json.Marshal(tok); err == nil {
-			esc := string(j[1 : len(j)-1])
-			b = replaceSecret(replaceSecret(b, esc), strings.ReplaceAll(esc, "/", `\/`))
-		}
-	}
-	return b
+	return redactForms(b, tok)
 }
 
 // replaceSecret replaces every f in b by [redacted]; b itself when it holds none.
@@ -178,15 +170,14 @@ func (c *credential) trimPartialSecret(b []byte) []byte {
 	return b
 }
 
-// redactString returns s with every occurrence of the token replaced by [redacted].
+// redactString returns s with every occurrence of the token, in every form, replaced by
+// [redacted].
 func (c *credential) redactString(s string) string {
-	if tok := c.secret(); tok != "" && strings.Contains(s, tok) {
-		s = strings.ReplaceAll(s, tok, redactedText)
-		for strings.Contains(s, tok) { // see redactBytes
-			s = strings.ReplaceAll(s, tok, "")
-		}
+	tok := c.secret()
+	if tok == "" {
+		return s
 	}
-	return s
+	return redactFormsString(s, tok)
 }
 
 // redactError makes err safe to return: an *Error in it has the token replaced in every
@@ -202,7 +193,7 @@ func (c *credential) redactError(err error) error {
 		e.Method, e.Path = c.redactString(e.Method), c.redactString(e.Path)
 		e.Body = c.redactBytes(e.Body)
 	}
-	if msg := err.Error(); strings.Contains(msg, c.secret()) {
+	if msg := err.Error(); c.redactString(msg) != msg {
 		return &redactedError{msg: c.redactString(msg), err: err}
 	}
 	return err

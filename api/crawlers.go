@@ -17,6 +17,17 @@ import (
 // *Error for which IsNotFound is true.)
 var ErrCrawlerNotFound = errors.New("no such crawler")
 
+// MaxCatalogSize is the most crawlers Crawlers.List (and Crawlers.Get, looking a slug up)
+// accepts in the catalogue: lobstr.io lists about a hundred. A server that announces more
+// (or more than MaxCatalogSize/10 pages), or sends more, is refused with an error wrapping
+// ErrCatalogTooLarge, so that a broken or hostile server cannot make the client hold an
+// endless list.
+const MaxCatalogSize = 10_000
+
+// ErrCatalogTooLarge is wrapped by the error of Crawlers.List and Crawlers.Get when the
+// catalogue is past MaxCatalogSize crawlers.
+var ErrCatalogTooLarge = errors.New("the crawler catalogue is past any plausible size")
+
 // ValidSlug reports whether s can be a crawler slug, such as google-maps-leads-scraper:
 // letters, digits, '-' and '_', at most 200 characters.
 func ValidSlug(s string) bool {
@@ -46,7 +57,8 @@ func checkCrawlerID(op, arg, s string) error {
 
 // List returns every crawler of the catalogue (List Crawlers, GET /v1/crawlers), page
 // after page, 100 a request. A catalogue that changes during the walk may end it with an
-// *IncompleteError, as Tasks.All does; List then returns no crawlers.
+// *IncompleteError, as Tasks.All does; List then returns no crawlers. A catalogue past
+// MaxCatalogSize crawlers is an error wrapping ErrCatalogTooLarge.
 func (s *CrawlersService) List(ctx context.Context) ([]Crawler, error) {
 	var all []Crawler
 	for cr, err := range s.all(ctx, "Crawlers.List") {
@@ -97,10 +109,26 @@ func (s *CrawlersService) all(ctx context.Context, op string) iter.Seq2[Crawler,
 		if err != nil {
 			return nil, err
 		}
+		if cp.TotalResults > MaxCatalogSize || cp.TotalPages > MaxCatalogSize/10 {
+			return nil, fmt.Errorf("api: %s: the server announces %d crawlers in %d pages, past %d: %w", op, cp.TotalResults, cp.TotalPages, MaxCatalogSize, ErrCatalogTooLarge)
+		}
 		return &listPage[Crawler]{items: cp.Data, page: cp.Page, limit: cp.Limit, totalResults: cp.TotalResults,
 			totalPages: cp.TotalPages, hasNext: cp.Next != nil}, nil
 	}
-	return walkPages(ctx, op, 1, limit, fetch, func(cr Crawler) string { return cr.Id })
+	return func(yield func(Crawler, error) bool) {
+		n := 0
+		for cr, err := range walkPages(ctx, op, 1, limit, fetch, func(cr Crawler) string { return cr.Id }) {
+			if err == nil {
+				if n++; n > MaxCatalogSize {
+					yield(Crawler{}, fmt.Errorf("api: %s: the server sent more than %d crawlers: %w", op, MaxCatalogSize, ErrCatalogTooLarge))
+					return
+				}
+			}
+			if !yield(cr, err) {
+				return
+			}
+		}
+	}
 }
 
 // Get returns a crawler's details (Get Crawler Details, GET /v1/crawlers/{id}): its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 )
 
@@ -11,6 +12,21 @@ import (
 // answer cannot be a page of that list: it is another page than the one asked for, or it holds
 // an item without an id. The walk has yielded what came before it.
 var ErrInconsistentPage = errors.New("inconsistent page")
+
+// ErrRepeatedPage is wrapped by the error that ends a walk over a list (Tasks.All and every
+// other All, Crawlers.List, Accounts.Types) when a page that is not the last holds only
+// items the walk has seen before: a server that answers the same page again and again,
+// whatever number of pages it announces, would otherwise be walked until the context ends.
+// When the walk has seen fewer items than the server counts, the error is an
+// *IncompleteError whose Err is ErrRepeatedPage.
+var ErrRepeatedPage = errors.New("a page holds only items seen before")
+
+// seenCap is how many ids a walk remembers, as 64-bit hashes (8 MiB or so at most); past
+// it, the items of its last recentPages pages are remembered too (see walkPages).
+const seenCap = 1 << 19
+
+// recentPages is how many of its last pages a walk remembers past seenCap.
+const recentPages = 2
 
 // IncompleteError ends a walk over a list (Tasks.All) that saw fewer items than the server
 // announced: a page came back empty or short, or without a next page, or the walk reached the
@@ -23,7 +39,11 @@ type IncompleteError struct {
 	Reason    string // why the walk ended: "page 3 is empty", …
 	Changed   bool   // total_results changed during the walk: the list was changed meanwhile
 	Warning   string // the server's note on the last page, if any (a plan cap truncating the list)
+	Err       error  // ErrRepeatedPage when a page held only items seen before; else nil
 }
+
+// Unwrap returns Err, so that errors.Is(err, ErrRepeatedPage) sees it.
+func (e *IncompleteError) Unwrap() error { return e.Err }
 
 // Error says how many items were seen of how many announced, and why the walk ended.
 func (e *IncompleteError) Error() string {
@@ -56,6 +76,8 @@ type listPage[T any] struct {
 //     or total_results over the page size when that is more), and it stops at the first page
 //     that is empty, short (fewer items than the page size), or has no next page.
 //   - No item is yielded twice: items are told apart by id, and one seen before is skipped.
+//     A page that is not the last and yields no item unseen ends the walk with an error
+//     wrapping ErrRepeatedPage (an *IncompleteError when the count is short).
 //   - An answer for another page than the one asked for, or an item without an id, ends the
 //     walk with an error wrapping ErrInconsistentPage.
 //   - When it ends having yielded fewer distinct items than the last answer's total_results
@@ -68,14 +90,21 @@ type listPage[T any] struct {
 // onto a page already read, and that one is missed. A shortfall shows as an
 // *IncompleteError (Changed set when the count moved); a deletion and an addition that
 // cancel out do not. Only a walk over a list nobody changes meanwhile is sure to see every
-// item once. The ids seen are kept until the walk ends.
+// item once.
+//
+// Memory is bounded whatever the ids: the walk keeps a 64-bit hash of each id (seeded at
+// random for each walk), not the id, for the first seenCap (524,288) distinct items, plus
+// the hashes of its last two pages. Past the cap, an item is told apart from those and
+// from the items of the last two pages only: a server that sends an item again after that
+// gets it yielded again. Two ids of one walk whose hashes collide (for a million items,
+// about once in 10^7 walks) would have the second skipped.
 func walkPages[T any](ctx context.Context, op string, start, limit int, fetch func(ctx context.Context, page int) (*listPage[T], error), id func(T) string) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		if start <= 0 {
 			start = 1
 		}
-		seen := make(map[string]struct{})
+		seen := newSeenSet()
 		var size, last, firstTotal int
 		for page := start; ; page++ {
 			p, err := fetch(ctx, page)
@@ -98,20 +127,22 @@ func walkPages[T any](ctx context.Context, op string, start, limit int, fetch fu
 				last = max(p.totalPages, ceilDiv(p.totalResults, size))
 				firstTotal = p.totalResults
 			}
+			fresh := 0
 			for i, it := range p.items {
 				k := id(it)
 				if k == "" {
 					yield(zero, fmt.Errorf("api: %s: page %d: item %d has no id: %w", op, page, i, ErrInconsistentPage))
 					return
 				}
-				if _, dup := seen[k]; dup {
+				if !seen.add(k) {
 					continue
 				}
-				seen[k] = struct{}{}
+				fresh++
 				if !yield(it, nil) {
 					return
 				}
 			}
+			seen.endPage()
 			var end string
 			switch {
 			case len(p.items) == 0:
@@ -123,18 +154,77 @@ func walkPages[T any](ctx context.Context, op string, start, limit int, fetch fu
 			case page >= last:
 				end = fmt.Sprintf("page %d is the last of the %d the first answer announced", page, last)
 			}
+			want := p.totalResults - (start-1)*size
+			if end == "" && fresh == 0 {
+				reason := fmt.Sprintf("page %d holds only items seen before", page)
+				if seen.n < want {
+					yield(zero, &IncompleteError{
+						Op: op, Seen: seen.n, Announced: want, Reason: reason,
+						Changed: p.totalResults != firstTotal, Warning: p.warning, Err: ErrRepeatedPage,
+					})
+				} else {
+					yield(zero, fmt.Errorf("api: %s: %s, yet the server names a next page (%d items seen): %w", op, reason, seen.n, ErrRepeatedPage))
+				}
+				return
+			}
 			if end == "" {
 				continue
 			}
-			if want := p.totalResults - (start-1)*size; len(seen) < want {
+			if seen.n < want {
 				yield(zero, &IncompleteError{
-					Op: op, Seen: len(seen), Announced: want, Reason: end,
+					Op: op, Seen: seen.n, Announced: want, Reason: end,
 					Changed: p.totalResults != firstTotal, Warning: p.warning,
 				})
 			}
 			return
 		}
 	}
+}
+
+// seenSet is what a walk remembers of the ids it has yielded: their hashes (see walkPages).
+type seenSet struct {
+	seed   maphash.Seed
+	all    map[uint64]struct{} // up to seenCap hashes
+	recent [recentPages]map[uint64]struct{}
+	n      int // distinct items yielded
+}
+
+func newSeenSet() *seenSet {
+	return &seenSet{seed: maphash.MakeSeed(), all: make(map[uint64]struct{})}
+}
+
+// add records id and reports whether it is new.
+func (s *seenSet) add(id string) bool {
+	h := maphash.String(s.seed, id)
+	if _, dup := s.all[h]; dup {
+		return false
+	}
+	for _, page := range s.recent {
+		if _, dup := page[h]; dup {
+			return false
+		}
+	}
+	if len(s.all) < seenCap {
+		s.all[h] = struct{}{}
+	} else {
+		if s.recent[0] == nil {
+			s.recent[0] = make(map[uint64]struct{})
+		}
+		s.recent[0][h] = struct{}{}
+	}
+	s.n++
+	return true
+}
+
+// endPage starts a new page: the oldest page remembered past the cap is forgotten.
+func (s *seenSet) endPage() {
+	if len(s.all) < seenCap {
+		return
+	}
+	old := s.recent[recentPages-1]
+	copy(s.recent[1:], s.recent[:recentPages-1])
+	clear(old)
+	s.recent[0] = old
 }
 
 // ceilDiv is a/b rounded up, for a >= 0 and b > 0; 0 for a negative a.

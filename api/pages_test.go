@@ -157,8 +157,8 @@ func TestAllTasksServerIgnoresPage(t *testing.T) {
 }
 
 // A server that numbers its answers as asked but sends page 1's tasks every time: nothing is
-// yielded twice, the walk stops at the last page the first answer announced, and says it
-// saw fewer tasks than announced.
+// yielded twice, the walk stops at the first page that holds only tasks seen before (issue
+// 20: it went on to the last page announced), and says it saw fewer tasks than announced.
 func TestAllTasksServerRepeatsItems(t *testing.T) {
 	list := ids(1000)
 	s := &pageServer{answer: func(_, page, limit int) map[string]any {
@@ -167,10 +167,12 @@ func TestAllTasksServerRepeatsItems(t *testing.T) {
 		return p
 	}}
 	got, errs := walk(t, s, 0, 100)
-	if len(got) != 100 || s.count() != 10 {
-		t.Fatalf("%d tasks in %d requests; want 100 distinct in 10 (the announced pages)", len(got), s.count())
+	if len(got) != 100 || s.count() != 2 {
+		t.Fatalf("%d tasks in %d requests; want 100 distinct in 2", len(got), s.count())
 	}
-	wantIncomplete(t, errs, 100, 1000, false)
+	if ie := wantIncomplete(t, errs, 100, 1000, false); !errors.Is(ie, ErrRepeatedPage) || ie.Reason != "page 2 holds only items seen before" {
+		t.Fatalf("%+v; want Err ErrRepeatedPage, the reason naming page 2", ie)
+	}
 }
 
 // A server that invents new tasks on every page and always names a next page: the walk ends

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -224,19 +225,23 @@ type RunProgress struct {
 	RunInfo    *Run // the last Get Run, in the exporting phase
 }
 
-// progressOf makes a RunProgress from a Stats answer.
+// progressOf makes a RunProgress from a Stats answer. Whatever the server sends, Percent
+// is within 0–100 (percent_done when it is a number from 0 up, else the share of tasks
+// done), Tasks and Results are 0 or more and TasksDone within 0–Tasks.
 func progressOf(hash string, st *RunStats) RunProgress {
-	p := RunProgress{Run: hash, Phase: "collecting", TasksDone: st.TotalTasksDone, Tasks: st.TotalTasks,
-		Results: max(st.ResultsDone, st.TotalResults), ETA: st.Eta, ETASeconds: -1, Stats: st}
-	if v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(st.PercentDone), "%")), 64); err == nil && v >= 0 {
+	tasks := max(st.TotalTasks, 0)
+	done := min(max(st.TotalTasksDone, 0), tasks)
+	p := RunProgress{Run: hash, Phase: "collecting", TasksDone: done, Tasks: tasks,
+		Results: max(st.ResultsDone, st.TotalResults, 0), ETA: st.Eta, ETASeconds: -1, Stats: st}
+	if v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(st.PercentDone), "%")), 64); err == nil && v >= 0 && !math.IsInf(v, 0) {
 		p.Percent = min(v, 100)
-	} else if st.TotalTasks > 0 {
-		p.Percent = float64(st.TotalTasksDone) * 100 / float64(st.TotalTasks)
+	} else if tasks > 0 {
+		p.Percent = float64(done) * 100 / float64(tasks)
 	}
 	if st.IsDone {
 		p.Percent = 100
 	}
-	if d, ok := parseETA(st.Eta); ok && d >= 0 {
+	if d, ok := parseETA(st.Eta); ok && d >= 0 && !math.IsInf(d, 0) {
 		p.ETASeconds = d
 	}
 	return p

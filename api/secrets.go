@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Cookies are the browser cookies of a platform account, by name (li_at, JSESSIONID, …),
@@ -53,43 +54,24 @@ func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
 
 // redactSecrets makes err safe to return after a call that sent secrets: each of them is
 // replaced by [redacted] in an *Error's fields and raw body, and in the error's text, in
-// every form a server's echo can take: as sent, JSON-escaped (as in the request body), and
-// JSON-escaped twice (a request body quoted in a JSON string). The error is wrapped, as for
-// the token (see credential.redactError), when its text still held one. A secret under 4
-// characters is not redacted (no secret is that short; replacing it would garble every
-// message).
+// every form a server's echo can take (see redactForms): as sent, JSON-escaped (once, twice,
+// with \u escapes), in base64, URL-encoded. The error is wrapped, as for the token (see
+// credential.redactError), when its text still held one. A secret under 4 characters is not
+// redacted (no secret is that short; replacing it would garble every message).
 func redactSecrets(err error, secrets []string) error {
 	if err == nil {
 		return nil
 	}
-	var forms []string
-	for _, s := range secrets {
-		if len(s) < minRedactLen {
-			continue
-		}
-		forms = append(forms, s)
-		once := jsonEscape(s)
-		forms = append(forms, once, strings.ReplaceAll(once, "/", `\/`), jsonEscape(once))
-	}
-	if len(forms) == 0 {
+	secrets = slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return len(s) < minRedactLen })
+	if len(secrets) == 0 {
 		return err
 	}
-	// Longest first: a form that contains another is replaced whole.
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	forms = slices.Compact(forms)
-	redact := func(s string) string {
-		for _, f := range forms {
-			s = string(replaceSecret([]byte(s), f))
-		}
-		return s
-	}
+	redact := func(s string) string { return redactFormsString(s, secrets...) }
 	var e *Error
 	if errors.As(err, &e) {
 		e.Message, e.Type, e.Param = redact(e.Message), redact(e.Type), redact(e.Param)
 		e.Path = redact(e.Path)
-		for _, f := range forms {
-			e.Body = replaceSecret(e.Body, f)
-		}
+		e.Body = redactForms(e.Body, secrets...)
 	}
 	if msg := err.Error(); redact(msg) != msg {
 		return &redactedError{msg: redact(msg), err: err}
@@ -106,6 +88,43 @@ func jsonEscape(s string) string {
 // cookieValues lists the values of cookies, for redactSecrets.
 func cookieValues(c Cookies) []string {
 	return slices.Collect(maps.Values(c))
+}
+
+// maxSyncSecrets is how many synchronizations a client remembers the cookies of.
+const maxSyncSecrets = 64
+
+// syncSecrets remembers the cookie values of the last synchronizations a client started
+// (Accounts.Sync, Accounts.Refresh), by sync id, so that Accounts.SyncStatus and WaitSync
+// redact them from a status_text or an error that echoes them.
+type syncSecrets struct {
+	mu    sync.Mutex
+	byID  map[string][]string
+	order []string // ids, oldest first
+}
+
+// remember records the cookie values sent for the sync id, forgetting the oldest past
+// maxSyncSecrets.
+func (s *syncSecrets) remember(id string, values []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byID == nil {
+		s.byID = make(map[string][]string)
+	}
+	if _, ok := s.byID[id]; !ok {
+		s.order = append(s.order, id)
+	}
+	s.byID[id] = values
+	for len(s.order) > maxSyncSecrets {
+		delete(s.byID, s.order[0])
+		s.order = s.order[1:]
+	}
+}
+
+// of returns the cookie values sent for the sync id; nil when unknown.
+func (s *syncSecrets) of(id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byID[id]
 }
 
 // SyncFailedError is the end of Accounts.WaitSync on a synchronization that failed: its

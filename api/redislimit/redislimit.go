@@ -16,9 +16,13 @@
 // The budget follows the server's X-RateLimit-Limit, -Remaining and -Reset headers as the
 // in-process pacer does (see api.WithRateLimit), and what one process learns from an answer
 // (the limit, the window's end and length, what remains, a 429's Retry-After) every process
-// uses: a window's budget is granted once, whichever processes ask. The state lives under
-// Options.Prefix, then api.TokenKey of the token (a hash: never the token itself), then the
-// family: "lobstr:ratelimit:<key>:tasks". Scripts update it atomically (see scripts.go).
+// uses: a window's budget is granted once, whichever processes ask. Times are Redis's clock
+// (TIME), so the processes' clocks need not agree; a state that is not one the Limiter
+// writes (another type under the key, numbers that are not finite or out of range) is
+// reset to a fresh one; no request waits longer than its client's WithMaxRetryWait. The
+// state lives under Options.Prefix, then api.TokenKey of the token (a hash: never the token
+// itself), then the family: "lobstr:ratelimit:<key>:tasks". Scripts update it atomically
+// (see scripts.go).
 //
 // When Redis cannot be reached, or does not answer within Options.Timeout (100ms unless
 // set), the Limiter paces in this process only (api.NewPacer), says so once through
@@ -255,6 +259,10 @@ func (l *Limiter) Acquire(ctx context.Context, req api.LimitRequest) (api.Permit
 			if wait > req.MaxWait {
 				return nil, fmt.Errorf("the %s rate-limit window resets in %v, longer than the client waits (WithMaxRetryWait %v)", family, wait.Round(time.Millisecond), req.MaxWait)
 			}
+		default:
+			if wait > req.MaxWait {
+				return nil, fmt.Errorf("the %s requests are spaced %v apart, longer than the client waits (WithMaxRetryWait %v)", family, wait.Round(time.Millisecond), req.MaxWait)
+			}
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return nil, fmt.Errorf("waiting %v for the %s rate limit would pass the context's deadline: %w", wait.Round(time.Millisecond), family, context.DeadlineExceeded)
@@ -419,17 +427,18 @@ func (p *permit) Release(o api.Outcome) {
 		return
 	}
 	now := time.Now()
-	var hasRate, limit, remaining, reset, limited, retryAfter int64
+	var hasRate, limit, remaining, reset, hasReset, limited, retryAfter int64
 	if o.Rate != nil {
 		hasRate, limit, remaining = 1, int64(o.Rate.Limit), int64(o.Rate.Remaining)
 		if !o.Rate.Reset.IsZero() {
-			reset = o.Rate.Reset.Add(-o.Skew).UnixMilli()
+			// The time to the reset, which the script places on Redis's clock.
+			reset, hasReset = o.Rate.Reset.Add(-o.Skew).Sub(now).Milliseconds(), 1
 		}
 	}
 	if o.Limited != nil {
 		limited, retryAfter = 1, o.Limited.RetryAfter.Milliseconds()
 	}
-	args := append(stateArgs(now, p.rate, 0)[:4], p.epoch, p.counted, b2i(o.Sent), b2i(o.Answered), hasRate, limit, remaining, reset, limited, retryAfter)
+	args := append(stateArgs(now, p.rate, 0)[:4], p.epoch, p.counted, b2i(o.Sent), b2i(o.Answered), hasRate, limit, remaining, reset, limited, retryAfter, hasReset)
 	_, err := p.l.call(context.Background(), func(cctx context.Context) ([]int64, error) {
 		return nil, releaseScript.Run(cctx, p.l.rdb, []string{p.key}, args...).Err()
 	})

@@ -21,24 +21,64 @@ import "github.com/redis/go-redis/v9"
 //	pc/pp granted requests not yet released, of the current window and of earlier ones
 //	until no request before this, ms: a 429's Retry-After
 //
-// Times are the callers' clocks in Unix milliseconds: the processes' clocks must agree, as
-// they do when synchronised (the server's windows are wall-clock windows anyway).
+// Times are Redis's clock (TIME) in Unix milliseconds: the processes' clocks need not agree.
+// A process passes a reset as the time from its own now to it, and the script places it on
+// Redis's clock.
+//
+// What the scripts read is checked first: a key that holds another type than a hash (another
+// program's value, WRONGTYPE) is deleted; a field that is not a finite number, or out of
+// what the scripts themselves can write (a limit past a million, a window's end or a hold
+// more than an hour and a window ahead, a budget past the limit, a spacing time further
+// ahead than two windows: what a process with a fast clock left before Redis's clock was
+// used), resets the whole state to a fresh one (probing, the configured limit), in a new
+// epoch.
 const stateLoad = `
 local key = KEYS[1]
-local raw = redis.call('HGETALL', key)
+if redis.replicate_commands then pcall(redis.replicate_commands) end -- Redis < 5: TIME, then writes
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local typ = redis.call('TYPE', key)['ok']
+local raw = {}
+if typ == 'hash' then
+  raw = redis.call('HGETALL', key)
+elseif typ ~= 'none' then
+  redis.call('DEL', key)
+end
 local s = {}
-for i = 1, #raw, 2 do s[raw[i]] = tonumber(raw[i + 1]) end
+local sane = true
+for i = 1, #raw, 2 do
+  local v = tonumber(raw[i + 1])
+  if v == nil or v ~= v or v >= 1e15 or v <= -1e15 then
+    sane = false
+  else
+    s[raw[i]] = v
+  end
+end
 local function g(name, default)
   local v = s[name]
   if v == nil then return default end
   return v
 end
 local clim, cwin, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local now = tonumber(ARGV[1])
 local lim, win, lrn, lr = g('lim', clim), g('win', cwin), g('lrn', 0), g('lr', 0)
 local kn, hl, nx = g('kn', 0), g('hl', 0), g('nx', 0)
 local ep, en, cf, bud, used = g('ep', 0), g('end', 0), g('cf', 0), g('bud', 0), g('used', 0)
 local pc, pp, hold = g('pc', 0), g('pp', 0), g('until', 0)
+local function flag(v) return v == 0 or v == 1 end
+local hour = 3600000
+local span = math.max(win, cwin, 1)
+if not (sane and lim >= 1 and lim <= 1e6 and win >= 1 and win <= math.max(cwin, hour)
+    and flag(lrn) and flag(kn) and flag(hl) and flag(cf)
+    and lr >= 0 and lr <= now + hour + span and ep >= 0 and ep < 1e12
+    and en >= 0 and en <= now + hour + span and bud >= 0 and bud <= lim
+    and used >= 0 and used <= 1e6 and pc >= 0 and pc <= 1e6 and pp >= 0 and pp <= 1e6
+    and nx >= 0 and nx <= now + 2 * span + 1000 and hold >= 0 and hold <= now + hour + 1000) then
+  -- Not a state the scripts write: start afresh, in a new epoch.
+  local e = 0
+  if sane and ep >= 0 and ep < 1e12 then e = math.floor(ep) + 1 end
+  lim, win, lrn, lr, kn, hl, nx = clim, cwin, 0, 0, 0, 0, 0
+  ep, en, cf, bud, used, pc, pp, hold = e, 0, 0, 0, 0, 0, 0, 0
+end
 local function save()
   redis.call('HSET', key, 'lim', lim, 'win', win, 'lrn', lrn, 'lr', lr, 'kn', kn, 'hl', hl,
     'nx', nx, 'ep', ep, 'end', en, 'cf', cf, 'bud', bud, 'used', used, 'pc', pc, 'pp', pp,
@@ -48,7 +88,8 @@ end
 `
 
 // acquireScript grants one request or says how long to wait.
-// ARGV: now, configured limit, configured window (ms), ttl (ms), spacing interval (ms).
+// ARGV: the caller's now (unused: Redis's TIME is the clock), configured limit, configured
+// window (ms), ttl (ms), spacing interval (ms).
 // Returns {1, epoch, counted} when granted; {0, wait ms, why} when not, why 1 for a 429's
 // hold, 2 for a spent window, 3 while probing or spacing.
 var acquireScript = redis.NewScript(stateLoad + `
@@ -93,14 +134,18 @@ return {0, nx - now, 3}
 `)
 
 // releaseScript takes what became of a granted request into account.
-// ARGV: now, configured limit, configured window (ms), ttl (ms), the permit's epoch, counted
-// (1 when it was granted against a known window), sent, answered, has rate headers,
-// X-RateLimit-Limit, -Remaining, -Reset on the callers' clock (ms, 0 when absent), limited
-// (1 for a 429), Retry-After (ms, 0 when absent or not believed).
+// ARGV: the caller's now (unused), configured limit, configured window (ms), ttl (ms), the
+// permit's epoch, counted (1 when it was granted against a known window), sent, answered,
+// has rate headers, X-RateLimit-Limit, -Remaining, -Reset as the time from the caller's now
+// (ms), limited (1 for a 429), Retry-After (ms, 0 when absent or not believed), 1 when a
+// reset was given.
 var releaseScript = redis.NewScript(stateLoad + `
 local pep, counted, sent, answered = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local hasrate, rlim, rem, reset = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local limited, ra = tonumber(ARGV[13]), tonumber(ARGV[14])
+local hasrate, rlim, rem = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+local reset = 0
+if tonumber(ARGV[15]) == 1 then reset = math.max(now + tonumber(ARGV[12]), 1) end
+if rlim > 1e6 then rlim = 0 end -- not believed
+local limited, ra = tonumber(ARGV[13]), math.min(tonumber(ARGV[14]), hour)
 local inused = false
 if pep == ep then
   if pc > 0 then pc = pc - 1 end

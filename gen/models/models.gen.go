@@ -1108,6 +1108,9 @@ type FTPFields struct {
 	// IsActive Whether the delivery is on.
 	IsActive bool `json:"is_active"`
 
+	// Password The password, when the server answers it back. A secret.
+	Password *types.Secret `json:"password,omitempty"`
+
 	// Port The server's port.
 	Port                 *int                   `json:"port,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
@@ -1677,6 +1680,9 @@ type S3Delivery struct {
 
 // S3Fields A squid's Amazon S3 delivery.
 type S3Fields struct {
+	// AwsSecretKey The secret access key, when the server answers it back. A secret.
+	AwsSecretKey *types.Secret `json:"aws_secret_key,omitempty"`
+
 	// Bucket The bucket's name; null until configured.
 	Bucket *string `json:"bucket"`
 
@@ -1691,7 +1697,7 @@ type S3Settings struct {
 	AwsAccessKey *string `json:"aws_access_key,omitempty"`
 
 	// AwsSecretKey The secret access key. A secret.
-	AwsSecretKey *string `json:"aws_secret_key,omitempty"`
+	AwsSecretKey *types.Secret `json:"aws_secret_key,omitempty"`
 
 	// Bucket The bucket's name.
 	Bucket string `json:"bucket"`
@@ -1729,7 +1735,7 @@ type SFTPSettings struct {
 	IsActive *bool `json:"is_active,omitempty"`
 
 	// Password The password. A secret.
-	Password string `json:"password"`
+	Password types.Secret `json:"password"`
 
 	// Port The server's port, usually 22.
 	Port *int `json:"port,omitempty"`
@@ -1750,7 +1756,7 @@ type SFTPSettingsResult struct {
 	IsActive *bool `json:"is_active,omitempty"`
 
 	// Password The password. A secret.
-	Password string `json:"password"`
+	Password types.Secret `json:"password"`
 
 	// Port The server's port.
 	Port int `json:"port"`
@@ -2253,7 +2259,7 @@ type TestS3Request struct {
 	AwsAccessKey *string `json:"aws_access_key,omitempty"`
 
 	// AwsSecretKey The secret access key. A secret.
-	AwsSecretKey *string `json:"aws_secret_key,omitempty"`
+	AwsSecretKey *types.Secret `json:"aws_secret_key,omitempty"`
 
 	// Bucket The bucket to test.
 	Bucket string `json:"bucket"`
@@ -2268,7 +2274,7 @@ type TestSFTPRequest struct {
 	Host string `json:"host"`
 
 	// Password The password. A secret.
-	Password string `json:"password"`
+	Password types.Secret `json:"password"`
 
 	// Port The server's port, usually 22.
 	Port int `json:"port"`
@@ -3353,6 +3359,14 @@ func (a *FTPFields) UnmarshalJSON(b []byte) error {
 		delete(object, "is_active")
 	}
 
+	if raw, found := object["password"]; found {
+		err = json.Unmarshal(raw, &a.Password)
+		if err != nil {
+			return fmt.Errorf("error reading 'password': %w", err)
+		}
+		delete(object, "password")
+	}
+
 	if raw, found := object["port"]; found {
 		err = json.Unmarshal(raw, &a.Port)
 		if err != nil {
@@ -3390,6 +3404,13 @@ func (a FTPFields) MarshalJSON() ([]byte, error) {
 	object["is_active"], err = json.Marshal(a.IsActive)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'is_active': %w", err)
+	}
+
+	if a.Password != nil {
+		object["password"], err = json.Marshal(a.Password)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'password': %w", err)
+		}
 	}
 
 	if a.Port != nil {
@@ -3529,6 +3550,14 @@ func (a *S3Fields) UnmarshalJSON(b []byte) error {
 		return err
 	}
 
+	if raw, found := object["aws_secret_key"]; found {
+		err = json.Unmarshal(raw, &a.AwsSecretKey)
+		if err != nil {
+			return fmt.Errorf("error reading 'aws_secret_key': %w", err)
+		}
+		delete(object, "aws_secret_key")
+	}
+
 	if raw, found := object["bucket"]; found {
 		err = json.Unmarshal(raw, &a.Bucket)
 		if err != nil {
@@ -3563,6 +3592,13 @@ func (a *S3Fields) UnmarshalJSON(b []byte) error {
 func (a S3Fields) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
+
+	if a.AwsSecretKey != nil {
+		object["aws_secret_key"], err = json.Marshal(a.AwsSecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'aws_secret_key': %w", err)
+		}
+	}
 
 	object["bucket"], err = json.Marshal(a.Bucket)
 	if err != nil {
