@@ -138,17 +138,34 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-// taskCount is how many tasks a squid holds, of both kinds.
+// taskCount is how many tasks a squid holds, of both kinds (url and params). A server that
+// ignores the kind answers the same page twice: then it is counted once.
 func (s *server) taskCount(ctx context.Context, squid string) (int, error) {
-	n := 0
-	for _, kind := range []string{"url", "params"} {
-		p, err := s.c.Tasks.List(ctx, api.ListTasksOptions{Squid: squid, Type: kind, Limit: 1})
+	var pages [2]*api.TaskPage
+	for i, kind := range []string{"url", "params"} {
+		p, err := s.c.Tasks.List(ctx, api.ListTasksOptions{Squid: squid, Type: kind, Limit: api.MaxPageSize})
 		if err != nil {
 			return 0, err
 		}
-		n += p.TotalResults
+		pages[i] = p
 	}
-	return n, nil
+	if samePage(pages[0], pages[1]) {
+		return pages[0].TotalResults, nil
+	}
+	return pages[0].TotalResults + pages[1].TotalResults, nil
+}
+
+// samePage says whether two pages of tasks hold the same tasks.
+func samePage(a, b *api.TaskPage) bool {
+	if a.TotalResults != b.TotalResults || len(a.Data) != len(b.Data) {
+		return false
+	}
+	for i := range a.Data {
+		if a.Data[i].Id != b.Data[i].Id {
+			return false
+		}
+	}
+	return true
 }
 
 // CreateSquidIn are create_squid's arguments.
@@ -527,12 +544,16 @@ func (s *server) runExisting(ctx context.Context, in RunScraperIn) (RunScraperOu
 // which it lost.
 func (s *server) replaceTasks(ctx context.Context, id string, task map[string]any) (func() error, error) {
 	var saved []api.Params
+	seen := map[string]bool{}
 	for _, kind := range []string{"url", "params"} {
 		for t, err := range s.c.Tasks.All(ctx, api.ListTasksOptions{Squid: id, Type: kind, Limit: api.MaxPageSize}) {
 			if err != nil {
 				return nil, toolError(fmt.Errorf("could not read the saved tasks, nothing was changed: %w", err), "call again")
 			}
-			saved = append(saved, t.Params)
+			if !seen[t.Id] { // a server that ignores the kind lists every task twice
+				seen[t.Id] = true
+				saved = append(saved, t.Params)
+			}
 		}
 	}
 	restore := func() error {

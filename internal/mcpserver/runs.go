@@ -210,6 +210,9 @@ type GetResultsOut struct {
 	Next         string           `json:"next,omitempty"`
 }
 
+// nextRoom is the room kept in get_results' answer for its Next, which is shorter.
+const nextRoom = 400
+
 // maxValueRunes caps one value of a row when a single row is over the byte cap.
 const maxValueRunes = 200
 
@@ -244,9 +247,9 @@ func (s *server) getResults(ctx context.Context, in GetResultsIn) (GetResultsOut
 		out.Rows = append(out.Rows, trimRow(r, in.Fields, in.Full))
 	}
 	shown := len(out.Rows)
-	fits := func() bool {
+	fits := func() bool { // Next, set below, has its room kept
 		b, _ := json.Marshal(out)
-		return len(b) <= s.opts.MaxAnswerBytes
+		return len(b)+nextRoom <= s.opts.MaxAnswerBytes
 	}
 	for len(out.Rows) > 1 && !fits() {
 		out.Rows = out.Rows[:len(out.Rows)-1]
@@ -271,6 +274,9 @@ func (s *server) getResults(ctx context.Context, in GetResultsIn) (GetResultsOut
 		out.Next = "this row's long values were cut to fit the answer: pass fields for the columns you need, or get_results_url for the whole file"
 	case page < p.TotalPages:
 		out.Next = fmt.Sprintf("page %d of %d: call again with page=%d (or get_results_url for the whole file)", page, p.TotalPages, page+1)
+	}
+	if len(out.Next) > nextRoom {
+		out.Next = out.Next[:nextRoom-3] + "..."
 	}
 	return out, nil
 }

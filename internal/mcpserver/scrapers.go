@@ -73,7 +73,7 @@ func summarize(c *catalog.Crawler, full bool) ScraperSummary {
 
 // SearchScrapersIn are search_scrapers' arguments.
 type SearchScrapersIn struct {
-	Query string `json:"query" jsonschema:"words to find in a crawler's name, description or slug, such as 'google maps' or 'linkedin profile'; every word must match"`
+	Query string `json:"query,omitempty" jsonschema:"words to find in a crawler's name, description or slug, such as 'google maps' or 'linkedin profile'; every word must match"`
 	Full  bool   `json:"full,omitempty" jsonschema:"true: return the whole catalogue, query ignored"`
 	Toon  bool   `json:"toon,omitempty" jsonschema:"accepted for compatibility with lobstr's hosted server; answers are always JSON"`
 }
