@@ -441,8 +441,8 @@ func TestToolErrors(t *testing.T) {
 	h.fails("abort_run", map[string]any{"run_id": unknownRun}, "list_runs")
 	h.fails("get_results_url", map[string]any{"run_id": unknownRun})
 	h.fails("get_run", map[string]any{"run_id": "not-a-run"}, "run_id")
-	h.fails("get_run", map[string]any{}, "run_id")                                 // missing: the schema says required
-	h.fails("get_scraper_details", map[string]any{}, "scraper")                    // missing
+	h.fails("get_run", map[string]any{}, "run_id")              // missing: the schema says required
+	h.fails("get_scraper_details", map[string]any{}, "scraper") // missing
 	h.fails("get_scraper_details", map[string]any{"scraper": "no-such"}, "search_scrapers")
 	h.fails("run_scraper", map[string]any{"scraper": "no-such-crawler", "input": map[string]any{"url": "x"}}, "search_scrapers")
 	h.fails("create_squid", map[string]any{"scraper": "no-such-crawler"}, "search_scrapers")
