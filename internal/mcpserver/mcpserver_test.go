@@ -630,3 +630,46 @@ func FuzzSplitInput(f *testing.F) {
 		}
 	})
 }
+
+// TestSchemasHaveNoBooleanSchemas: a property whose schema is a bare true (an `any` field
+// without a description) is valid JSON Schema, but the TypeScript SDK's clients (the MCP
+// Inspector among them) refuse the whole tool list over it. additionalProperties may be a
+// boolean.
+func TestSchemasHaveNoBooleanSchemas(t *testing.T) {
+	h := newHarness(t, Options{})
+	res, err := h.cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case bool:
+			t.Errorf("%s is the boolean schema %t", path, x)
+		case map[string]any:
+			for _, k := range []string{"properties", "$defs", "definitions"} {
+				if m, ok := x[k].(map[string]any); ok {
+					for name, sub := range m {
+						walk(path+"."+name, sub)
+					}
+				}
+			}
+			if sub, ok := x["items"]; ok {
+				walk(path+".items", sub)
+			}
+			if sub, ok := x["additionalProperties"].(map[string]any); ok {
+				walk(path+".additionalProperties", sub)
+			}
+		}
+	}
+	for _, tool := range res.Tools {
+		for kind, s := range map[string]any{"in": tool.InputSchema, "out": tool.OutputSchema} {
+			b, _ := json.Marshal(s)
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Fatal(err)
+			}
+			walk(tool.Name+"."+kind, v)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/lobstr-go/lobstr/api"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -88,7 +90,7 @@ func New(c *api.Client, opts Options) *mcp.Server {
 
 // addTool registers a tool whose handler logs its call and turns a panic into a tool error.
 func addTool[In, Out any](s *server, srv *mcp.Server, name, desc string, h func(context.Context, In) (Out, error)) {
-	mcp.AddTool(srv, &mcp.Tool{Name: name, Description: desc}, func(ctx context.Context, _ *mcp.CallToolRequest, in In) (res *mcp.CallToolResult, out Out, err error) {
+	mcp.AddTool(srv, &mcp.Tool{Name: name, Description: desc, OutputSchema: outputSchema[Out]()}, func(ctx context.Context, _ *mcp.CallToolRequest, in In) (res *mcp.CallToolResult, out Out, err error) {
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
@@ -100,6 +102,37 @@ func addTool[In, Out any](s *server, srv *mcp.Server, name, desc string, h func(
 		out, err = h(ctx, in)
 		return nil, out, err
 	})
+}
+
+// outputSchema is the schema the SDK would infer for Out, with every schema that accepts
+// anything (an `any` field, which the SDK writes as the boolean schema true) given a
+// description instead: the TypeScript SDK's clients, the MCP Inspector among them, refuse a
+// whole tool list over a property whose schema is a boolean.
+func outputSchema[Out any]() *jsonschema.Schema {
+	s, err := jsonschema.For[Out](nil)
+	if err != nil {
+		panic(fmt.Sprintf("mcpserver: the output schema of %T: %v", *new(Out), err))
+	}
+	var fill func(*jsonschema.Schema)
+	fill = func(s *jsonschema.Schema) {
+		if s == nil {
+			return
+		}
+		if b, _ := json.Marshal(s); string(b) == "true" {
+			s.Description = "any JSON value"
+			return
+		}
+		for _, p := range s.Properties {
+			fill(p)
+		}
+		for _, d := range s.Defs {
+			fill(d)
+		}
+		fill(s.Items)
+		fill(s.AdditionalProperties)
+	}
+	fill(s)
+	return s
 }
 
 // toolError is a tool's failure: what went wrong and what to do next. err's text comes
