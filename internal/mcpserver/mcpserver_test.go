@@ -673,3 +673,34 @@ func TestSchemasHaveNoBooleanSchemas(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailsSizes: get_scraper_details of every crawler of the catalogue, with and
+// without full, stays under twice the get_results cap; the largest is logged.
+func TestDetailsSizes(t *testing.T) {
+	const maxDetailsBytes = 2 * DefaultMaxAnswerBytes
+	h := newHarness(t, Options{})
+	var all SearchScrapersOut
+	h.ok("search_scrapers", map[string]any{"full": true}, &all)
+	for _, full := range []bool{false, true} {
+		largest, which := 0, ""
+		for _, s := range all.Results {
+			res := h.call("get_scraper_details", map[string]any{"scraper": s.Slug, "full": full})
+			if res.IsError {
+				t.Fatalf("%s: %s", s.Slug, text(res))
+			}
+			if n := len(text(res)); n > largest {
+				largest, which = n, s.Slug
+			}
+		}
+		if largest > maxDetailsBytes {
+			t.Errorf("get_scraper_details full=%t of %s: %d bytes, over %d", full, which, largest, maxDetailsBytes)
+		}
+		t.Logf("get_scraper_details full=%t: largest %d bytes (%s)", full, largest, which)
+	}
+	var d ScraperDetails
+	h.ok("get_scraper_details", map[string]any{"scraper": "lacentrale-cars-scraper", "full": true}, &d)
+	if d.Examples != nil || !strings.HasPrefix(d.Next, "left out to stay under") {
+		t.Errorf("a full answer over the cap: examples %v, next %q", d.Examples != nil, d.Next)
+	}
+	t.Logf("search_scrapers full=true: %d bytes", len(text(h.call("search_scrapers", map[string]any{"full": true}))))
+}

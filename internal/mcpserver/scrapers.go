@@ -205,6 +205,28 @@ func details(c *catalog.Crawler, full bool) ScraperDetails {
 	return d
 }
 
+// capDetails keeps a full=true answer under twice the get_results cap: the docs' example
+// requests go first, then the columns' examples, and Next says so.
+func (s *server) capDetails(d ScraperDetails) ScraperDetails {
+	size := func() int { b, _ := json.Marshal(d); return len(b) }
+	limit := 2 * s.opts.MaxAnswerBytes
+	if size() <= limit {
+		return d
+	}
+	var left []string
+	if d.Examples != nil {
+		d.Examples, left = nil, append(left, "the docs' example requests")
+	}
+	if size() > limit {
+		for i := range d.Columns {
+			d.Columns[i].Example = nil
+		}
+		left = append(left, "the columns' examples")
+	}
+	d.Next = fmt.Sprintf("left out to stay under %d bytes: %s. ", limit, strings.Join(left, " and ")) + d.Next
+	return d
+}
+
 func rawList(rs []json.RawMessage) []any {
 	out := []any{}
 	for _, r := range rs {
@@ -230,7 +252,7 @@ func (s *server) addDiscoveryTools(srv *mcp.Server) {
 			if err != nil {
 				return ScraperDetails{}, err
 			}
-			return details(c, in.Full), nil
+			return s.capDetails(details(c, in.Full)), nil
 		})
 	addTool(s, srv, "list_my_scrapers",
 		"The user's saved squids (configured crawlers), a page at a time, optionally filtered by name or crawler.",
