@@ -704,3 +704,15 @@ func TestDetailsSizes(t *testing.T) {
 	}
 	t.Logf("search_scrapers full=true: %d bytes", len(text(h.call("search_scrapers", map[string]any{"full": true}))))
 }
+
+// TestDroppedStart: a connection dropped while starting a run is a tool error that says
+// the request may have gone out and how to check before retrying.
+func TestDroppedStart(t *testing.T) {
+	h := newHarness(t, Options{ConfirmAbove: 1e6})
+	h.fake.Script("POST", "/v1/runs", apitest.Fault{Drop: true})
+	h.fails("run_scraper", map[string]any{"scraper": apitest.SeedCrawlerSlug, "input": map[string]any{"url": "https://x", "max_results": 1}},
+		"request_state: unknown", "list_runs with squid_id=", "twice")
+	if n := h.fake.Requests("POST /v1/runs"); n != 1 {
+		t.Errorf("%d starts sent, want 1 (never retried)", n)
+	}
+}
