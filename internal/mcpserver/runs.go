@@ -191,7 +191,7 @@ type GetResultsIn struct {
 	RunID    string   `json:"run_id,omitempty" jsonschema:"the rows of this run; give run_id or squid_id"`
 	SquidID  string   `json:"squid_id,omitempty" jsonschema:"the rows of every run of this squid"`
 	Page     int      `json:"page,omitempty" jsonschema:"the page, from 1"`
-	PageSize int      `json:"page_size,omitempty" jsonschema:"rows a page: default 10 (25 with full), at most 100; the answer is cut to fit its byte cap"`
+	PageSize int      `json:"page_size,omitempty" jsonschema:"rows a page: default 5 (10 with full), at most 100; the answer is cut to fit its byte cap"`
 	Fields   []string `json:"fields,omitempty" jsonschema:"only these columns (get_scraper_details lists them): fewer columns, more rows per answer"`
 	Full     bool     `json:"full,omitempty" jsonschema:"true: keep empty values and use a larger default page"`
 	Toon     bool     `json:"toon,omitempty" jsonschema:"accepted for compatibility; answers are always JSON"`
@@ -220,9 +220,9 @@ func (s *server) getResults(ctx context.Context, in GetResultsIn) (GetResultsOut
 	if (in.RunID == "") == (in.SquidID == "") {
 		return GetResultsOut{}, badArg("give run_id or squid_id, one of them")
 	}
-	def := 10
+	def := 5
 	if in.Full {
-		def = 25
+		def = 10
 	}
 	page, size, err := checkPage(in.Page, in.PageSize, def)
 	if err != nil {
