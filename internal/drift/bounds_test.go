@@ -260,8 +260,9 @@ func inChild(t *testing.T) bool {
 	return false
 }
 
-// bigTask writes a Get Task answer of about size bytes (a long url), as a stream.
-func bigTask(t *testing.T, w http.ResponseWriter, size int) {
+// bigTask writes a Get Task answer of size bytes (a long url), as a stream; chunked
+// without a Content-Length.
+func bigTask(t *testing.T, w http.ResponseWriter, size int, chunked bool) {
 	task := fixture(t, "get-task.200.json")
 	task["params"] = map[string]any{"url": "https://x/@@"}
 	doc, err := json.Marshal(task)
@@ -271,7 +272,9 @@ func bigTask(t *testing.T, w http.ResponseWriter, size int) {
 	}
 	head, tail, _ := strings.Cut(string(doc), "@@")
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(size))
+	if !chunked {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+	}
 	io.WriteString(w, head)
 	chunk := strings.Repeat("a", 64<<10)
 	left := size - len(head) - len(tail)
@@ -283,14 +286,16 @@ func bigTask(t *testing.T, w http.ResponseWriter, size int) {
 	io.WriteString(w, tail)
 }
 
-// 12 concurrent answers of 60 MiB: the proxy checks them one by one, and its heap stays
-// near one answer's worth. The test stops (fails) as soon as the heap passes 1 GiB.
+// 12 concurrent answers of 60 MiB, every other one chunked (of unknown length): the proxy
+// checks them one by one, and its heap stays near one answer's worth. The test stops
+// (fails) as soon as the heap passes 1 GiB.
 func TestLargeAnswersAreCheckedWithinABound(t *testing.T) {
 	if !inChild(t) {
 		return
 	}
 	const answers, size = 12, 60 << 20
-	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { bigTask(t, w, size) })
+	var n atomic.Int64
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { bigTask(t, w, size, n.Add(1)%2 == 0) })
 	base, p := startProxy(t, upstream, nil, nil)
 
 	runtime.GC()

@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"bytes"
 	"context"
 	"io"
 )
@@ -9,6 +10,15 @@ import (
 // waits (unread, so the upstream waits too) until its size fits. It is maxResponseBody, so
 // that the largest answer checked can always go through alone.
 const maxChecking = maxResponseBody
+
+// An answer of unknown length (chunked, or gzip the transport decoded) is first read up to
+// probeSize under a budget of its own, maxProbing; only a longer one then takes all of
+// maxResponseBody from the checking budget. A probe waits for the checking budget, whose
+// holders wait for nothing, so the two cannot block each other for good.
+const (
+	probeSize  = 1 << 20
+	maxProbing = 16 << 20
+)
 
 // budgetUnit is the grain of a budget: an answer takes its size in units, rounded up.
 const budgetUnit = 64 << 10
@@ -67,4 +77,46 @@ func (g *givingBody) Close() error {
 		g.Reader = nil
 	}
 	return nil
+}
+
+// readBounded reads an answer's body whole, at most limit bytes (one more tells it is
+// longer), under the budgets: size when known (ContentLength, else -1). It returns the
+// body, the budget it holds and its units, to give back once the body is forwarded.
+func readBounded(ctx context.Context, body io.Reader, size, limit int64, checking, probing *budget) ([]byte, *budget, int, error) {
+	if size >= 0 {
+		units, err := checking.take(ctx, min(size, limit))
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		var buf bytes.Buffer // sized once: io.ReadAll would double its way up
+		buf.Grow(int(min(size, limit)) + bytes.MinRead)
+		if _, err := buf.ReadFrom(io.LimitReader(body, limit+1)); err != nil {
+			checking.give(units)
+			return nil, nil, 0, err
+		}
+		return buf.Bytes(), checking, units, nil
+	}
+	punits, err := probing.take(ctx, probeSize)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	first, err := io.ReadAll(io.LimitReader(body, probeSize+1))
+	if err != nil {
+		probing.give(punits)
+		return nil, nil, 0, err
+	}
+	if len(first) <= probeSize {
+		return first, probing, punits, nil
+	}
+	units, err := checking.take(ctx, limit)
+	probing.give(punits) // what was read is within limit, which checking now covers
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	rest, err := io.ReadAll(io.LimitReader(body, limit+1-int64(len(first))))
+	if err != nil {
+		checking.give(units)
+		return nil, nil, 0, err
+	}
+	return append(first, rest...), checking, units, nil
 }

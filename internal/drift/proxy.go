@@ -59,6 +59,7 @@ type Proxy struct {
 	recorder  *Recorder
 	columns   *columnWatch
 	checking  *budget // the answers held to be checked (maxChecking)
+	probing   *budget // the first bytes of answers of unknown length (maxProbing)
 }
 
 // New returns a Proxy for cfg.
@@ -81,7 +82,7 @@ func New(cfg Config) (*Proxy, error) {
 			prefix = strings.TrimSuffix(u.Path, "/")
 		}
 	}
-	p := &Proxy{monitor: NewMonitor(cfg.Report), validator: v, base: base, prefix: prefix, recorder: cfg.Recorder, checking: newBudget(maxChecking),
+	p := &Proxy{monitor: NewMonitor(cfg.Report), validator: v, base: base, prefix: prefix, recorder: cfg.Recorder, checking: newBudget(maxChecking), probing: newBudget(maxProbing),
 		columns: newColumnWatch(operation(doc, "listResults"), upstreamLookup(base, cfg.Transport))}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
@@ -246,28 +247,18 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	if ex == nil {
 		return nil
 	}
-	// The answer is held whole to be checked: it takes its size (all of maxResponseBody
-	// when unknown) from the budget first, and gives it back once forwarded.
-	size := int64(maxResponseBody)
-	if resp.ContentLength >= 0 {
-		size = min(resp.ContentLength, size)
-	}
-	units, err := p.checking.take(resp.Request.Context(), size)
-	if err != nil {
-		resp.Body.Close()
-		return fmt.Errorf("waiting to check the upstream's answer: %w", err)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	// The answer is held whole to be checked: it takes its size from a budget first
+	// (budget.go), and gives it back once forwarded.
+	body, held, units, err := readBounded(resp.Request.Context(), resp.Body, resp.ContentLength, maxResponseBody, p.checking, p.probing)
 	resp.Body.Close()
 	if err != nil {
-		p.checking.give(units)
 		return fmt.Errorf("reading the upstream's answer: %w", err)
 	}
 	if len(body) > maxResponseBody {
-		p.checking.give(units)
+		held.give(units)
 		return fmt.Errorf("the upstream's answer is larger than %d bytes", maxResponseBody)
 	}
-	resp.Body = &givingBody{Reader: bytes.NewReader(body), b: p.checking, units: units}
+	resp.Body = &givingBody{Reader: bytes.NewReader(body), b: held, units: units}
 	resp.ContentLength = int64(len(body))
 	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	if ex.route != nil && ex.method != http.MethodHead {
