@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -138,8 +139,8 @@ func TestAddTasksStoreIsBounded(t *testing.T) {
 			t.Fatalf("after %d requests the live heap grew by %.1f MiB: stopped", i+1, mib(int64(live)))
 		}
 	}
-	t.Logf("heap: %d requests of %d tasks of %d bytes; %d tasks stored; first refused: request %d; peak live heap growth %.1f MiB, heap obtained from the OS %.1f MiB",
-		requests, batch, size, len(added), firstFull, mib(int64(peakLive)), mib(int64(ms.HeapSys)))
+	t.Logf("heap: %d requests of %d tasks of %d bytes; %d tasks stored; first refused: request %d; peak live heap growth %.1f MiB, heap obtained from the OS %.1f MiB, peak RSS %.0f MiB",
+		requests, batch, size, len(added), firstFull, mib(int64(peakLive)), mib(int64(ms.HeapSys)), peakRSS())
 	if firstFull < 0 {
 		t.Fatalf("no request was refused: %d tasks of %d bytes stored", len(added), size)
 	}
@@ -205,11 +206,27 @@ func TestListTasksBoundedUnderLoad(t *testing.T) {
 			t.Fatalf("list %d: status %d, %d bytes", i, codes[i], sizes[i])
 		}
 	}
-	t.Logf("heap: %d concurrent lists of %d bytes: %v", lists, sizes[0], use)
+	t.Logf("heap: %d concurrent lists of %d bytes: %v; peak RSS of the process %.0f MiB", lists, sizes[0], use, peakRSS())
 	if use.peak > 96<<20 {
 		t.Errorf("%d concurrent lists: peak heap growth %.1f MiB, want under 96 MiB", lists, mib(use.peak))
 	}
 	if vs := c.all(); len(vs) > 0 {
 		t.Errorf("violations: %v", vs[0])
 	}
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in MiB, for the log; 0 where
+// /proc/self/status does not say.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }

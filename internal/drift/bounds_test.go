@@ -260,6 +260,22 @@ func inChild(t *testing.T) bool {
 	return false
 }
 
+// peakRSS is the process's peak resident set (VmHWM) in MiB, for the log; 0 where
+// /proc/self/status does not say.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
 // bigTask writes a Get Task answer of size bytes (a long url), as a stream; chunked
 // without a Content-Length.
 func bigTask(t *testing.T, w http.ResponseWriter, size int, chunked bool) {
@@ -347,8 +363,8 @@ func TestLargeAnswersAreCheckedWithinABound(t *testing.T) {
 		}
 	}
 	runtime.ReadMemStats(&ms)
-	t.Logf("%d concurrent answers of %d MiB: peak heap growth %.1f MiB, heap obtained from the OS %.1f MiB, %d violations",
-		answers, size>>20, float64(peak.Load())/(1<<20), float64(ms.HeapSys)/(1<<20), len(p.Violations()))
+	t.Logf("%d concurrent answers of %d MiB: peak heap growth %.1f MiB, heap obtained from the OS %.1f MiB, peak RSS %.0f MiB, %d violations",
+		answers, size>>20, float64(peak.Load())/(1<<20), float64(ms.HeapSys)/(1<<20), peakRSS(), len(p.Violations()))
 	if peak.Load() > 512<<20 {
 		t.Errorf("peak heap growth %.1f MiB, want under 512 MiB", float64(peak.Load())/(1<<20))
 	}
