@@ -40,6 +40,10 @@
 //   - A request body longer than MaxJSONBody (an upload form: MaxUploadBody) is answered
 //     413 {"detail": "The request body is larger than N bytes."}, after reading no more
 //     than N bytes; so is a file of more than MaxUploadRows rows.
+//   - A task whose params pass MaxTaskBytes as JSON is answered 413 {"detail": "Task N is
+//     larger than 8192 bytes as JSON."} (an uploaded row: invalid), and the fake stores at
+//     most MaxStoredBytes of tasks in all: past it, Add Tasks is answered 413 and an upload
+//     ends in FAILURE, until tasks or squids are deleted. A batch refused adds nothing.
 //   - A path with an empty, "." or ".." segment is a 404 {"detail": "Not found."}, where
 //     http.ServeMux would redirect to the cleaned path.
 //   - Upload Tasks reads the multipart form as a stream (files up to MaxUploadBody): the file is
@@ -242,6 +246,7 @@ type Fake struct {
 	expirySet  bool
 	files      FileStats
 	tasks      map[string]*taskRecord
+	stored     int // bytes of tasks counted against MaxStoredBytes (state.go)
 	uploads    map[string]*upload
 	requests   []RecordedRequest // the last maxLogged, a ring once full
 	counts     map[string]int    // "METHOD /path" → requests

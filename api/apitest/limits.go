@@ -25,6 +25,35 @@ const (
 	// bounds that memory as MaxUploadBody bounds the file's.
 	MaxUploadRows = 100_000
 
+	// MaxTaskBytes bounds one task's params, as JSON: a task of Add Tasks over it is answered
+	// 413 {"detail": "Task N is larger than 8192 bytes as JSON."} and the batch adds
+	// nothing; a row of an uploaded file over it counts as invalid. A page of List Tasks
+	// (100 tasks at most) therefore stays under a megabyte.
+	MaxTaskBytes = 8 << 10
+
+	// MaxStoredBytes bounds what the fake stores of tasks in all: each task's params as
+	// JSON plus TaskOverhead. Add Tasks that would store more is answered 413 {"detail":
+	// "The fake stores at most 67108864 bytes of tasks: delete tasks or squids first."} and
+	// adds nothing; an upload that would is finished in state FAILURE, meta null, and
+	// inserts nothing. Deleting tasks or squids gives the room back.
+	MaxStoredBytes = 64 << 20
+
+	// TaskOverhead is what a task counts against MaxStoredBytes besides its params: its
+	// record, its hash and its entries in the fake's indexes.
+	TaskOverhead = 512
+
+	// MaxConcurrentReads bounds the GET requests of the API that the fakes of a process
+	// work on at once
+	// (the operation, the check of its answer against the document and the answer's
+	// write): a page of List Tasks is up to a megabyte, and checking it costs several, so
+	// 100 concurrent lists would hold hundreds of megabytes. Others wait for their turn as
+	// long as their client does; a client that does not read its answer holds its turn at
+	// most WriteTimeout. The file host's downloads, streamed, do not count.
+	MaxConcurrentReads = 8
+
+	// WriteTimeout bounds the write of a GET answer of the API (see MaxConcurrentReads).
+	WriteTimeout = 30 * time.Second
+
 	// MaxCountedPaths bounds the distinct "METHOD /path" pairs that Requests counts one by
 	// one: requests to a pair first seen after that many count only in the total, as do
 	// requests whose path is longer than MaxLoggedBytes.
@@ -62,6 +91,29 @@ func configure(s *http.Server) {
 	s.ReadTimeout = ReadTimeout
 	s.IdleTimeout = IdleTimeout
 	s.MaxHeaderBytes = MaxHeaderBytes
+}
+
+// readGate admits MaxConcurrentReads GET requests of the API at once.
+var readGate = make(chan struct{}, MaxConcurrentReads)
+
+// enterRead waits for a turn for a GET request of the API, with the write deadline
+// WriteTimeout, and returns what ends it; ok is false when the request's context ended
+// first. Other requests pass at once.
+func enterRead(w http.ResponseWriter, r *http.Request) (leave func(), ok bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return func() {}, true
+	}
+	select {
+	case readGate <- struct{}{}:
+	case <-r.Context().Done():
+		return nil, false
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(WriteTimeout)) // not supported by a recorder: no bound needed there
+	return func() {
+		_ = rc.SetWriteDeadline(time.Time{}) // the connection may serve other requests
+		<-readGate
+	}, true
 }
 
 // limitBody bounds the body of r: MaxUploadBody for Upload Tasks, else MaxJSONBody. Past

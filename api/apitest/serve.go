@@ -162,6 +162,11 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler
 		writeJSON(w, http.StatusNotFound, detail("Not found."))
 		return
 	}
+	leave, ok := enterRead(w, r) // limits.go: MaxConcurrentReads
+	if !ok {
+		return
+	}
+	defer leave()
 	api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
 }
 

@@ -66,6 +66,13 @@ func tooLargeBody(limit int64) detailBody {
 	return detail("The request body is larger than " + strconv.FormatInt(limit, 10) + " bytes.")
 }
 
+// payloadTooLarge is a 413 answer {"detail": msg} with the rate-limit headers.
+func payloadTooLarge(ctx context.Context, msg string) gen.PayloadTooLargeJSONResponse {
+	r := gen.PayloadTooLargeJSONResponse{Body: detailError(msg)}
+	r.Headers.XRateLimitLimit, r.Headers.XRateLimitRemaining, r.Headers.XRateLimitReset = rateHeaders(ctx)
+	return r
+}
+
 // notFoundBody is a 404 answer with body e and the rate-limit headers.
 func notFoundBody(ctx context.Context, e models.Error) gen.NotFoundJSONResponse {
 	r := gen.NotFoundJSONResponse{Body: e}
@@ -149,9 +156,14 @@ func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (g
 	if len(body.Tasks) == 0 {
 		return gen.AddTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, errInvalidTasks)}, nil
 	}
-	for _, t := range body.Tasks {
+	keys := make([]string, len(body.Tasks))
+	for i, t := range body.Tasks {
 		if len(t) == 0 {
 			return gen.AddTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, errInvalidTasks)}, nil
+		}
+		if keys[i] = paramsKey(t); len(keys[i]) > MaxTaskBytes {
+			return gen.AddTasks413JSONResponse{PayloadTooLargeJSONResponse: payloadTooLarge(ctx,
+				"Task "+strconv.Itoa(i+1)+" is larger than "+strconv.Itoa(MaxTaskBytes)+" bytes as JSON.")}, nil
 		}
 	}
 
@@ -168,10 +180,21 @@ func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (g
 			return gen.AddTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, taskNotValid(i, problem))}, nil
 		}
 	}
+	// So is the room the new ones need: a batch past MaxStoredBytes adds nothing either.
+	cost, fresh := 0, map[string]bool{}
+	for _, key := range keys {
+		if d := keyOf(key); sq.keys[d] == "" && !fresh[d] {
+			fresh[d] = true
+			cost += storeCost(key)
+		}
+	}
+	if !f.roomFor(cost) {
+		return gen.AddTasks413JSONResponse{PayloadTooLargeJSONResponse: payloadTooLarge(ctx, storeFullMessage)}, nil
+	}
 	result := models.AddTasksResult{Tasks: []models.AddedTask{}}
-	for _, params := range body.Tasks {
-		key := paramsKey(params)
-		if _, dup := sq.keys[key]; dup {
+	for i, params := range body.Tasks {
+		key := keys[i]
+		if _, dup := sq.keys[keyOf(key)]; dup {
 			result.DuplicatedCount++
 			continue
 		}
@@ -243,9 +266,7 @@ func (s *server) UploadTasks(ctx context.Context, req gen.UploadTasksRequestObje
 		return gen.UploadTasks400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, detailError(msg))}, nil
 	}
 	tooLarge := func(msg string) (gen.UploadTasksResponseObject, error) {
-		r := gen.PayloadTooLargeJSONResponse{Body: detailError(msg)}
-		r.Headers.XRateLimitLimit, r.Headers.XRateLimitRemaining, r.Headers.XRateLimitReset = rateHeaders(ctx)
-		return gen.UploadTasks413JSONResponse{PayloadTooLargeJSONResponse: r}, nil
+		return gen.UploadTasks413JSONResponse{PayloadTooLargeJSONResponse: payloadTooLarge(ctx, msg)}, nil
 	}
 	readFailed := func(what string, err error) (gen.UploadTasksResponseObject, error) {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
@@ -328,10 +349,12 @@ func (s *server) GetUpload(ctx context.Context, req gen.GetUploadRequestObject) 
 	finished := false
 	if ok {
 		u.checks = min(u.checks+1, finishedAt)
+		if finished = u.checks >= finishedAt; finished {
+			f.finish(u) // before the state: past MaxStoredBytes, it fails the upload
+		}
 		state := u.state()
 		body = models.Upload{Id: u.id, Object: "task_upload", State: &state, Meta: types.Null[models.UploadMeta]()}
-		if finished = u.checks >= finishedAt; finished {
-			f.finish(u)
+		if finished {
 			if !u.failed {
 				body.Meta = types.NullableOf(u.meta)
 			}

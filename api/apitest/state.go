@@ -2,11 +2,13 @@ package apitest
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/lobstr-go/lobstr/gen/models"
@@ -32,7 +34,7 @@ var (
 type squid struct {
 	module string            // the crawler hash of its tasks
 	order  []string          // task hashes, in the order they were added
-	keys   map[string]string // params key (see paramsKey) → task hash, to find duplicates
+	keys   map[string]string // digest of the params key (see paramsKey, keyOf) → task hash, to find duplicates
 	squidSettings
 }
 
@@ -42,6 +44,7 @@ type taskRecord struct {
 	task    models.Task
 	summary *models.TaskSummary // what List Tasks shows, when it is not derived from task (a seed)
 	life    *lifeState
+	cost    int // what it counts against MaxStoredBytes (see storeCost)
 }
 
 func (t *taskRecord) listed() models.TaskSummary {
@@ -58,6 +61,7 @@ func (f *Fake) seed() {
 	f.runs = map[string]*runRecord{}
 	f.tasks = map[string]*taskRecord{}
 	f.uploads = map[string]*upload{}
+	f.stored = 0
 	f.seedSquids()
 	f.seedRuns()
 
@@ -76,9 +80,12 @@ func (f *Fake) seed() {
 		} else {
 			rec.task = completedTask(s)
 		}
+		key := paramsKey(s.Params)
+		rec.cost = storeCost(key)
+		f.stored += rec.cost
 		f.tasks[s.Id] = rec
 		sq.order = append(sq.order, s.Id)
-		sq.keys[paramsKey(s.Params)] = s.Id
+		sq.keys[keyOf(key)] = s.Id
 	}
 
 	var up models.Upload
@@ -140,7 +147,9 @@ func (f *Fake) AddSquid(squid string) {
 
 // PutTask adds task to squid (made if needed), or replaces the task of the same hash,
 // wherever it was; a replaced task keeps its place in its squid's list. List Tasks shows it
-// as derived from task, and its lifecycle, if any, is dropped.
+// as derived from task, and its lifecycle, if any, is dropped. Unlike Add Tasks, PutTask
+// takes a task of any size, even past MaxTaskBytes or MaxStoredBytes: the test that puts
+// it decides; it counts against MaxStoredBytes all the same.
 func (f *Fake) PutTask(squidID string, task models.Task) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -150,12 +159,16 @@ func (f *Fake) PutTask(squidID string, task models.Task) {
 	}
 	sq := f.addSquid(squidID)
 	if old, ok := f.tasks[hash]; ok {
-		delete(sq.keys, paramsKey(old.listed().Params))
+		delete(sq.keys, keyOf(paramsKey(old.listed().Params)))
+		f.stored -= old.cost
 	} else {
 		sq.order = append(sq.order, hash)
 	}
-	f.tasks[hash] = &taskRecord{squid: squidID, task: task}
-	sq.keys[paramsKey(task.Params)] = hash
+	key := paramsKey(task.Params)
+	rec := &taskRecord{squid: squidID, task: task, cost: storeCost(key)}
+	f.stored += rec.cost
+	f.tasks[hash] = rec
+	sq.keys[keyOf(key)] = hash
 }
 
 // Task returns the task of that hash as Get Task shows it now (without advancing its
@@ -197,9 +210,10 @@ func (f *Fake) removeTask(hash string) bool {
 		return false
 	}
 	delete(f.tasks, hash)
+	f.stored -= rec.cost
 	if sq, ok := f.squids[rec.squid]; ok {
 		sq.order = slices.DeleteFunc(sq.order, func(h string) bool { return h == hash })
-		key := paramsKey(rec.listed().Params)
+		key := keyOf(paramsKey(rec.listed().Params))
 		if sq.keys[key] == hash {
 			delete(sq.keys, key)
 		}
@@ -207,7 +221,9 @@ func (f *Fake) removeTask(hash string) bool {
 	return true
 }
 
-// newTask adds a task made from params to a squid, as Add Tasks and uploads do. f.mu is held.
+// newTask adds a task made from params to a squid, as Add Tasks and uploads do; key is
+// paramsKey(params). The caller has checked the task against MaxTaskBytes and the room left
+// under MaxStoredBytes. f.mu is held.
 func (f *Fake) newTask(squidID string, sq *squid, params models.Params, key string) *taskRecord {
 	hash := newHash()
 	rec := &taskRecord{squid: squidID, task: models.Task{
@@ -218,13 +234,14 @@ func (f *Fake) newTask(squidID string, sq *squid, params models.Params, key stri
 		Module:    types.ModuleString(sq.module),
 		Object:    "task",
 		Status:    pendingStatus(),
-	}}
+	}, cost: storeCost(key)}
 	if f.defaultLife != nil {
 		rec.life = newLifeState(*f.defaultLife, time.Now())
 	}
 	f.tasks[hash] = rec
+	f.stored += rec.cost
 	sq.order = append(sq.order, hash)
-	sq.keys[key] = hash
+	sq.keys[keyOf(key)] = hash
 	return rec
 }
 
@@ -240,6 +257,22 @@ func paramsKey(p models.Params) string {
 	}
 	return string(b)
 }
+
+// keyOf is the digest of a params key under which a squid indexes its tasks: 32 bytes
+// whatever the size of the params, so the index does not hold a second copy of them.
+func keyOf(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return string(sum[:])
+}
+
+// storeCost is what a task of params key counts against MaxStoredBytes.
+func storeCost(key string) int { return len(key) + TaskOverhead }
+
+// roomFor reports whether the fake can store tasks costing cost more bytes. f.mu is held.
+func (f *Fake) roomFor(cost int) bool { return cost <= MaxStoredBytes-f.stored }
+
+// storeFullMessage is the detail of the 413 answered past MaxStoredBytes.
+var storeFullMessage = "The fake stores at most " + strconv.Itoa(MaxStoredBytes) + " bytes of tasks: delete tasks or squids first."
 
 // newHash returns 32 random lowercase hexadecimal characters.
 func newHash() string {

@@ -31,7 +31,7 @@ type upload struct {
 	rows     []int    // the file's row of each of keys (the header is row 1)
 	invalid  int
 	repeated int  // valid rows repeating an earlier row of the file
-	failed   bool // the file could not be read (not UTF-8, no header)
+	failed   bool // the file could not be read (not UTF-8, no header), or its rows passed MaxStoredBytes
 
 	inserted bool // rows were added to the squid, meta is final
 	meta     models.UploadMeta
@@ -61,8 +61,21 @@ func (f *Fake) finish(u *upload) {
 	}
 	sq := f.addSquid(u.squid)
 	m := models.UploadMeta{Valid: len(u.keys) + u.repeated, Invalid: u.invalid, Duplicates: u.repeated}
+	cost, fresh := 0, map[string]bool{}
 	for _, key := range u.keys {
-		if _, dup := sq.keys[key]; dup {
+		if d := keyOf(key); sq.keys[d] == "" && !fresh[d] {
+			fresh[d] = true
+			cost += storeCost(key)
+		}
+	}
+	if !f.roomFor(cost) {
+		// Past MaxStoredBytes: the upload fails whole, as a file that cannot be read does.
+		u.failed = true
+		u.keys, u.rows = nil, nil
+		return
+	}
+	for _, key := range u.keys {
+		if _, dup := sq.keys[keyOf(key)]; dup {
 			m.Duplicates++
 			continue
 		}
@@ -161,6 +174,10 @@ func parseTasks(u *upload, r io.Reader, filename, contentType string) error {
 			params[k] = rec[i]
 		}
 		key := paramsKey(params)
+		if len(key) > MaxTaskBytes {
+			u.invalid++
+			continue
+		}
 		if seen[key] {
 			u.repeated++
 			continue

@@ -37,6 +37,13 @@
 // document's key: "200", "5XX"; the status itself when undocumented), where it is (In), its
 // JSON pointer and its kind; array indices do not count, so /data/0/x and /data/7/x are
 // the same drift. Each is reported once, when first seen; later sightings only count.
+//
+// Violations are kept in groups of the same operation, response, place, kind and pointer
+// pattern (the pointer with its last token, such as an unknown property's name, taken as
+// any): a group keeps its first MaxPerGroup violations, and counts the distinct ones past
+// them in the Dropped of its first violation, without reporting them. An answer with 50
+// random unknown properties each time thus adds to one count. At most MaxViolations are
+// kept in all; Monitor.Dropped counts those past it.
 package drift
 
 import (
@@ -108,7 +115,19 @@ type Violation struct {
 	Status int    `json:"status,omitempty"`
 	// Count is how many exchanges have shown it so far.
 	Count int `json:"count"`
+	// Dropped, on the first violation of a group (see the package documentation), counts
+	// the distinct violations of the group seen past its first MaxPerGroup, neither kept
+	// nor reported.
+	Dropped int `json:"dropped,omitempty"`
 }
+
+// The caps on what a Monitor keeps.
+const (
+	// MaxPerGroup is how many distinct violations a group keeps.
+	MaxPerGroup = 10
+	// MaxViolations is how many distinct violations a Monitor keeps in all.
+	MaxViolations = 1000
+)
 
 // String is the violation in one line, as the proxy writes it on stderr.
 func (v Violation) String() string {
@@ -135,20 +154,51 @@ type finding struct {
 	message string
 }
 
-// Monitor collects violations and reports each new one once. Its methods are safe for
-// concurrent use.
+// group identifies violations alike but for the last token of their pointer.
+type group struct {
+	operation, response, in, pattern, crawler string
+	kind                                      Kind
+}
+
+// groupState is what a Monitor knows of a group.
+type groupState struct {
+	first int // index in list of its first violation
+	kept  int // its violations in list
+}
+
+// Monitor collects violations and reports each new one once, within its caps
+// (MaxPerGroup, MaxViolations). Its methods are safe for concurrent use.
 type Monitor struct {
 	report func(Violation)
 
-	mu   sync.Mutex
-	seen map[key]int // index in list
-	list []Violation
+	mu      sync.Mutex
+	seen    map[key]int // index in list
+	groups  map[group]*groupState
+	list    []Violation
+	dropped int // distinct violations past MaxViolations
 }
 
 // NewMonitor returns a Monitor that calls report (when not nil) once for each new
 // violation, at the moment it is first seen.
 func NewMonitor(report func(Violation)) *Monitor {
-	return &Monitor{report: report, seen: map[key]int{}}
+	return &Monitor{report: report, seen: map[key]int{}, groups: map[group]*groupState{}}
+}
+
+// Dropped is how many distinct violations were seen past MaxViolations, neither kept nor
+// reported (those past MaxPerGroup count in their group's Dropped instead).
+func (m *Monitor) Dropped() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dropped
+}
+
+// patternOf is a deduplicated pointer with its last token taken as any.
+func patternOf(dedup string) string {
+	i := strings.LastIndexByte(dedup, '/')
+	if i < 0 {
+		return dedup
+	}
+	return dedup[:i] + "/*"
 }
 
 // Violations returns every violation seen so far, in the order first seen.
@@ -168,6 +218,21 @@ func (m *Monitor) add(operation, response, method, path string, status int, fs [
 			m.list[i].Count++
 			continue
 		}
+		g := group{operation, response, f.in, patternOf(f.dedup), f.crawler, f.kind}
+		gs := m.groups[g]
+		if gs != nil && gs.kept >= MaxPerGroup {
+			m.list[gs.first].Dropped++
+			continue
+		}
+		if len(m.list) >= MaxViolations {
+			m.dropped++
+			continue
+		}
+		if gs == nil {
+			gs = &groupState{first: len(m.list)}
+			m.groups[g] = gs
+		}
+		gs.kept++
 		v := Violation{
 			Operation: operation, Response: response, In: f.in, Pointer: pointer(f.path),
 			Kind: f.kind, Crawler: f.crawler, Message: f.message, Method: method, Path: path, Status: status, Count: 1,

@@ -2,6 +2,7 @@ package drift
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/lobstr-go/lobstr/openapi"
@@ -43,6 +44,36 @@ func FuzzCheckResponse(f *testing.F) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// FuzzScrub feeds any text and token to scrub, which redacts fixtures and violations: the
+// token is gone from its result, which holds no encoded form of it either, and a text it
+// changes shows REDACTED.
+func FuzzScrub(f *testing.F) {
+	f.Add("s3cret-token", "error: s3cret-token here")
+	f.Add("ACTEDabc", "REDACTEDabc ACTEDabc")
+	f.Add("aaaa", "aaaaaaaaa")
+	f.Add("a<b>&/c", `{"x": "a\u003cb\u003e\u0026/c", "y": "a\u003cb\u003e\u0026\/c"}`)
+	// issue 20: \u escapes, base64 and URL encoding of the token
+	f.Add("tok/en+Zq8", `{"x": "\u0074\u006F\u006b/en+Zq8", "y": "dG9rL2VuK1pxOA==", "z": "tok%2Fen%2bZq8"}`)
+	f.Add("tok/en+Zq8-long", `Basic dXNlcjp0b2svZW4rWnE4LWxvbmc=; eHl0b2svZW4rWnE4LWxvbmc`)
+	f.Add("ab😀cd", `"ab\ud83d\ude00cd" "ab\\ud83d\\ude00cd" "ab%F0%9F%98%80cd"`)
+	f.Fuzz(func(t *testing.T, tok, text string) {
+		if len(tok) < minRedactLen || strings.ContainsAny(tok, " \t\r\n") {
+			return
+		}
+		secrets := secretsOf("Token " + tok)
+		s := scrub(text, secrets)
+		if strings.Contains(s, tok) {
+			t.Fatalf("scrub(%q) = %q", text, s)
+		}
+		if s != text && !strings.Contains(s, redacted) {
+			t.Fatalf("scrub(%q) changed the text without redacting: %q", text, s)
+		}
+		if redactFormsString(s, tok) != s {
+			t.Fatalf("scrub(%q) = %q still holds an encoded form of the token", text, s)
 		}
 	})
 }

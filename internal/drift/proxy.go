@@ -23,7 +23,8 @@ import (
 )
 
 // ViolationsPath is where a Proxy answers GET with the violations seen so far, as a JSON
-// array of Violation.
+// array of Violation, and in the header X-Lobstr-Dropped how many were dropped past
+// MaxViolations.
 const ViolationsPath = "/_lobstr/violations"
 
 // Limits of the bodies the proxy reads to check them.
@@ -57,6 +58,8 @@ type Proxy struct {
 	rp        *httputil.ReverseProxy
 	recorder  *Recorder
 	columns   *columnWatch
+	checking  *budget // the answers held to be checked (maxChecking)
+	probing   *budget // the first bytes of answers of unknown length (maxProbing)
 }
 
 // New returns a Proxy for cfg.
@@ -79,7 +82,7 @@ func New(cfg Config) (*Proxy, error) {
 			prefix = strings.TrimSuffix(u.Path, "/")
 		}
 	}
-	p := &Proxy{monitor: NewMonitor(cfg.Report), validator: v, base: base, prefix: prefix, recorder: cfg.Recorder,
+	p := &Proxy{monitor: NewMonitor(cfg.Report), validator: v, base: base, prefix: prefix, recorder: cfg.Recorder, checking: newBudget(maxChecking), probing: newBudget(maxProbing),
 		columns: newColumnWatch(operation(doc, "listResults"), upstreamLookup(base, cfg.Transport))}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
@@ -162,6 +165,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b, _ := json.MarshalIndent(list, "", "  ")
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Lobstr-Dropped", strconv.Itoa(p.monitor.Dropped()))
 		_, _ = w.Write(append(b, '\n'))
 		return
 	}
@@ -243,15 +247,18 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	if ex == nil {
 		return nil
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	// The answer is held whole to be checked: it takes its size from a budget first
+	// (budget.go), and gives it back once forwarded.
+	body, held, units, err := readBounded(resp.Request.Context(), resp.Body, resp.ContentLength, maxResponseBody, p.checking, p.probing)
 	resp.Body.Close()
 	if err != nil {
 		return fmt.Errorf("reading the upstream's answer: %w", err)
 	}
 	if len(body) > maxResponseBody {
+		held.give(units)
 		return fmt.Errorf("the upstream's answer is larger than %d bytes", maxResponseBody)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.Body = &givingBody{Reader: bytes.NewReader(body), b: held, units: units}
 	resp.ContentLength = int64(len(body))
 	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	if ex.route != nil && ex.method != http.MethodHead {
@@ -304,14 +311,10 @@ func secretsOf(authorization string) []string {
 // redacted replaces a secret wherever it appears.
 const redacted = "REDACTED"
 
-// scrub removes every secret from s.
+// scrub removes every secret from s, in every form an echo can take: as is, JSON-escaped
+// (\u escapes mixed in), in base64 (standard and URL alphabets) or URL-encoded.
 func scrub(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, redacted)
-		}
-	}
-	return s
+	return redactFormsString(s, secrets...)
 }
 
 func scrubFindings(fs []finding, secrets []string) []finding {

@@ -35,7 +35,8 @@ import (
 // Only Content-Type, Retry-After, the rate-limit headers (X-RateLimit-Limit, -Remaining,
 // -Reset) and the headers the document declares for the response are kept (never Authorization, Set-Cookie or any other). The caller's token, and the
 // whole Authorization value, are replaced by REDACTED wherever they appear in the path, a
-// kept header or the body.
+// kept header or the body, in every form an echo can take: as is, JSON-escaped (\u escapes
+// mixed in), in base64 (standard and URL alphabets) or URL-encoded.
 type Fixture struct {
 	Operation string            `json:"operation"`
 	Method    string            `json:"method"`
@@ -77,13 +78,28 @@ func (f *Fixture) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	}
 }
 
-// Recorder writes each distinct answer the proxy sees into a directory, as a Fixture.
+// The caps on what a Recorder writes.
+const (
+	// MaxFixturesPerStatus is how many fixtures a Recorder writes for one operation and
+	// status: an upstream whose answers all differ (a timestamp, random keys) would
+	// otherwise write one file per answer.
+	MaxFixturesPerStatus = 20
+	// MaxFixtures is how many fixtures a Recorder writes in all.
+	MaxFixtures = 1000
+)
+
+// Recorder writes each distinct answer the proxy sees into a directory, as a Fixture, up
+// to MaxFixturesPerStatus for an operation and status and MaxFixtures in all; Skipped
+// counts the distinct answers past these caps.
 type Recorder struct {
 	dir     string
 	onError func(error)
 
-	mu      sync.Mutex
-	written map[string]bool
+	mu       sync.Mutex
+	written  map[string]bool
+	perKind  map[string]int // "operation status" → fixtures written
+	skipped  int
+	skipSeen map[string]bool // names skipped, up to MaxFixtures, so a repeated answer counts once
 }
 
 // NewRecorder returns a Recorder writing into dir, which it creates if needed. onError,
@@ -95,7 +111,16 @@ func NewRecorder(dir string, onError func(error)) (*Recorder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	return &Recorder{dir: dir, onError: onError, written: map[string]bool{}}, nil
+	return &Recorder{dir: dir, onError: onError, written: map[string]bool{}, perKind: map[string]int{}, skipSeen: map[string]bool{}}, nil
+}
+
+// Skipped is how many distinct answers were not written because of MaxFixturesPerStatus
+// or MaxFixtures (an answer seen again past MaxFixtures distinct skipped ones may count
+// twice).
+func (rec *Recorder) Skipped() int {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.skipped
 }
 
 func (rec *Recorder) fail(err error) {
@@ -128,7 +153,7 @@ func (rec *Recorder) record(ex *exchange, status int, header http.Header, body [
 			f.Header[http.CanonicalHeaderKey(name)] = scrub(v, ex.secrets)
 		}
 	}
-	clean := []byte(scrub(string(body), ex.secrets))
+	clean := redactForms(body, ex.secrets...)
 	if isJSON(header.Get("Content-Type")) && json.Valid(clean) {
 		f.Body = clean
 	} else {
@@ -141,12 +166,21 @@ func (rec *Recorder) record(ex *exchange, status int, header http.Header, body [
 
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if rec.written[name] {
+	if rec.written[name] || rec.skipSeen[name] {
+		return nil
+	}
+	kind := fmt.Sprintf("%s %d", f.Operation, status)
+	if rec.perKind[kind] >= MaxFixturesPerStatus || len(rec.written) >= MaxFixtures {
+		rec.skipped++
+		if len(rec.skipSeen) < MaxFixtures {
+			rec.skipSeen[name] = true
+		}
 		return nil
 	}
 	path := filepath.Join(rec.dir, name)
 	if _, err := os.Stat(path); err == nil {
 		rec.written[name] = true
+		rec.perKind[kind]++
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("record: %w", err)
@@ -172,6 +206,7 @@ func (rec *Recorder) record(ex *exchange, status int, header http.Header, body [
 		return fmt.Errorf("record %s: %w", name, werr)
 	}
 	rec.written[name] = true
+	rec.perKind[kind]++
 	return nil
 }
 

@@ -1,0 +1,232 @@
+package apitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// What the fake stores: a cap on one task (MaxTaskBytes), on all tasks (MaxStoredBytes), and
+// List Tasks under load.
+
+// addBody is an Add Tasks body of n distinct tasks of about size bytes each, for squid.
+func addBody(t *testing.T, squid, prefix string, n, size int) []byte {
+	t.Helper()
+	tasks := make([]map[string]any, n)
+	for i := range tasks {
+		u := "https://www.google.com/maps/search/" + prefix + "-" + strconv.Itoa(i) + "/"
+		tasks[i] = map[string]any{"url": u + strings.Repeat("a", max(0, size-len(u)-12))}
+	}
+	b, err := json.Marshal(map[string]any{"squid": squid, "tasks": tasks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func postDirect(f *Fake, path string, body []byte) *httptest.ResponseRecorder {
+	return serveDirect(f, "POST", path, "application/json", bytes.NewReader(body), int64(len(body)))
+}
+
+// A task over MaxTaskBytes, by one long value or by 200,000 keys, is refused 413 with the
+// documented general error shape, and its batch adds nothing; a row of an upload over it is
+// invalid.
+func TestAddTasksRefusesOversizedTask(t *testing.T) {
+	var c collector
+	f := New(WithViolationHandler(c.add))
+	before := len(f.Tasks(SeedSquid))
+
+	long := addBody(t, SeedSquid, "long", 1, MaxTaskBytes+100)
+	expectTooLarge(t, "a long task", postDirect(f, "/v1/tasks", long), "Task 1 is larger than 8192 bytes")
+
+	keys := make(map[string]any, 200_000)
+	for i := range 200_000 {
+		keys["k"+strconv.Itoa(i)] = 1
+	}
+	many, err := json.Marshal(map[string]any{"squid": SeedSquid, "tasks": []any{map[string]any{"url": "https://example.com/ok"}, keys}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(many) > MaxJSONBody {
+		t.Fatalf("the body of 200,000 keys is %d bytes, past MaxJSONBody: the test tests nothing", len(many))
+	}
+	expectTooLarge(t, "a task of 200,000 keys", postDirect(f, "/v1/tasks", many), "Task 2 is larger than 8192 bytes")
+
+	if got := len(f.Tasks(SeedSquid)); got != before {
+		t.Errorf("the squid holds %d tasks after the refused batches, want %d", got, before)
+	}
+	// Just under the cap passes.
+	if w := postDirect(f, "/v1/tasks", addBody(t, SeedSquid, "fits", 1, MaxTaskBytes-100)); w.Code != http.StatusOK {
+		t.Errorf("a task under MaxTaskBytes: status %d, body %.300s", w.Code, w.Body)
+	}
+
+	csv := "url\nhttps://example.com/short\nhttps://example.com/" + strings.Repeat("b", MaxTaskBytes) + "\n"
+	srv := NewServer(t, WithViolationHandler(c.add))
+	ctype, form := uploadForm(t, "tasks.csv", "text/csv", csv, [2]string{"file", ""}, [2]string{"squid", SeedSquid})
+	up := decode[map[string]any](t, call(t, srv, "POST", "/v1/tasks/upload", bytes.NewReader(form), ctype))
+	id, _ := up["id"].(string)
+	var status response
+	for range finishedAt {
+		status = get(t, srv, "/v1/tasks/upload/"+id)
+	}
+	expect(t, "the upload with a long row", status, 200, "")
+	meta, _ := decode[map[string]any](t, status)["meta"].(map[string]any)
+	if meta["invalid"] != 1.0 || meta["inserted"] != 1.0 {
+		t.Errorf("upload meta %v, want the long row invalid and the other inserted", meta)
+	}
+	if vs := c.all(); len(vs) > 0 {
+		t.Errorf("violations: %v", vs)
+	}
+}
+
+// Add Tasks with 4 MiB batches of distinct tasks: the fake stores up to MaxStoredBytes, then
+// answers 413 and stores nothing more; the live heap stays near what it stores, and
+// deleting tasks gives room back. The test stops early if the heap grows past 160 MiB.
+func TestAddTasksStoreIsBounded(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	var c collector
+	f := New(WithViolationHandler(c.add))
+	const requests, batch, size = 24, 500, 8000
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	start := ms.HeapAlloc
+	var peakLive uint64
+	var added []string
+	firstFull := -1
+	for i := range requests {
+		body := addBody(t, SeedSquid, "r"+strconv.Itoa(i), batch, size)
+		if len(body) > MaxJSONBody {
+			t.Fatalf("a batch is %d bytes, past MaxJSONBody", len(body))
+		}
+		w := postDirect(f, "/v1/tasks", body)
+		switch w.Code {
+		case http.StatusOK:
+			if firstFull >= 0 {
+				t.Fatalf("request %d added tasks after request %d was refused for room", i, firstFull)
+			}
+			var res struct {
+				Tasks []struct{ ID string } `json:"tasks"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil || len(res.Tasks) != batch {
+				t.Fatalf("request %d: %d tasks added (%v), want %d", i, len(res.Tasks), err, batch)
+			}
+			for _, tk := range res.Tasks {
+				added = append(added, tk.ID)
+			}
+		case http.StatusRequestEntityTooLarge:
+			expectTooLarge(t, "request "+strconv.Itoa(i), w, "stores at most 67108864 bytes of tasks")
+			if firstFull < 0 {
+				firstFull = i
+			}
+		default:
+			t.Fatalf("request %d: status %d, body %.300s", i, w.Code, w.Body)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		live := ms.HeapAlloc - min(ms.HeapAlloc, start)
+		peakLive = max(peakLive, live)
+		if live > 160<<20 {
+			t.Fatalf("after %d requests the live heap grew by %.1f MiB: stopped", i+1, mib(int64(live)))
+		}
+	}
+	t.Logf("heap: %d requests of %d tasks of %d bytes; %d tasks stored; first refused: request %d; peak live heap growth %.1f MiB, heap obtained from the OS %.1f MiB, peak RSS %.0f MiB",
+		requests, batch, size, len(added), firstFull, mib(int64(peakLive)), mib(int64(ms.HeapSys)), peakRSS())
+	if firstFull < 0 {
+		t.Fatalf("no request was refused: %d tasks of %d bytes stored", len(added), size)
+	}
+	if want := MaxStoredBytes / (batch * (size + TaskOverhead)); firstFull != want {
+		t.Errorf("the first refused request is %d, want %d (%d bytes a request under %d)", firstFull, want, batch*(size+TaskOverhead), MaxStoredBytes)
+	}
+	f.mu.Lock()
+	stored := f.stored
+	f.mu.Unlock()
+	if stored > MaxStoredBytes {
+		t.Errorf("the fake stores %d bytes, past MaxStoredBytes", stored)
+	}
+	if peakLive > MaxStoredBytes+32<<20 {
+		t.Errorf("the live heap grew by %.1f MiB, for %.1f MiB stored", mib(int64(peakLive)), mib(int64(stored)))
+	}
+
+	// Deleting a batch's worth of tasks makes room for one more batch.
+	for _, id := range added[:batch] {
+		if w := serveDirect(f, "DELETE", "/v1/tasks/"+id, "", nil, 0); w.Code != http.StatusOK {
+			t.Fatalf("delete %s: %d %s", id, w.Code, w.Body)
+		}
+	}
+	if w := postDirect(f, "/v1/tasks", addBody(t, SeedSquid, "again", batch, size)); w.Code != http.StatusOK {
+		t.Errorf("after deleting %d tasks: status %d, body %.300s", batch, w.Code, w.Body)
+	}
+	if vs := c.all(); len(vs) > 0 {
+		t.Errorf("violations: %v", vs[0])
+	}
+}
+
+// 100 concurrent List Tasks of a page of the largest tasks the fake takes: the heap stays
+// bounded, since MaxConcurrentReads of them are worked on at once. A task of 1 MiB (which
+// the fake used to take) is refused first.
+func TestListTasksBoundedUnderLoad(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	var c collector
+	f := New(WithViolationHandler(c.add))
+	f.AddSquid("big")
+	huge := addBody(t, "big", "huge", 1, 1<<20)
+	if w := postDirect(f, "/v1/tasks", huge); w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a task of 1 MiB: status %d, want 413", w.Code)
+	}
+	if w := postDirect(f, "/v1/tasks", addBody(t, "big", "max", maxLimit, MaxTaskBytes-64)); w.Code != http.StatusOK {
+		t.Fatalf("adding %d tasks: status %d, body %.300s", maxLimit, w.Code, w.Body)
+	}
+	const lists = 100
+	codes := make([]int, lists)
+	sizes := make([]int, lists)
+	use := measureWith(func() {
+		var wg sync.WaitGroup
+		for i := range lists {
+			wg.Go(func() {
+				w := serveDirect(f, "GET", "/v1/tasks?squid=big&limit=100", "", nil, 0)
+				codes[i], sizes[i] = w.Code, w.Body.Len()
+			})
+		}
+		wg.Wait()
+	}, 2_000_000)
+	for i := range lists {
+		if codes[i] != http.StatusOK || sizes[i] < maxLimit*(MaxTaskBytes-200) {
+			t.Fatalf("list %d: status %d, %d bytes", i, codes[i], sizes[i])
+		}
+	}
+	t.Logf("heap: %d concurrent lists of %d bytes: %v; peak RSS of the process %.0f MiB", lists, sizes[0], use, peakRSS())
+	if use.peak > 96<<20 {
+		t.Errorf("%d concurrent lists: peak heap growth %.1f MiB, want under 96 MiB", lists, mib(use.peak))
+	}
+	if vs := c.all(); len(vs) > 0 {
+		t.Errorf("violations: %v", vs[0])
+	}
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in MiB, for the log; 0 where
+// /proc/self/status does not say.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
