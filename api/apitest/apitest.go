@@ -224,6 +224,8 @@ func WithLifecycle(l Lifecycle) Option { return func(f *Fake) { f.defaultLife = 
 
 // Fake is the fake lobstr.io API: an http.Handler serving /v1/..., with its state.
 type Fake struct {
+	gateOnce    sync.Once
+	gate        chan struct{} // readGate: the GET requests worked on at once
 	token       string
 	validate    bool
 	onViolation func(Violation)

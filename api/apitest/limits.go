@@ -42,8 +42,7 @@ const (
 	// record, its hash and its entries in the fake's indexes.
 	TaskOverhead = 512
 
-	// MaxConcurrentReads bounds the GET requests of the API that the fakes of a process
-	// work on at once
+	// MaxConcurrentReads bounds the GET requests of the API that one fake works on at once
 	// (the operation, the check of its answer against the document and the answer's
 	// write): a page of List Tasks is up to a megabyte, and checking it costs several, so
 	// 100 concurrent lists would hold hundreds of megabytes. Others wait for their turn as
@@ -93,13 +92,11 @@ func configure(s *http.Server) {
 	s.MaxHeaderBytes = MaxHeaderBytes
 }
 
-// readGate admits MaxConcurrentReads GET requests of the API at once.
-var readGate = make(chan struct{}, MaxConcurrentReads)
-
 // enterRead waits for a turn for a GET request of the API, with the write deadline
 // WriteTimeout, and returns what ends it; ok is false when the request's context ended
 // first. Other requests pass at once.
-func enterRead(w http.ResponseWriter, r *http.Request) (leave func(), ok bool) {
+func (f *Fake) enterRead(w http.ResponseWriter, r *http.Request) (leave func(), ok bool) {
+	readGate := f.readGate()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return func() {}, true
 	}
@@ -128,4 +125,11 @@ func limitBody(w http.ResponseWriter, r *http.Request) {
 		limit = MaxUploadBody
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
+}
+
+// readGate admits MaxConcurrentReads GET requests of the API at once, for one fake: the
+// fakes of a process (tests in parallel) do not wait for each other.
+func (f *Fake) readGate() chan struct{} {
+	f.gateOnce.Do(func() { f.gate = make(chan struct{}, MaxConcurrentReads) })
+	return f.gate
 }

@@ -162,7 +162,7 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request, api http.Handler
 		writeJSON(w, http.StatusNotFound, detail("Not found."))
 		return
 	}
-	leave, ok := enterRead(w, r) // limits.go: MaxConcurrentReads
+	leave, ok := f.enterRead(w, r) // limits.go: MaxConcurrentReads
 	if !ok {
 		return
 	}
