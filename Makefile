@@ -12,14 +12,15 @@ DEMO_PORT   ?= 18080
 # `lobstr task wait`; the demo skips the wait when it is empty.
 DEMO_WAIT_TASK ?= de000000000000000000000000000001
 
-.PHONY: help generate check lint test bench fuzz demo release-check docs-assets
+.PHONY: help generate check lint test bench bench-all fuzz demo release-check docs-assets
 
 help:
 	@echo 'make generate  regenerate gen/ from openapi/openapi.yaml (go generate ./...)'
 	@echo 'make check     regenerate and fail on drift in gen/, gofmt, go vet, staticcheck'
 	@echo 'make lint      lint openapi/openapi.yaml with Redocly and Spectral (through npx; fails on warnings)'
 	@echo 'make test      go test -race ./...'
-	@echo 'make bench     every benchmark, with allocations'
+	@echo 'make bench     Tasks.Get and lobstr mock against their floors, BENCH_COUNT ($(BENCH_COUNT)) rounds, with benchstat and the ratios'
+	@echo 'make bench-all every benchmark, with allocations'
 	@echo 'make fuzz      every fuzz target for FUZZTIME (default $(FUZZTIME)) each'
 	@echo 'make docs-assets  re-fetch Swagger UI (swagger-ui-dist, pinned) for /docs with npm, checking its SHA-256'
 	@echo 'make demo      build bin/lobstr and run it against `lobstr mock` on DEMO_PORT ($(DEMO_PORT))'
@@ -52,7 +53,36 @@ lint:
 test:
 	$(GO) test -race ./...
 
+# The two costs issue 22 watches, each against its floor measured in the same run, rounds
+# interleaved (one round of each benchmark after the other, BENCH_COUNT rounds) so that a
+# machine whose load changes weighs on both sides alike; benchstat (pinned) prints them,
+# then the ratios of the means. bench-all: every benchmark of every package.
+BENCHSTAT   ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH_COUNT ?= 10
+
 bench:
+	@mkdir -p bin
+	$(GO) test -c -o bin/api.bench.test ./api
+	$(GO) test -c -o bin/lobstr.bench.test ./cmd/lobstr
+	@: > bin/bench-client.txt; : > bin/bench-mock.txt; \
+	for i in $$(seq $(BENCH_COUNT)); do \
+		echo "== round $$i of $(BENCH_COUNT)" >&2; \
+		(cd api && ../bin/api.bench.test -test.run='^$$' -test.bench='^BenchmarkGetTask(HandWritten)?$$' -test.benchmem) >> bin/bench-client.txt || exit 1; \
+		(cd cmd/lobstr && ../../bin/lobstr.bench.test -test.run='^$$' -test.bench='^BenchmarkMockGetTask$$' -test.benchmem) >> bin/bench-mock.txt || exit 1; \
+	done
+	@echo '== Tasks.Get through the client against the floor (net/http + encoding/json by hand); target: at most 1.10x the time, 10 allocations more'
+	@$(BENCHSTAT) -col '.name@(GetTaskHandWritten GetTask)' bin/bench-client.txt
+	@echo '== lobstr mock (Tasks.Get, concurrent) against a raw net/http server answering the same body; target: validated at least 0.60x the requests per second'
+	@$(BENCHSTAT) -col '/server@(floor mock-validated mock)' bin/bench-mock.txt
+	@awk '$$1 ~ /^BenchmarkGetTask-/ { c += $$3; nc++ } $$1 ~ /^BenchmarkGetTaskHandWritten-/ { f += $$3; nf++ } \
+		END { if (nc && nf) printf "ratio: client %.3fx the floor'"'"'s time per call (means of %d and %d rounds)\n", (c/nc)/(f/nf), nc, nf }' bin/bench-client.txt
+	@awk '{ for (i = 2; i < NF; i++) if ($$(i+1) == "req/s") { r[$$1] += $$i; n[$$1]++ } } \
+		END { for (k in r) { s = k; sub(/-[0-9]+$$/, "", s); m[s] = r[k] / n[k]; c[s] = n[k] } \
+			fl = m["BenchmarkMockGetTask/server=floor"]; if (!fl) exit 1; \
+			printf "ratio: validated mock %.3fx the floor'"'"'s req/s, unvalidated %.3fx (means of %d rounds)\n", \
+				m["BenchmarkMockGetTask/server=mock-validated"] / fl, m["BenchmarkMockGetTask/server=mock"] / fl, c["BenchmarkMockGetTask/server=floor"] }' bin/bench-mock.txt
+
+bench-all:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 # Every Fuzz target of every package, one after the other (go test fuzzes one target of

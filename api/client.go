@@ -48,9 +48,10 @@ type Client struct {
 	retry     retryPolicy
 	maxBody   int64
 	batchSize int
-	basePath  string  // the base URL's path, "/v1": a request's family follows it
-	limiter   Limiter // nil with WithoutPacing
-	tokenKey  string  // TokenKey of the token, for the limiter
+	basePath  string        // the base URL's path, "/v1": a request's family follows it
+	hashReqs  *hashRequests // builds Get Task, Get Run, Get Run Stats requests; nil: the generated builders
+	limiter   Limiter       // nil with WithoutPacing
+	tokenKey  string        // TokenKey of the token, for the limiter
 	onWait    func(family string, d time.Duration, why string)
 
 	mu   sync.Mutex
@@ -61,7 +62,12 @@ type Client struct {
 
 // credential holds the token behind a pointer, so that printing a Client with %v or %+v
 // shows an address and never the token.
-type credential struct{ values []string }
+type credential struct {
+	values []string // the Authorization header's value, shared read-only by every request
+
+	once sync.Once
+	red  *secretRedactor // of the token, made once (see redactor); nil when too short
+}
 
 // String hides the token.
 func (*credential) String() string { return "Token [redacted]" }
@@ -362,6 +368,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Accounts = &AccountsService{client: c}
 	c.Delivery = &DeliveryService{client: c}
 	c.basePath = strings.TrimSuffix(mustPath(base), "/")
+	c.hashReqs = newHashRequests(base)
 	c.onWait = cfg.onWait
 	c.tokenKey = TokenKey(token)
 	switch {

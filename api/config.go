@@ -134,25 +134,25 @@ func (c *credential) secret() string {
 // (see redactForms), replaced by [redacted]: a server that echoes the token gives it back to
 // no one. b itself is returned (no copy) when it holds none.
 func (c *credential) redactBytes(b []byte) []byte {
-	tok := c.secret()
-	if tok == "" {
+	r := c.redactor()
+	if r == nil {
 		return b
 	}
-	return redactForms(b, tok)
+	return r.redact(b)
 }
 
-// replaceSecret replaces every f in b by [redacted]; b itself when it holds none.
-func replaceSecret(b []byte, f string) []byte {
-	if f == "" || !bytes.Contains(b, []byte(f)) {
-		return b
+// redactor returns the redactor of the token, made on first use; nil when the token is too
+// short to redact.
+func (c *credential) redactor() *secretRedactor {
+	if c == nil {
+		return nil
 	}
-	b = bytes.ReplaceAll(b, []byte(f), []byte(redactedText))
-	// A token that overlaps the mark can form again around it: cut it out then, until none
-	// is left (each pass shortens b, so this ends).
-	for bytes.Contains(b, []byte(f)) {
-		b = bytes.ReplaceAll(b, []byte(f), nil)
-	}
-	return b
+	c.once.Do(func() {
+		if tok := c.secret(); tok != "" {
+			c.red = newSecretRedactor(tok)
+		}
+	})
+	return c.red
 }
 
 // trimPartialSecret cuts from the end of a truncated body the start of a token the cut went
@@ -173,11 +173,14 @@ func (c *credential) trimPartialSecret(b []byte) []byte {
 // redactString returns s with every occurrence of the token, in every form, replaced by
 // [redacted].
 func (c *credential) redactString(s string) string {
-	tok := c.secret()
-	if tok == "" {
+	r := c.redactor()
+	if r == nil {
 		return s
 	}
-	return redactFormsString(s, tok)
+	if b := r.redact([]byte(s)); string(b) != s {
+		return string(b)
+	}
+	return s
 }
 
 // redactError makes err safe to return: an *Error in it has the token replaced in every

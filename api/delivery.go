@@ -130,7 +130,7 @@ func (s *DeliveryService) configure(ctx context.Context, op, squid, key string, 
 			// The official SDK reads a flat block too.
 			raw = resp.body
 		}
-		resp = &response{status: resp.status, header: resp.header, body: raw}
+		resp = response{status: resp.status, header: resp.header, body: raw}
 	}
 	if err := decode(op, resp, target); err != nil {
 		return redactSecrets(err, secrets)

@@ -29,9 +29,9 @@ type response struct {
 
 // do sends r with pacing and retries and returns the 2xx answer, or an error: *Error for
 // any other status, or a transport error wrapped with the operation's name.
-func (c *Client) do(ctx context.Context, r request) (*response, error) {
+func (c *Client) do(ctx context.Context, r request) (response, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("api: %s: nil context", r.op)
+		return response{}, fmt.Errorf("api: %s: nil context", r.op)
 	}
 	for attempt := 0; ; attempt++ {
 		resp, family, err := c.attempt(ctx, r)
@@ -39,17 +39,17 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			return resp, nil
 		}
 		if !r.retryable || attempt >= c.retry.max {
-			return nil, err
+			return response{}, err
 		}
 		wait, retry := c.retry.decide(err, attempt)
 		if !retry {
-			return nil, err
+			return response{}, err
 		}
 		if ctx.Err() != nil {
-			return nil, stoppedRetrying(ctx, r.op, err)
+			return response{}, stoppedRetrying(ctx, r.op, err)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return nil, err // the context would end before the retry: give the caller the answer now
+			return response{}, err // the context would end before the retry: give the caller the answer now
 		}
 		if c.onWait != nil {
 			c.onWait(family, wait, retryReason(err))
@@ -58,7 +58,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, stoppedRetrying(ctx, r.op, err)
+			return response{}, stoppedRetrying(ctx, r.op, err)
 		case <-t.C:
 		}
 	}
@@ -75,10 +75,10 @@ func stoppedRetrying(ctx context.Context, op string, err error) error {
 
 // attempt sends r once, when the limiter grants it, and tells the limiter what became of it.
 // It returns the request's endpoint family too.
-func (c *Client) attempt(ctx context.Context, r request) (_ *response, family string, _ error) {
+func (c *Client) attempt(ctx context.Context, r request) (_ response, family string, _ error) {
 	req, err := r.build(c.base)
 	if err != nil {
-		return nil, FamilyOther, fmt.Errorf("api: %s: building the request: %w", r.op, err)
+		return response{}, FamilyOther, fmt.Errorf("api: %s: building the request: %w", r.op, err)
 	}
 	family = familyOf(strings.TrimPrefix(req.URL.Path, c.basePath))
 	var out Outcome // for the limiter
@@ -90,9 +90,9 @@ func (c *Client) attempt(ctx context.Context, r request) (_ *response, family st
 			}
 			var e *Error
 			if errors.As(err, &e) {
-				return nil, family, e
+				return response{}, family, e
 			}
-			return nil, family, fmt.Errorf("api: %s: %w", r.op, err)
+			return response{}, family, fmt.Errorf("api: %s: %w", r.op, err)
 		}
 		defer func() { p.Release(out) }()
 	}
@@ -102,7 +102,7 @@ func (c *Client) attempt(ctx context.Context, r request) (_ *response, family st
 
 // send sends req, the request of r, and reads its answer, noting in out what the limiter
 // needs.
-func (c *Client) send(ctx context.Context, r request, req *http.Request, out *Outcome) (*response, error) {
+func (c *Client) send(ctx context.Context, r request, req *http.Request, out *Outcome) (response, error) {
 	if dl, ok := ctx.Deadline(); c.timeout > 0 && (!ok || time.Until(dl) > c.timeout) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -136,7 +136,7 @@ func (c *Client) send(ctx context.Context, r request, req *http.Request, out *Ou
 		if ce := ctx.Err(); ce != nil && !errors.Is(err, ce) {
 			err = fmt.Errorf("%w: %w", ce, err) // the body failed because the context ended
 		}
-		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: err}
+		return response{}, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: err}
 	}
 	defer res.Body.Close()
 	out.Answered = true
@@ -153,9 +153,9 @@ func (c *Client) send(ctx context.Context, r request, req *http.Request, out *Ou
 	}
 	if err != nil {
 		if errors.Is(err, errBodyTooLarge) {
-			return nil, fmt.Errorf("api: %s: %s %s: %d response body exceeds %d bytes (WithMaxBodySize)", r.op, req.Method, req.URL.Path, res.StatusCode, c.maxBody)
+			return response{}, fmt.Errorf("api: %s: %s %s: %d response body exceeds %d bytes (WithMaxBodySize)", r.op, req.Method, req.URL.Path, res.StatusCode, c.maxBody)
 		}
-		return nil, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: fmt.Errorf("reading the %d response body: %w", res.StatusCode, err)}
+		return response{}, &transportError{op: r.op, method: req.Method, path: req.URL.Path, err: fmt.Errorf("reading the %d response body: %w", res.StatusCode, err)}
 	}
 	body = c.cred.redactBytes(body) // a server that echoes the token gives it back to no one
 	if truncated {
@@ -171,10 +171,10 @@ func (c *Client) send(ctx context.Context, r request, req *http.Request, out *Ou
 		if res.StatusCode == http.StatusTooManyRequests {
 			out.Limited = e
 		}
-		return nil, e
+		return response{}, e
 	}
 	captureBody(ctx, res.StatusCode, body) // raw.go: CaptureBody
-	return &response{status: res.StatusCode, header: res.Header, body: body}, nil
+	return response{status: res.StatusCode, header: res.Header, body: body}, nil
 }
 
 var acceptJSON = []string{"application/json"}
@@ -241,13 +241,14 @@ func (e *transportError) Unwrap() error { return e.err }
 // noteRate records the rate-limit headers of a response, and returns them (nil when the
 // response had none).
 func (c *Client) noteRate(h http.Header) *RateLimit {
-	lim, err1 := strconv.Atoi(h.Get("X-RateLimit-Limit"))
-	rem, err2 := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
+	// The keys in canonical form: Header.Get then finds them without a copy.
+	lim, err1 := strconv.Atoi(h.Get("X-Ratelimit-Limit"))
+	rem, err2 := strconv.Atoi(h.Get("X-Ratelimit-Remaining"))
 	if err1 != nil || err2 != nil {
 		return nil
 	}
 	rl := RateLimit{Limit: lim, Remaining: rem}
-	if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && reset > 0 {
+	if reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil && reset > 0 {
 		rl.Reset = time.Unix(reset, 0)
 	}
 	c.mu.Lock()
@@ -276,7 +277,7 @@ func send[T any](ctx context.Context, c *Client, r request, what string, complet
 
 // decode unmarshals a success body into v, naming the operation on failure: a malformed or
 // truncated body is an error, never a zero value.
-func decode(op string, resp *response, v any) error {
+func decode(op string, resp response, v any) error {
 	if len(resp.body) == 0 {
 		return fmt.Errorf("api: %s: the %d response has an empty body", op, resp.status)
 	}

@@ -45,13 +45,60 @@ func redactForms(b []byte, secrets ...string) []byte {
 		if len(s) < minRedactLen {
 			continue
 		}
-		for _, f := range secretForms(s) {
-			b = replaceSecret(b, f)
-		}
-		b = redactEscaped(b, s)
+		r := newSecretRedactor(s)
+		b = r.redact(b)
 	}
 	return b
 }
+
+// secretRedactor redacts one secret: its literal forms (secretForms) are computed once, for
+// a secret used on every call (the token).
+type secretRedactor struct {
+	secret string
+	forms  [][]byte // secretForms(secret), longest first
+	space  bool     // the secret holds a space, which query escaping spells '+'
+}
+
+// newSecretRedactor returns the redactor of secret.
+func newSecretRedactor(secret string) *secretRedactor {
+	r := &secretRedactor{secret: secret, space: strings.ContainsRune(secret, ' ')}
+	for _, f := range secretForms(secret) {
+		if f != "" {
+			r.forms = append(r.forms, []byte(f))
+		}
+	}
+	return r
+}
+
+// redact returns b with every form of the secret replaced by [redacted]; b itself when it
+// holds none. Once no literal form is left, an occurrence can only be one with an escape in
+// it: without any escape character in b ('\\', '%', and '+' for a secret with a space), the
+// escaped forms need no scan.
+func (r *secretRedactor) redact(b []byte) []byte {
+	for _, f := range r.forms {
+		b = replaceSecretBytes(b, f)
+	}
+	if bytes.IndexByte(b, '\\') >= 0 || bytes.IndexByte(b, '%') >= 0 || r.space && bytes.IndexByte(b, '+') >= 0 {
+		b = redactEscaped(b, r.secret)
+	}
+	return b
+}
+
+// replaceSecretBytes replaces every f in b by [redacted]; b itself when it holds none. A
+// secret that overlaps the mark can form again around it: it is cut out then, until none is
+// left (each pass shortens b, so this ends).
+func replaceSecretBytes(b, f []byte) []byte {
+	if len(f) == 0 || !bytes.Contains(b, f) {
+		return b
+	}
+	b = bytes.ReplaceAll(b, f, redactedBytes)
+	for bytes.Contains(b, f) {
+		b = bytes.ReplaceAll(b, f, nil)
+	}
+	return b
+}
+
+var redactedBytes = []byte(redactedText)
 
 // redactFormsString is redactForms for a string.
 func redactFormsString(s string, secrets ...string) string {

@@ -44,6 +44,9 @@ func (s *RunsService) Get(ctx context.Context, hash string) (*Run, error) {
 		return nil, err
 	}
 	return send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		if req := s.client.hashReqs.get("runs/", hash, ""); req != nil {
+			return req, nil
+		}
 		return gen.NewGetRunRequest(base, hash)
 	}}, "a run (no id)", func(r *Run) bool { return r.Id != "" })
 }
@@ -100,6 +103,9 @@ func (s *RunsService) Stats(ctx context.Context, hash string) (*RunStats, error)
 		return nil, err
 	}
 	return send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		if req := s.client.hashReqs.get("runs/", hash, "/stats"); req != nil {
+			return req, nil
+		}
 		return gen.NewGetRunStatsRequest(base, hash)
 	}}, "run stats (no id)", func(r *RunStats) bool { return r.Id != "" })
 }

@@ -46,6 +46,9 @@ func (s *TasksService) Get(ctx context.Context, hash string) (*Task, error) {
 		return nil, err
 	}
 	return send(ctx, c, request{op: op, retryable: true, build: func(base string) (*http.Request, error) {
+		if req := c.hashReqs.get("tasks/", hash, ""); req != nil {
+			return req, nil
+		}
 		return gen.NewGetTaskRequest(base, hash)
 	}}, "a task (no hash_value)", func(t *Task) bool { return t.HashValue != "" })
 }

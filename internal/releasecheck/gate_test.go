@@ -167,6 +167,7 @@ func addToChangelog(t *testing.T, dir, section, entry string) {
 // A document that drops a required field of an answer fails the gate until CHANGELOG.md
 // records it; the failure names the change and suggests the entry.
 func TestGateDocumentRemovedFieldFails(t *testing.T) {
+	t.Parallel() // each in its own repository; the tools are shared read-only
 	dir := demoRepo(t)
 	edit(t, dir, "openapi/openapi.yaml", "required: [hash_value, is_active]", "required: [hash_value]")
 	edit(t, dir, "openapi/openapi.yaml", "        is_active: {type: boolean}\n", "")
@@ -210,6 +211,7 @@ func TestGateDocumentRemovedFieldFails(t *testing.T) {
 // Removing an optional field of an answer is harmless for an HTTP client by oasdiff's
 // levels, but it drops a field of the generated models: this SDK's levels make it breaking.
 func TestGateDocumentRemovedOptionalFieldFails(t *testing.T) {
+	t.Parallel() // each in its own repository; the tools are shared read-only
 	dir := demoRepo(t)
 	edit(t, dir, "openapi/openapi.yaml", "        label: {type: string}\n", "")
 	r, _ := check(t, dir)
@@ -220,6 +222,7 @@ func TestGateDocumentRemovedOptionalFieldFails(t *testing.T) {
 
 // A document that adds an optional field passes, and asks for a patch release before 1.0.
 func TestGateDocumentAddedOptionalFieldPasses(t *testing.T) {
+	t.Parallel() // each in its own repository; the tools are shared read-only
 	dir := demoRepo(t)
 	edit(t, dir, "openapi/openapi.yaml", "        label: {type: string}\n", "        label: {type: string}\n        note: {type: string}\n")
 	r, out := check(t, dir)
@@ -237,6 +240,7 @@ func TestGateDocumentAddedOptionalFieldPasses(t *testing.T) {
 // A regenerated model whose type and field are renamed is reported as a breaking change of
 // its package, and the gate fails until an entry names the package.
 func TestGateGoRenameReported(t *testing.T) {
+	t.Parallel() // each in its own repository; the tools are shared read-only
 	dir := demoRepo(t)
 	writeFiles(t, dir, map[string]string{
 		"models/models.go": strings.NewReplacer("type Task struct", "type TaskItem struct",
@@ -291,6 +295,7 @@ func TestGateGoRenameReported(t *testing.T) {
 // After a release, the base is the highest v* tag reachable from HEAD, and its version is
 // where the next one starts; a breaking change after 1.0 asks for a major release.
 func TestGateBaseIsLastReleaseTag(t *testing.T) {
+	t.Parallel() // each in its own repository; the tools are shared read-only
 	dir := demoRepo(t)
 	gitRun(t, dir, "tag", "v0.9.0")
 	edit(t, dir, "models/models.go", "IsActive  bool\n", "IsActive  bool\n\tLabel     string\n")
@@ -331,6 +336,7 @@ func TestGateBaseIsLastReleaseTag(t *testing.T) {
 // Without a tag the base is the first commit; a shallow clone, which lacks it, compares
 // with the oldest commit it has and says so.
 func TestGateFirstCommitAndShallowClone(t *testing.T) {
+	t.Parallel() // each in its own repository; the tools are shared read-only
 	dir := demoRepo(t)
 	first := gitRun(t, dir, "rev-parse", "HEAD")
 	edit(t, dir, "models/models.go", "IsActive  bool\n", "IsActive  bool\n\tLabel     string\n")
@@ -377,6 +383,7 @@ func TestGateFirstCommitAndShallowClone(t *testing.T) {
 
 // The check refuses to run, with a clear error, without what it needs.
 func TestGateErrors(t *testing.T) {
+	t.Parallel() // each in its own repository; the tools are shared read-only
 	dir := demoRepo(t)
 	o := Options{Repo: dir, Spec: "openapi/openapi.yaml", Changelog: "CHANGELOG.md", Tools: tools}
 
@@ -411,6 +418,7 @@ func TestGateErrors(t *testing.T) {
 // A base without the document or a go.mod (a project's first commit can be bare) makes
 // everything new: no breaking change, a note for each.
 func TestGateBareBase(t *testing.T) {
+	t.Parallel() // each in its own repository; the tools are shared read-only
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"README.md": "demo\n"})
 	gitRun(t, dir, "init", "-q", "-b", "main")

@@ -13,11 +13,10 @@ import (
 // an exchange themselves, such as a proxy that must forward whatever the client sent. The
 // error wraps ErrNoOperation when no operation matches.
 func (v *Validator) Route(r *http.Request) (*routers.Route, map[string]string, error) {
-	route, params, err := v.findRoute(r)
+	route, params, err := v.route(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (%v)", ErrNoOperation, err)
 	}
-	unsecured := *route
-	unsecured.Operation = v.unsecured[route.Operation]
-	return &unsecured, params, nil
+	cp := *route // the caller's own
+	return &cp, params, nil
 }

@@ -20,7 +20,10 @@
 //
 // A response body found valid is remembered (by a hash of its bytes, with the operation,
 // status and content type), so an answer repeated, as when a client polls a task, is not
-// decoded and checked again; its status and headers still are.
+// decoded and checked again; its headers are checked unless each of them, and their names
+// together, were in a valid answer of the same operation and status. Routes, and requests
+// without a body found valid, are remembered too (see memo.go): only what passed is
+// remembered, so what breaks the document is reported every time.
 //
 // Multipart bodies are not handed to kin-openapi, whose decoder would hold the whole body
 // (file parts included) in memory at least twice. The middleware reads them itself, as a
@@ -102,6 +105,15 @@ type Validator struct {
 	seed  maphash.Seed
 	mu    sync.Mutex
 	valid map[bodyKey]struct{}
+
+	// What else was found valid (see memo.go): routes, requests without a body, and the
+	// headers of answers.
+	routesMu     sync.RWMutex
+	routes       map[routeKey]routeEntry
+	headerParams map[*openapi3.Operation][]string // per operation: see headerParamNames
+	requests     memo[requestKey]
+	headerSets   memo[headerSetKey]
+	headers      memo[headerKey]
 }
 
 // bodyKey identifies a response body checked against an operation's answer for a status.
@@ -129,6 +141,7 @@ func New(doc *openapi3.T) (*Validator, error) {
 		seed:      maphash.MakeSeed(),
 		valid:     map[bodyKey]struct{}{},
 	}
+	v.headerParams = headerParamNames(doc)
 	noSecurity := openapi3.NewSecurityRequirements()
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
@@ -209,15 +222,12 @@ var (
 )
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	route, pathParams, err := m.v.findRoute(r)
+	route, pathParams, err := m.v.route(r)
 	if err != nil {
 		m.report(Violation{Kind: Request, Method: r.Method, Path: r.URL.Path, Err: fmt.Errorf("%w (%v)", ErrNoOperation, err)})
 		m.next.ServeHTTP(w, r)
 		return
 	}
-	unsecured := *route
-	unsecured.Operation = m.v.unsecured[route.Operation]
-	route = &unsecured
 	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams, Route: route, Options: requestOptions}
 
 	var form *openapi3.MediaType
@@ -229,7 +239,13 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			input.Options = multipartRequestOptions
 		}
 	}
-	err = openapi3filter.ValidateRequest(r.Context(), input)
+	reqKey, plain := m.v.requestKeyOf(r, route.Operation)
+	if !plain || !m.v.requests.has(reqKey) {
+		err = openapi3filter.ValidateRequest(r.Context(), input)
+		if err == nil && plain {
+			m.v.requests.add(reqKey)
+		}
+	}
 	if err == nil && form != nil {
 		var body *spool
 		body, err = checkMultipart(r, form)
@@ -248,26 +264,49 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rec := &recorder{header: w.Header(), status: http.StatusOK}
+	if b, ok := recorderBuffers.Get().(*bytes.Buffer); ok {
+		rec.body = b
+	} else {
+		rec.body = new(bytes.Buffer)
+	}
+	defer recycle(rec.body)
 	m.next.ServeHTTP(rec, r)
 	body := rec.body.Bytes()
 	key := bodyKey{op: route.Operation, status: rec.status, ctype: rec.header.Get("Content-Type"), size: len(body), sum: maphash.Bytes(m.v.seed, body)}
-	opts := responseOptions
-	if m.v.knownValid(key) {
-		opts = knownBodyOptions
-	}
-	if err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: input,
-		Status:                 rec.status,
-		Header:                 rec.header,
-		Body:                   io.NopCloser(bytes.NewReader(body)),
-		Options:                opts,
-	}); err != nil {
-		m.report(Violation{Kind: Response, Method: r.Method, Path: r.URL.Path, Status: rec.status, Err: err})
-	} else if opts == responseOptions {
-		m.v.rememberValid(key)
+	knownBody := m.v.knownValid(key)
+	set, headers := m.v.headerKeys(route.Operation, rec.status, rec.header)
+	if !knownBody || !m.v.knownValidHeaders(set, headers) {
+		opts := responseOptions
+		if knownBody {
+			opts = knownBodyOptions
+		}
+		if err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: input,
+			Status:                 rec.status,
+			Header:                 rec.header,
+			Body:                   io.NopCloser(bytes.NewReader(body)),
+			Options:                opts,
+		}); err != nil {
+			m.report(Violation{Kind: Response, Method: r.Method, Path: r.URL.Path, Status: rec.status, Err: err})
+		} else {
+			m.v.rememberValid(key)
+			m.v.rememberValidHeaders(set, headers)
+		}
 	}
 	w.WriteHeader(rec.status)
 	_, _ = w.Write(body)
+}
+
+// recorderBuffers holds the bodies of recorders done with, for the next responses.
+var recorderBuffers sync.Pool
+
+// recycle gives b back to recorderBuffers, unless it grew past 64 KiB.
+func recycle(b *bytes.Buffer) {
+	if b.Cap() > 64<<10 {
+		return
+	}
+	b.Reset()
+	recorderBuffers.Put(b)
 }
 
 // refuseTooLarge answers 413 to a request whose body went past the limit of an
@@ -298,14 +337,12 @@ func (m *middleware) refuseTooLarge(w http.ResponseWriter, input *openapi3filter
 // returns nil when the response matches the document, an error wrapping ErrNoOperation
 // when r matches no operation, and otherwise what is wrong. r's body is not read.
 func (v *Validator) CheckResponse(r *http.Request, status int, header http.Header, body []byte) error {
-	route, pathParams, err := v.findRoute(r)
+	route, pathParams, err := v.route(r)
 	if err != nil {
 		return fmt.Errorf("%w (%v)", ErrNoOperation, err)
 	}
-	unsecured := *route
-	unsecured.Operation = v.unsecured[route.Operation]
 	return openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams, Route: &unsecured, Options: requestOptions},
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: pathParams, Route: route, Options: requestOptions},
 		Status:                 status,
 		Header:                 header,
 		Body:                   io.NopCloser(bytes.NewReader(body)),
@@ -346,7 +383,7 @@ type recorder struct {
 	header      http.Header
 	status      int
 	wroteHeader bool
-	body        bytes.Buffer
+	body        *bytes.Buffer
 }
 
 func (rec *recorder) Header() http.Header { return rec.header }
