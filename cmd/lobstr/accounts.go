@@ -287,7 +287,10 @@ Example:
 // multiFlag collects a repeated flag.
 type multiFlag []string
 
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+// Type names the flag's kind in pflag's messages.
+func (m *multiFlag) Type() string       { return "stringArray" }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func (c *cli) accountsSync(ctx context.Context, args []string) int {
@@ -297,7 +300,7 @@ func (c *cli) accountsSync(ctx context.Context, args []string) int {
 	var wait bool
 	var wf waitFlags
 	fs.StringVar(&account, "account", "", "refresh the cookies of the account `HASH`")
-	fs.Var(&cookie, "cookie", "a cookie `NAME=VALUE`, repeatable (visible in the process list)")
+	fs.VarP(&cookie, "cookie", "c", "a cookie `NAME=VALUE`, repeatable (visible in the process list)")
 	fs.StringVar(&cookiesJSON, "cookies-json", "", "the cookies as a `JSON` object (visible in the process list)")
 	fs.StringVar(&cookiesFile, "cookies-file", "", "read the cookies from `FILE` (- for stdin): JSON or NAME=VALUE lines")
 	fs.BoolVar(&wait, "wait", false, "wait until the sync ends")
@@ -536,8 +539,7 @@ Example:
 func (c *cli) accountsRemove(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr accounts rm")
 	var force bool
-	fs.BoolVar(&force, "force", false, "accepted, as in the official CLI (lobstr does not ask)")
-	fs.BoolVar(&force, "f", false, "the same as --force")
+	fs.BoolVarP(&force, "force", "f", false, "accepted, as in the official CLI (lobstr does not ask)")
 	rest, code, done := c.parseCommand(fs, args, accountsRmUsage, 1, 1)
 	if done {
 		return code

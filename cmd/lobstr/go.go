@@ -5,11 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api"
 	"github.com/lobstr-go/lobstr/catalog"
@@ -53,6 +54,9 @@ type paramList struct{ m map[string]any }
 
 func (p *paramList) String() string { return "" }
 
+// Type names the flag's kind in pflag's messages.
+func (p *paramList) Type() string { return "k=v" }
+
 // Set reads one k=v: the value as JSON when it is (null, 10, true, "x", {...}), else text.
 func (p *paramList) Set(s string) error {
 	k, v, ok := strings.Cut(s, "=")
@@ -74,15 +78,15 @@ func (p *paramList) Set(s string) error {
 func (c *cli) goCmd(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr go")
 	var f goFlags
-	fs.StringVar(&f.file, "file", "", "read more inputs from `F`, one a line ('-' for stdin)")
-	fs.StringVar(&f.key, "key", "", "the task key `K` each input goes under (default: the crawler's url, else its one required key)")
-	fs.Var(&f.params, "param", "a squid param `k=v` (repeatable)")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "`N` workers at once, 1 to 20 (default: the squid's)")
+	fs.StringVarP(&f.file, "file", "f", "", "read more inputs from `F`, one a line ('-' for stdin)")
+	fs.StringVarP(&f.key, "key", "k", "", "the task key `K` each input goes under (default: the crawler's url, else its one required key)")
+	fs.VarP(&f.params, "param", "p", "a squid param `k=v` (repeatable)")
+	fs.IntVarP(&f.concurrency, "concurrency", "c", 0, "`N` workers at once, 1 to 20 (default: the squid's)")
 	fs.StringVar(&f.name, "name", "", "the squid's `NAME`: reused when one has it (default: lobstr go CRAWLER)")
 	fs.BoolVar(&f.empty, "empty", false, "delete the squid's old tasks first")
 	fs.BoolVar(&f.del, "delete", false, "delete the squid once the file is written")
 	fs.BoolVar(&f.noDownload, "no-download", false, "stop once the run is done; download nothing")
-	fs.StringVar(&f.out, "o", "", "write the export to `FILE` ('-' for stdout; default RUN.csv)")
+	fs.StringVarP(&f.out, "output", "o", "", "write the export to `FILE` ('-' for stdout; default RUN.csv)")
 	fs.StringVar(&f.format, "format", "", "the export's format `F`: csv, json, jsonl or xlsx (default: from FILE, else csv)")
 	f.wait.register(fs)
 	rest, code, done := c.parseCommand(fs, args, goUsage, 1, -1)

@@ -19,7 +19,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +27,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api"
 )
@@ -200,20 +201,34 @@ var globalFlags = map[string]bool{"json": true, "base-url": true, "token": true,
 // parse parses args with fs and returns the arguments that are not flags. With
 // interspersed, flags and arguments may come in any order (`task ls SQUID --limit 5`);
 // without, parsing stops at the first argument (a command's name). "--" ends the flags.
+// A long flag written with one dash (-json), as Go's flag package allowed, is read as
+// the long flag when no short flag reading of it would make sense.
 func parse(fs *flag.FlagSet, args []string, interspersed bool) ([]string, error) {
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		left := fs.Args()
-		consumed := len(args) - len(left)
-		if !interspersed || len(left) == 0 || consumed > 0 && args[consumed-1] == "--" {
-			return append(rest, left...), nil
-		}
-		rest = append(rest, left[0])
-		args = left[1:]
+	fs.SetInterspersed(interspersed)
+	args = longDashes(fs, args)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
 	}
+	return fs.Args(), nil
+}
+
+// longDashes rewrites -name and -name=value into --name and --name=value when name is a
+// long flag of fs, up to "--".
+func longDashes(fs *flag.FlagSet, args []string) []string {
+	var out []string
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if len(name) > 1 && fs.Lookup(name) != nil {
+				a = "-" + a
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // flagError handles a parse error: --help prints the usage on stdout (exit 0), anything
@@ -249,6 +264,9 @@ func printFlags(w io.Writer, flags []*flag.Flag) {
 	for _, f := range flags {
 		name, usage := flag.UnquoteUsage(f)
 		head := "--" + f.Name
+		if f.Shorthand != "" {
+			head = "-" + f.Shorthand + ", " + head
+		}
 		if name != "" {
 			head += " " + name
 		}

@@ -59,7 +59,7 @@ func (c *cli) resultsGet(ctx context.Context, args []string) int {
 	fs.StringVar(&opts.Run, "run", "", "the rows of run `RUN` instead of a squid's")
 	fs.StringVar(&opts.Task, "task", "", "only the rows of task `TASK`")
 	fs.StringVar(&format, "format", "", "`F`: json or csv (default json, or FILE's extension)")
-	fs.StringVar(&out, "o", "-", "write to `FILE` ('-' for stdout)")
+	fs.StringVarP(&out, "output", "o", "-", "write to `FILE` ('-' for stdout)")
 	rest, code, done := c.parseCommand(fs, args, resultsGetUsage, 0, 1)
 	if done {
 		return code

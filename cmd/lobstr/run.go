@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api"
 )
@@ -605,7 +606,7 @@ Example:
 func (c *cli) runDownload(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr run download")
 	var out, format string
-	fs.StringVar(&out, "o", "-", "write the file to `FILE` ('-' for stdout)")
+	fs.StringVarP(&out, "output", "o", "-", "write the file to `FILE` ('-' for stdout)")
 	fs.StringVar(&format, "format", "", "`F`: csv, json, jsonl or xlsx (default: from FILE's extension, else csv)")
 	hash, cl, code, done := c.oneRun(args, "download", runDownloadUsage, fs)
 	if done {

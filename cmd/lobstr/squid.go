@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+
+	flag "github.com/spf13/pflag"
 
 	"golang.org/x/term"
 
@@ -78,7 +79,10 @@ func (c *cli) squidHelp(ctx context.Context, args []string) int {
 // paramFlags collects repeated --param KEY=VALUE.
 type paramFlags []string
 
-func (p *paramFlags) String() string     { return strings.Join(*p, " ") }
+func (p *paramFlags) String() string { return strings.Join(*p, " ") }
+
+// Type names the flag's kind in pflag's messages.
+func (p *paramFlags) Type() string       { return "k=v" }
 func (p *paramFlags) Set(s string) error { *p = append(*p, s); return nil }
 
 // parseParams reads KEY=VALUE pairs into squid params: true and false are booleans, null
@@ -625,8 +629,7 @@ func (c *cli) stdinTerminal() bool {
 
 func (c *cli) squidRemove(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr squid rm")
-	force := fs.Bool("force", false, "delete without asking")
-	fs.BoolVar(force, "f", false, "the same as --force")
+	force := fs.BoolP("force", "f", false, "delete without asking")
 	rest, code, done := c.parseCommand(fs, args, squidRemoveUsage, 1, 1)
 	if done {
 		return code

@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api"
 )
@@ -445,8 +446,8 @@ Examples:
 
 func (c *cli) taskAdd(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr task add")
-	key := fs.String("key", "url", "the task `KEY` the values are for, e.g. url or keyword")
-	file := fs.String("file", "", "read values from file `F`, one a line")
+	key := fs.StringP("key", "k", "url", "the task `KEY` the values are for, e.g. url or keyword")
+	file := fs.StringP("file", "f", "", "read values from file `F`, one a line")
 	rest, code, done := c.parseCommand(fs, args, addUsage, 1, -1)
 	if done {
 		return code
