@@ -1,0 +1,98 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSuggestions checks that a mistyped command or flag gets one line naming the closest
+// spelling and the help to run, exit status 2.
+func TestSuggestions(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"taks", "ls"}, `lobstr: unknown command "taks"; did you mean "task"?; run 'lobstr --help' for usage`},
+		{[]string{"task", "lss"}, `lobstr: task: unknown command "lss"; did you mean "ls"?; run 'lobstr task --help' for usage`},
+		{[]string{"go", "x", "--outptu", "f"}, `lobstr: go: unknown flag: --outptu; did you mean "--output"?; run 'lobstr go --help' for usage`},
+		{[]string{"completion", "zhs"}, `lobstr: completion: unknown shell "zhs"; did you mean "zsh"? (bash, zsh, fish or powershell); run 'lobstr completion --help' for usage`},
+		{[]string{"completion"}, `lobstr: completion: missing SHELL: bash, zsh, fish or powershell; run 'lobstr completion --help' for usage`},
+		{[]string{"frobnicate"}, `lobstr: unknown command "frobnicate"; run 'lobstr --help' for usage`},
+	} {
+		r := invocation{}.run(t, tc.args...)
+		if r.code != exitUsage || r.stdout != "" || r.stderr != tc.want+"\n" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, r.code, r.stdout, r.stderr, tc.want)
+		}
+	}
+}
+
+// TestCompletionScripts checks `lobstr completion SHELL` for the four shells.
+func TestCompletionScripts(t *testing.T) {
+	for shell, marker := range map[string]string{
+		"bash": "# bash completion V2 for lobstr", "zsh": "#compdef lobstr",
+		"fish": "# fish completion for lobstr", "powershell": "# powershell completion for lobstr",
+	} {
+		r := invocation{}.run(t, "completion", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, marker) || r.stderr != "" {
+			t.Errorf("completion %s: exit %d, stderr %q, stdout starts %q", shell, r.code, r.stderr, truncate(r.stdout, 80))
+		}
+	}
+}
+
+// TestDynamicCompletion checks what the shells are offered: crawler slugs from the
+// catalogue, @aliases from the config file, the commands of a group.
+func TestDynamicCompletion(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	inv := invocation{}
+	if r := inv.run(t, "config", "set-alias", "reviews", seedSquid); r.code != 0 {
+		t.Fatalf("set-alias: %d %s", r.code, r.stderr)
+	}
+	for _, tc := range []struct {
+		args      []string
+		want, not []string
+	}{
+		{[]string{"crawlers", "show", "google-maps-l"}, []string{"google-maps-leads-scraper\t"}, []string{"google-search"}},
+		{[]string{"go", "google-maps-l"}, []string{"google-maps-leads-scraper\t"}, nil},
+		{[]string{"go", "google-maps-leads-scraper", ""}, nil, []string{"google-maps-leads-scraper"}},
+		{[]string{"squid", "show", "@"}, []string{"@reviews\t" + seedSquid}, nil},
+		{[]string{"--json", "task", "ls", "@re"}, []string{"@reviews\t"}, nil},
+		{[]string{"task", ""}, []string{"upload-status", "ls", "show"}, []string{"squid"}},
+		{[]string{""}, []string{"go", "crawlers", "completion", "mock"}, nil},
+	} {
+		r := inv.run(t, append([]string{"__complete"}, tc.args...)...)
+		if r.code != 0 {
+			t.Errorf("__complete %q: exit %d %s", tc.args, r.code, r.stderr)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("__complete %q offers no %q:\n%s", tc.args, w, r.stdout)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(r.stdout, n) {
+				t.Errorf("__complete %q offers %q:\n%s", tc.args, n, r.stdout)
+			}
+		}
+	}
+}
+
+// TestGlobalFlagsAnywhere checks that cobra finds the command whatever global flags come
+// before it, with or without a value.
+func TestGlobalFlagsAnywhere(t *testing.T) {
+	url, token := newServer(t)
+	inv := invocation{env: map[string]string{"LOBSTR_TOKEN": token}}
+	for _, args := range [][]string{
+		{"--base-url", url, "task", "show", seedTask},
+		{"--base-url=" + url, "--quiet", "task", "--json", "show", seedTask},
+		{"task", "--base-url", url, "show", seedTask},
+		{"tasks", "get", seedTask, "--base-url", url},
+	} {
+		r := inv.run(t, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, seedTask) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
