@@ -529,17 +529,17 @@ func (c *cli) accountsUpdate(ctx context.Context, args []string) int {
 const accountsRmUsage = `Usage: lobstr accounts rm ACCOUNT
 
 Delete an account and its cookies (Delete Account), for good: squids that use
-it can no longer run. --force is accepted for the official CLI's users; lobstr
-does not ask.
+it can no longer run. Asks first on a terminal; elsewhere refuses without
+--force.
 
 Example:
-  lobstr accounts rm d3e97f2cd33658f301bdbe807402ab30
+  lobstr accounts rm d3e97f2cd33658f301bdbe807402ab30 --force
 `
 
 func (c *cli) accountsRemove(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr accounts rm")
 	var force bool
-	fs.BoolVarP(&force, "force", "f", false, "accepted, as in the official CLI (lobstr does not ask)")
+	fs.BoolVarP(&force, "force", "f", false, "delete without asking")
 	rest, code, done := c.parseCommand(fs, args, accountsRmUsage, 1, 1)
 	if done {
 		return code
@@ -549,6 +549,9 @@ func (c *cli) accountsRemove(ctx context.Context, args []string) int {
 	}
 	cl, code, done := c.client()
 	if done {
+		return code
+	}
+	if code, done := c.confirm(force, "delete account "+rest[0], fmt.Sprintf("Delete account %s?", rest[0])); done {
 		return code
 	}
 	cctx, raw := capture(ctx)

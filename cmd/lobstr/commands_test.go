@@ -96,3 +96,29 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestDestructivePrompts checks task rm and accounts rm as squid rm and squid empty: asked
+// on a terminal (no answer is no), refused elsewhere without --force.
+func TestDestructivePrompts(t *testing.T) {
+	url, token := newServer(t)
+	inv := invocation{env: envFor(url, token)}
+	for _, args := range [][]string{{"task", "rm", seedTask}, {"accounts", "rm", "d3e97f2cd33658f301bdbe807402ab30"}} {
+		r := inv.run(t, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "without --force: stdin is not a terminal") {
+			t.Errorf("%q off a terminal: exit %d %q", args, r.code, r.stderr)
+		}
+		for _, answer := range []string{"n\n", "", "maybe\n"} {
+			r = inv.runWithStdin(t, ttyInput{strings.NewReader(answer)}, args...)
+			if r.code != exitFail || !strings.Contains(r.stderr, "[y/N]") || !strings.Contains(r.stderr, "not done") || r.stdout != "" {
+				t.Errorf("%q answered %q: exit %d %q %q", args, answer, r.code, r.stdout, r.stderr)
+			}
+		}
+	}
+	if r := inv.run(t, "task", "show", seedTask); r.code != 0 {
+		t.Fatalf("the task is gone after answers of no: %d %s", r.code, r.stderr)
+	}
+	r := inv.runWithStdin(t, ttyInput{strings.NewReader("yes\n")}, "task", "rm", seedTask)
+	if r.code != 0 || r.stdout != "deleted task "+seedTask+"\n" {
+		t.Errorf("task rm answered yes: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}

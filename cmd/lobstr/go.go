@@ -21,14 +21,16 @@ const goUsage = `Usage: lobstr go CRAWLER INPUT... [--file F] [--key K] [--param
                  [--no-download] [-o FILE]
 
 The whole job in one command: find the crawler (an id, a slug, or a unique
-part of one, as in 'lobstr crawlers show'), create the squid named --name or
-reuse the one of that name, save its params (--param, as many as needed; a
-value is JSON when it reads as JSON, else text), add the tasks (INPUT... and
-the lines of --file F, '-' for stdin), start a run, watch it with progress on
-stderr, wait for its export and download it into -o FILE (RUN.csv by default;
-'-' for stdout). --empty deletes the squid's old tasks first; --delete
-deletes the squid once the file is written. Interrupted (Ctrl-C), it says what
-is left running and how to stop it.
+part of one, as in 'lobstr crawlers show'), create a new squid (or, with
+--name, reuse the one of that name), save its params (--param, as many as
+needed; a value is JSON when it reads as JSON, else text), add the tasks
+(INPUT... and the lines of --file F, '-' for stdin; blank lines and # comments
+skipped), start a run, watch it with progress on stderr, wait for its export
+and download it into -o FILE (results.csv by default; '-' for stdout).
+--no-download returns as soon as the run has started, printing its id.
+--empty deletes a reused squid's old tasks first; --delete deletes the squid
+once the file is written. Interrupted (Ctrl-C), it says what is left running
+and how to stop it.
 
 Each INPUT goes under the task key --key K; without it, under the crawler's
 main task key as lobstr's documentation gives it: url when the crawler takes
@@ -82,11 +84,11 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 	fs.StringVarP(&f.key, "key", "k", "", "the task key `K` each input goes under (default: the crawler's url, else its one required key)")
 	fs.VarP(&f.params, "param", "p", "a squid param `k=v` (repeatable)")
 	fs.IntVarP(&f.concurrency, "concurrency", "c", 0, "`N` workers at once, 1 to 20 (default: the squid's)")
-	fs.StringVar(&f.name, "name", "", "the squid's `NAME`: reused when one has it (default: lobstr go CRAWLER)")
+	fs.StringVar(&f.name, "name", "", "reuse the squid named `NAME` (made when none has it); default: a new squid")
 	fs.BoolVar(&f.empty, "empty", false, "delete the squid's old tasks first")
 	fs.BoolVar(&f.del, "delete", false, "delete the squid once the file is written")
-	fs.BoolVar(&f.noDownload, "no-download", false, "stop once the run is done; download nothing")
-	fs.StringVarP(&f.out, "output", "o", "", "write the export to `FILE` ('-' for stdout; default RUN.csv)")
+	fs.BoolVar(&f.noDownload, "no-download", false, "return once the run has started, printing its id")
+	fs.StringVarP(&f.out, "output", "o", "", "write the export to `FILE` ('-' for stdout; default results.csv)")
 	fs.StringVar(&f.format, "format", "", "the export's format `F`: csv, json, jsonl or xlsx (default: from FILE, else csv)")
 	f.wait.register(fs)
 	rest, code, done := c.parseCommand(fs, args, goUsage, 1, -1)
@@ -165,7 +167,18 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 			name = "lobstr go " + cr.Id
 		}
 	}
-	squid, reused, err := findOrCreateSquid(ctx, cl, cr.Id, name)
+	// Without --name, a new squid every time: reusing one would run its earlier tasks
+	// again (paid again, their rows mixed into the new file), as the official CLI never does.
+	var squid string
+	var reused bool
+	if f.name == "" {
+		var sq *api.Squid
+		if sq, err = cl.Squids.Create(ctx, cr.Id, name); err == nil {
+			squid = sq.Id
+		}
+	} else {
+		squid, reused, err = findOrCreateSquid(ctx, cl, cr.Id, name)
+	}
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -210,6 +223,18 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 		return c.fail(ctx, err)
 	}
 	c.notice(fmt.Sprintf("started run %s", run.Id))
+	if f.noDownload {
+		// The run goes on on the server: say how to follow it, and stop here.
+		c.notice(fmt.Sprintf("watch it with 'lobstr run watch %s', then 'lobstr run download %s results.csv'", run.Id, run.Id))
+		if f.del {
+			c.notice(fmt.Sprintf("squid %s kept: --delete waits for the run, which --no-download does not", squid))
+		}
+		if c.json {
+			return c.printJSON(raw.last())
+		}
+		fmt.Fprintln(c.stdout, run.Id)
+		return exitOK
+	}
 	wctx, cancel := (&waitFlags{timeout: f.wait.timeout}).context(cctx)
 	defer cancel()
 	final, err := c.watchRun(wctx, cl, run.Id, f.wait.options())
@@ -217,14 +242,12 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 		return code
 	}
 	c.notice(fmt.Sprintf("run %s done: %s, %g credits", run.Id, plural(final.TotalResults, "result"), final.CreditUsed))
-	if !f.noDownload {
-		out := f.out
-		if out == "" {
-			out = run.Id + "." + string(ff)
-		}
-		if code := c.downloadTo(ctx, cl, run.Id, out, ff); code != exitOK {
-			return code
-		}
+	out := f.out
+	if out == "" {
+		out = "results." + string(ff)
+	}
+	if code := c.downloadTo(ctx, cl, run.Id, out, ff); code != exitOK {
+		return code
 	}
 	if c.json {
 		c.printJSON(raw.last())
@@ -336,7 +359,8 @@ func findOrCreateSquid(ctx context.Context, cl *api.Client, crawler, name string
 	return sq.Id, false, nil
 }
 
-// readInputs reads one input a line from path ('-' for stdin), blank lines skipped.
+// readInputs reads one input a line from path ('-' for stdin), blank lines and # comments
+// skipped.
 func (c *cli) readInputs(path string) ([]string, error) {
 	var r io.Reader = c.stdin
 	if path != "-" {
@@ -351,7 +375,7 @@ func (c *cli) readInputs(path string) ([]string, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if s := strings.TrimSpace(sc.Text()); s != "" {
+		if s := strings.TrimSpace(sc.Text()); s != "" && !strings.HasPrefix(s, "#") {
 			out = append(out, s)
 		}
 	}

@@ -60,7 +60,7 @@ func TestAccountsCommands(t *testing.T) {
 	if r.code != 3 || !strings.Contains(r.stderr, "failed") {
 		t.Errorf("a refused sync: %+v; want exit 3", r)
 	}
-	if r = inv.run(t, "accounts", "rm", account); r.code != 0 || !strings.Contains(r.stdout, "deleted account") {
+	if r = inv.run(t, "accounts", "rm", account, "--force"); r.code != 0 || !strings.Contains(r.stdout, "deleted account") {
 		t.Errorf("accounts rm: %+v", r)
 	}
 	if r = inv.run(t, "accounts", "show", account); r.code != 1 {

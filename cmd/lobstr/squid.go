@@ -543,32 +543,41 @@ func anyUpdate(set map[string]bool) bool {
 const squidEmptyUsage = `Usage: lobstr squid empty SQUID [--type url|params]
 
 Delete a squid's tasks and their results (Empty Squid); its settings stay.
-The API empties one kind at a time: --type url (tasks made from a URL) or
---type params (tasks made from parameters); without --type, both, one request
-each. Irreversible. With --json, the server's answer (two kinds: a JSON array
-of its two answers).
+The API empties one kind at a time: --type url (tasks made from a URL, the
+default, as the official CLI), --type params (tasks made from parameters) or
+--type all (both, one request each). Irreversible: asks first on a terminal,
+refuses without --force elsewhere. With --json, the server's answer (--type
+all: a JSON array of its two answers).
 
 Example:
-  lobstr squid empty @restaurants --type url
+  lobstr squid empty @restaurants --type all --force
 `
 
 func (c *cli) squidEmpty(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr squid empty")
-	kind := fs.String("type", "", "empty only the tasks of `TYPE` url or params (default both)")
+	kind := fs.String("type", "url", "empty the tasks of `TYPE`: url, params or all")
+	force := fs.BoolP("force", "f", false, "empty without asking")
 	rest, code, done := c.parseCommand(fs, args, squidEmptyUsage, 1, 1)
 	if done {
 		return code
 	}
 	var kinds []api.TaskKind
 	switch *kind {
-	case "":
+	case "all":
 	case "url", "params":
 		kinds = []api.TaskKind{api.TaskKind(*kind)}
 	default:
-		return c.usageError(c.cmd, fmt.Sprintf("--type %q: want url or params", truncate(*kind, 40)))
+		return c.usageError(c.cmd, fmt.Sprintf("--type %q: want url, params or all", truncate(*kind, 40)))
 	}
 	cl, id, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
+		return code
+	}
+	which := *kind + " tasks"
+	if *kind == "all" {
+		which = "tasks (url and params)"
+	}
+	if code, done := c.confirm(*force, "empty squid "+id, fmt.Sprintf("Delete the %s of squid %s and their results?", which, id)); done {
 		return code
 	}
 	cctx, raw := capture(ctx)
@@ -625,6 +634,25 @@ func (c *cli) stdinTerminal() bool {
 	}
 	f, ok := c.stdin.(*os.File)
 	return ok && f != nil && term.IsTerminal(int(f.Fd()))
+}
+
+// confirm asks before a destructive command, the same way for every one: with --force it
+// goes ahead; on a terminal it asks question (a [y/N] prompt on stderr, no answer is no);
+// elsewhere it refuses, saying to add --force. When done is true the command is over
+// (code: refused, exit 2; answered no, exit 1).
+func (c *cli) confirm(force bool, what, question string) (code int, done bool) {
+	if force {
+		return 0, false
+	}
+	if !c.stdinTerminal() {
+		return c.usageError(c.cmd, "refusing to "+what+" without --force: stdin is not a terminal to ask on"), true
+	}
+	fmt.Fprintf(c.stderr, "%s This cannot be undone. [y/N] ", question)
+	line, _ := bufio.NewReader(c.stdin).ReadString('\n') // no answer (end of input) is no
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		return c.errorLine(exitFail, "aborted", "not done: "+what, 0, ""), true
+	}
+	return 0, false
 }
 
 func (c *cli) squidRemove(ctx context.Context, args []string) int {
