@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/lobstr-go/lobstr/api"
 )
 
 // TestSuggestions checks that a mistyped command or flag gets one line naming the closest
@@ -120,5 +123,31 @@ func TestDestructivePrompts(t *testing.T) {
 	r := inv.runWithStdin(t, ttyInput{strings.NewReader("yes\n")}, "task", "rm", seedTask)
 	if r.code != 0 || r.stdout != "deleted task "+seedTask+"\n" {
 		t.Errorf("task rm answered yes: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestVersionJSON checks lobstr version, plain and --json.
+func TestVersionJSON(t *testing.T) {
+	for _, args := range [][]string{{"version", "--json"}, {"--json", "version"}} {
+		r := invocation{}.run(t, args...)
+		var v struct{ Version string }
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &v) != nil || v.Version != api.Version {
+			t.Errorf("%q: exit %d, %q", args, r.code, r.stdout)
+		}
+	}
+	if r := (invocation{}).run(t, "version"); r.stdout != "lobstr "+api.Version+"\n" {
+		t.Errorf("version: %q", r.stdout)
+	}
+	if r := (invocation{}).run(t, "mock", "--help"); r.code != 0 || strings.Contains(r.stdout, "Tasks API") || !strings.Contains(r.stdout, "whole lobstr.io API") {
+		t.Errorf("mock --help: %d %q", r.code, r.stdout)
+	}
+}
+
+// TestShellQuote checks the quoting of the mock's export line.
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{"demo": "demo", "a b": "'a b'", "it's": `'it'\''s'`, "": "''", "x$y": "'x$y'"} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
 	}
 }

@@ -18,6 +18,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -149,6 +150,12 @@ func (c *cli) versionCmd(_ context.Context, args []string) int {
 	}
 	if len(rest) > 0 {
 		return c.usageError("version", fmt.Sprintf("too many arguments: %q", rest))
+	}
+	if c.json {
+		doc, _ := json.Marshal(struct {
+			Version string `json:"version"`
+		}{api.Version})
+		return c.printJSON(doc)
 	}
 	fmt.Fprintln(c.stdout, "lobstr", api.Version)
 	return exitOK
