@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/lobstr-go/lobstr/api"
+	"github.com/lobstr-go/lobstr/api/apitest"
 )
 
 // TestSuggestions checks that a mistyped command or flag gets one line naming the closest
@@ -149,5 +151,46 @@ func TestShellQuote(t *testing.T) {
 		if got := shellQuote(in); got != want {
 			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestErrorsNameNextCommand checks that an error the API answered names the lobstr
+// command to run next: a task or run not found, a squid not ready or without tasks, a run
+// already going on, no token.
+func TestErrorsNameNextCommand(t *testing.T) {
+	srv := apitest.NewServer(t, apitest.WithToken(testToken), apitest.WithRunLifecycle(apitest.RunLifecycle{Polls: 1000}))
+	inv := invocation{env: envFor(srv.URL, srv.Token)}
+	unknown := strings.Repeat("ab", 16)
+	sq := inv.run(t, "squid", "create", apitest.SeedCrawlerSlug)
+	id := regexp.MustCompile(`[0-9a-f]{32}`).FindString(sq.stdout)
+	if sq.code != 0 || id == "" {
+		t.Fatalf("squid create: %d %q %q", sq.code, sq.stdout, sq.stderr)
+	}
+	check := func(args []string, want string) {
+		t.Helper()
+		r := inv.run(t, args...)
+		if r.code != exitFail || !strings.Contains(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%q: exit %d, stderr %q; want one line with %q", args, r.code, r.stderr, want)
+		}
+	}
+	check([]string{"task", "show", unknown}, "'lobstr task ls SQUID'")
+	check([]string{"run", "show", unknown}, "'lobstr run ls SQUID'")
+	check([]string{"run", "start", id}, "'lobstr squid update SQUID --param KEY=VALUE'")
+	if r := inv.run(t, "squid", "update", id, "--param", "max_results=5"); r.code != 0 {
+		t.Fatalf("squid update: %d %s", r.code, r.stderr)
+	}
+	check([]string{"run", "start", id}, "'lobstr task add SQUID VALUE...'")
+	if r := inv.run(t, "task", "add", id, "https://www.google.com/maps/search/x"); r.code != 0 {
+		t.Fatalf("task add: %d %s", r.code, r.stderr)
+	}
+	if r := inv.run(t, "run", "start", id); r.code != 0 {
+		t.Fatalf("run start: %d %s", r.code, r.stderr)
+	}
+	check([]string{"run", "start", id}, "'lobstr run watch RUN'")
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // no config file, so no token
+	t.Setenv("LOBSTR_TOKEN", "")
+	r := invocation{env: map[string]string{"LOBSTR_BASE_URL": srv.URL}}.run(t, "whoami")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "'lobstr config set-token") {
+		t.Errorf("no token: exit %d %q", r.code, r.stderr)
 	}
 }
