@@ -151,11 +151,11 @@ func (c *cli) accountsShow(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	if code, done := c.checkHash("ACCOUNT", rest[0]); done {
-		return code
-	}
 	cl, code, done := c.client()
 	if done {
+		return code
+	}
+	if rest[0], code, done = c.resolveAccount(ctx, cl, rest[0]); done {
 		return code
 	}
 	cctx, raw := capture(ctx)
@@ -497,9 +497,6 @@ func (c *cli) accountsUpdate(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	if code, done := c.checkHash("ACCOUNT", rest[0]); done {
-		return code
-	}
 	if typ == "" {
 		return c.usageError(c.cmd, "--type is required")
 	}
@@ -517,6 +514,9 @@ func (c *cli) accountsUpdate(ctx context.Context, args []string) int {
 	}
 	cl, code, done := c.client()
 	if done {
+		return code
+	}
+	if rest[0], code, done = c.resolveAccount(ctx, cl, rest[0]); done {
 		return code
 	}
 	cctx, raw := capture(ctx)
@@ -544,11 +544,11 @@ func (c *cli) accountsRemove(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	if code, done := c.checkHash("ACCOUNT", rest[0]); done {
-		return code
-	}
 	cl, code, done := c.client()
 	if done {
+		return code
+	}
+	if rest[0], code, done = c.resolveAccount(ctx, cl, rest[0]); done {
 		return code
 	}
 	if code, done := c.confirm(force, "delete account "+rest[0], fmt.Sprintf("Delete account %s?", rest[0])); done {
@@ -583,4 +583,44 @@ func dataItems(b *bodies) []json.RawMessage {
 		}
 	}
 	return out
+}
+
+// resolveAccount turns an ACCOUNT argument into an account id: a whole hash as it is; else,
+// from List Accounts, the account whose id it is or starts with, or whose username it is
+// (case aside); an ambiguous argument lists the candidates. When done is true the failure
+// has been reported (exit status code).
+func (c *cli) resolveAccount(ctx context.Context, cl *api.Client, arg string) (id string, code int, done bool) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return "", c.usageError(c.cmd, "ACCOUNT is empty"), true
+	}
+	if api.ValidHash(arg) {
+		return arg, 0, false
+	}
+	var all []api.Account
+	for a, err := range cl.Accounts.All(ctx, api.ListAccountsOptions{}) {
+		if err != nil {
+			return "", c.fail(ctx, err), true
+		}
+		all = append(all, a)
+	}
+	for _, match := range []func(api.Account) bool{
+		func(a api.Account) bool { return strings.HasPrefix(string(a.Id), strings.ToLower(arg)) },
+		func(a api.Account) bool { return strings.EqualFold(a.Username, arg) },
+	} {
+		var found []string
+		for _, a := range all {
+			if match(a) {
+				found = append(found, fmt.Sprintf("%s (%s, %s)", a.Id, clean(truncate(a.Username, 30)), a.Type))
+			}
+		}
+		switch {
+		case len(found) == 1:
+			id, _, _ := strings.Cut(found[0], " ")
+			return id, 0, false
+		case len(found) > 1:
+			return "", c.usageError(c.cmd, fmt.Sprintf("ACCOUNT %q is ambiguous: %s; give more of the id", truncate(arg, 40), strings.Join(found[:min(5, len(found))], ", "))), true
+		}
+	}
+	return "", c.usageError(c.cmd, fmt.Sprintf("ACCOUNT %q is no account's id, prefix or username ('lobstr accounts ls' lists them)", truncate(arg, 40))), true
 }

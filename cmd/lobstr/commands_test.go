@@ -194,3 +194,56 @@ func TestErrorsNameNextCommand(t *testing.T) {
 		t.Errorf("no token: exit %d %q", r.code, r.stderr)
 	}
 }
+
+// TestSquidByName checks that a SQUID argument may be a squid's name (case aside), then a
+// unique part of one, besides an id and a prefix; an ambiguous name lists the candidates.
+func TestSquidByName(t *testing.T) {
+	srv := apitest.NewServer(t, apitest.WithToken(testToken))
+	inv := invocation{env: envFor(srv.URL, srv.Token)}
+	ids := map[string]string{}
+	for _, name := range []string{"Pizza Leads", "Pizza Leads Paris", "Bakeries"} {
+		r := inv.run(t, "squid", "create", apitest.SeedCrawlerSlug, "--name", name)
+		ids[name] = regexp.MustCompile(`[0-9a-f]{32}`).FindString(r.stdout)
+		if r.code != 0 || ids[name] == "" {
+			t.Fatalf("squid create %q: %d %q %q", name, r.code, r.stdout, r.stderr)
+		}
+	}
+	for arg, want := range map[string]string{
+		"pizza leads": ids["Pizza Leads"],       // exact, case aside, though part of another
+		"Paris":       ids["Pizza Leads Paris"], // a unique part
+		"bakerie":     ids["Bakeries"],
+	} {
+		r := inv.run(t, "squid", "show", arg)
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("squid show %q: exit %d, want %s\n%s%s", arg, r.code, want, r.stdout, r.stderr)
+		}
+	}
+	r := inv.run(t, "squid", "show", "Pizza")
+	if r.code != exitUsage || !strings.Contains(r.stderr, ids["Pizza Leads"]) || !strings.Contains(r.stderr, ids["Pizza Leads Paris"]) ||
+		!strings.Contains(r.stderr, "ambiguous") {
+		t.Errorf("an ambiguous name: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// TestProgressDumbTerminal checks that under TERM=dumb a terminal gets plain lines, with
+// neither \r nor escape sequences, and that a terminal gets the short id.
+func TestProgressDumbTerminal(t *testing.T) {
+	term := &fakeTerminal{width: 80}
+	c := &cli{stderr: term, env: func(k string) string { return map[string]string{"TERM": "dumb"}[k] }, errOut: stream{tty: true, width: 80}}
+	p := c.newProgress("task " + seedTask)
+	p.update("running", "3 results")
+	p.update("completed", "5 results")
+	p.finish()
+	out := term.String()
+	if strings.ContainsAny(out, "\r\x1b") || strings.Count(out, "\n") < 2 || !strings.Contains(out, "task "+seedTask+": completed") {
+		t.Errorf("TERM=dumb: %q", out)
+	}
+	term = &fakeTerminal{width: 80}
+	c = &cli{stderr: term, env: func(string) string { return "" }, errOut: stream{tty: true, width: 80}}
+	p = c.newProgress("run " + seedTask)
+	p.update("running", "3 results")
+	p.finish()
+	if out := term.String(); !strings.Contains(out, "run "+seedTask[:8]+": ") || strings.Contains(out, seedTask) {
+		t.Errorf("a terminal: %q", out)
+	}
+}

@@ -541,7 +541,11 @@ func (c *cli) configShow(_ context.Context, args []string) int {
 	}
 	var v kvView
 	v.id("config file", f.path)
-	v.add("token", maskToken(tok)+", from "+from)
+	if tok == "" {
+		v.add("token", "none: 'lobstr config set-token TOKEN' saves one (or set LOBSTR_TOKEN)")
+	} else {
+		v.add("token", maskToken(tok)+", from "+from)
+	}
 	v.id("base URL", c.base())
 	names := make([]string, 0, len(aliases))
 	for n := range aliases {

@@ -452,7 +452,11 @@ func (c *cli) runStats(ctx context.Context, args []string) int {
 	v.add("percent", st.PercentDone)
 	v.add("tasks", fmt.Sprintf("%d done of %d, %d left", st.TotalTasksDone, st.TotalTasks, st.TotalTasksLeft))
 	v.add("results", fmt.Sprintf("%d (of %d expected)", st.ResultsDone, st.ResultsTotal))
-	v.add("eta", st.Eta)
+	if st.IsDone {
+		v.add("eta", "-") // a finished run has no time left, whatever the API's field says
+	} else {
+		v.add("eta", st.Eta)
+	}
 	if d, err := st.Duration.Duration(); err == nil {
 		v.add("duration", elapsed(d))
 	}

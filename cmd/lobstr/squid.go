@@ -34,15 +34,15 @@ func init() {
 	squidCommands["delete"] = squidCommands["rm"]
 
 	// A squid argument may be a unique prefix of a squid id: List Squids gives the ids.
-	squidLister = func(ctx context.Context, cl *api.Client) ([]string, error) {
-		var ids []string
+	squidLister = func(ctx context.Context, cl *api.Client) ([]squidRef, error) {
+		var squids []squidRef
 		for sq, err := range cl.Squids.All(ctx, api.ListSquidsOptions{Limit: api.MaxPageSize}) {
 			if err != nil {
 				return nil, err
 			}
-			ids = append(ids, sq.Id)
+			squids = append(squids, squidRef{sq.Id, sq.Name})
 		}
-		return ids, nil
+		return squids, nil
 	}
 }
 
