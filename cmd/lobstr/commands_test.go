@@ -247,3 +247,33 @@ func TestProgressDumbTerminal(t *testing.T) {
 		t.Errorf("a terminal: %q", out)
 	}
 }
+
+// TestSquidShowDelivery checks that squid show lists the delivery channels, secrets left out.
+func TestSquidShowDelivery(t *testing.T) {
+	srv := apitest.NewServer(t, apitest.WithToken(testToken))
+	inv := invocation{env: envFor(srv.URL, srv.Token)}
+	sq := inv.run(t, "squid", "create", apitest.SeedCrawlerSlug, "--name", "delivered")
+	id := regexp.MustCompile(`[0-9a-f]{32}`).FindString(sq.stdout)
+	// A new squid's email goes to the account's address (the fake, as the API).
+	if r := inv.run(t, "squid", "show", id); r.code != 0 || !regexp.MustCompile(`(?m)^delivery +email \S+@\S+$`).MatchString(r.stdout) {
+		t.Errorf("squid show of a new squid: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"delivery", "email", id, "--email", "you@example.com"},
+		{"delivery", "webhook", id, "--url", "https://hooks.example.com/x", "--inactive"},
+		{"delivery", "s3", id, "--bucket", "my-bucket", "--target-path", "p/", "--aws-access-key", "AKIA", "--aws-secret-key", "s3cr3t-key"},
+	} {
+		if r := inv.run(t, args...); r.code != 0 {
+			t.Fatalf("%q: %d %s", args, r.code, r.stderr)
+		}
+	}
+	r := inv.run(t, "squid", "show", id)
+	for _, want := range []string{"email you@example.com", "webhook https://hooks.example.com/x (off)", "s3 my-bucket"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("squid show lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "s3cr3t-key") {
+		t.Errorf("squid show prints the S3 secret:\n%s", r.stdout)
+	}
+}

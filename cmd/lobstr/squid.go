@@ -181,6 +181,13 @@ func (c *cli) printSquid(sq *api.Squid) {
 	if sq.ExportUniqueResults != nil {
 		v.add("unique results", yesNo(*sq.ExportUniqueResults))
 	}
+	for i, d := range deliveryLines(sq) {
+		key := ""
+		if i == 0 {
+			key = "delivery"
+		}
+		v.add(key, d)
+	}
 	if accounts, ok := sq.Accounts.Get(); ok && len(accounts) > 0 {
 		for i, a := range accounts {
 			key := ""
@@ -695,4 +702,36 @@ func (c *cli) squidRemove(ctx context.Context, args []string) int {
 		return c.errorLine(exitFail, "error", fmt.Sprintf("squid %s was not deleted", d.Id), 0, "")
 	}
 	return code
+}
+
+// deliveryLines are a squid's delivery channels as squid show lists them, one a line
+// ("none" when there is none): where each sends, and whether it is on. Secrets are never
+// shown.
+func deliveryLines(sq *api.Squid) []string {
+	state := func(on bool) string {
+		if on {
+			return ""
+		}
+		return " (off)"
+	}
+	var out []string
+	if e, ok := sq.Email.Get(); ok && e != "" {
+		out = append(out, "email "+e)
+	}
+	if g, ok := sq.GoogleSheetFields.Get(); ok {
+		out = append(out, "googlesheet "+deref(g.Url)+state(g.IsActive))
+	}
+	if s3, ok := sq.S3Fields.Get(); ok {
+		out = append(out, "s3 "+deref(s3.Bucket)+state(s3.IsActive))
+	}
+	if f, ok := sq.FtpFields.Get(); ok {
+		out = append(out, "sftp "+deref(f.Host)+state(f.IsActive))
+	}
+	if w, ok := sq.WebhookFields.Get(); ok {
+		out = append(out, "webhook "+deref(w.Url)+state(w.IsActive))
+	}
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
 }
