@@ -76,7 +76,11 @@ Example:
   lobstr accounts ls --all
 `
 
-var accountColumns = []column{{"ID", cutNever}, {"USERNAME", cutMiddle}, {"TYPE", cutEnd}, {"STATUS", cutEnd}, {"LAST SYNC", cutDrop}}
+var accountColumns = []column{{"ID", cutNever}, {"USERNAME", cutEnd}, {"TYPE", cutEnd}, {"STATUS", cutEnd}, {"LAST SYNC", cutDrop}}
+
+// accountShrink gives up the last sync first, then cuts the status, the type and the
+// username, and at last drops the status, the type and the username: the id stays.
+var accountShrink = []shrink{{4, 0}, {3, 6}, {2, 10}, {1, 10}, {3, -1}, {2, -1}, {1, 8}, {1, -1}}
 
 func (c *cli) accountsList(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr accounts ls")
@@ -95,7 +99,7 @@ func (c *cli) accountsList(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	t := newTable(accountColumns)
+	t := newTable(accountColumns, accountShrink...)
 	add := func(a api.Account) {
 		status := a.StatusCodeInfo
 		if status == "" {
@@ -247,7 +251,8 @@ func (c *cli) accountsTypes(ctx context.Context, args []string) int {
 	if c.json {
 		return c.printJSON(jsonArray(dataItems(raw)))
 	}
-	t := newTable([]column{{"NAME", cutNever}, {"DOMAIN", cutEnd}, {"BASE URL", cutDrop}, {"COOKIES", cutEnd}})
+	t := newTable([]column{{"NAME", cutNever}, {"DOMAIN", cutEnd}, {"BASE URL", cutDrop}, {"COOKIES", cutEnd}},
+		shrink{2, 0}, shrink{1, 8}, shrink{3, 12}, shrink{1, -1})
 	for _, ty := range types {
 		names := make([]string, 0, len(ty.Cookies))
 		for _, ck := range ty.Cookies {

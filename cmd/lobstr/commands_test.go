@@ -277,3 +277,13 @@ func TestSquidShowDelivery(t *testing.T) {
 		t.Errorf("squid show prints the S3 secret:\n%s", r.stdout)
 	}
 }
+
+// TestGoldenWidthsRunsAccounts checks the tables of runs and accounts at every width.
+func TestGoldenWidthsRunsAccounts(t *testing.T) {
+	srv := apitest.NewServer(t, apitest.WithToken(testToken))
+	inv := invocation{env: envFor(srv.URL, srv.Token)}
+	goldenWidths(t, "widths-run-ls", inv, nil, "run", "ls", apitest.SeedRunsSquid)
+	goldenWidths(t, "widths-run-tasks", inv, nil, "run", "tasks", apitest.SeedRunHash)
+	goldenWidths(t, "widths-accounts-ls", inv, nil, "accounts", "ls")
+	goldenWidths(t, "widths-accounts-types", inv, nil, "accounts", "types")
+}

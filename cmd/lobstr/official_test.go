@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lobstr-go/lobstr/api/apitest"
 )
@@ -23,7 +25,11 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	inv := invocation{env: envFor(srv.URL, srv.Token)}
+	// The fake's rate limits make some commands wait for the next window: a context long
+	// enough for that, under -race on a loaded machine too.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	inv := invocation{env: envFor(srv.URL, srv.Token), ctx: ctx}
 	if err := os.WriteFile("urls.txt", []byte("# inputs\nhttps://www.google.com/maps/search/a\nhttps://www.google.com/maps/search/b\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +119,7 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 		}
 		var r result
 		if tc.yesTT {
-			r = inv.runWithStdin(t, ttyInput{strings.NewReader("y\n")}, args...)
+			r = invocation{env: inv.env}.runWithStdin(t, ttyInput{strings.NewReader("y\n")}, args...)
 		} else {
 			r = inv.run(t, args...)
 		}

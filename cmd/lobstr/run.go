@@ -347,7 +347,7 @@ func (c *cli) runList(ctx context.Context, args []string) int {
 	if opts.Squid, code, done = c.resolveSquid(ctx, cl, rest[0]); done {
 		return code
 	}
-	t := newTable(runColumns, shrink{4, 12}, shrink{3, 0}, shrink{2, 0})
+	t := newTable(runColumns, shrink{4, 12}, shrink{3, 0}, shrink{2, 0}, shrink{1, 0}, shrink{4, -1})
 	add := func(r api.Run) {
 		t.add(r.Id, r.Status, fmt.Sprint(r.TotalResults), shortTime(r.StartedAt), deref(r.DoneReason))
 	}
@@ -511,7 +511,7 @@ func (c *cli) runTasks(ctx context.Context, args []string) int {
 		return c.usageError(c.cmd, "--limit is 1 to 100 and --page 1 or more")
 	}
 	opts.Run = hash
-	t := newTable(runTaskColumns, shrink{3, 24}, shrink{2, 0}, shrink{3, 6})
+	t := newTable(runTaskColumns, shrink{3, 24}, shrink{2, 0}, shrink{3, 6}, shrink{1, 0}, shrink{3, -1})
 	add := func(rt api.RunTask) {
 		t.add(rt.Task, rt.Status, fmt.Sprint(rt.LastResult), formatParams(rt.Params))
 	}
