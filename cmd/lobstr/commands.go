@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -206,6 +207,13 @@ func editDistance(a, b string) int {
 
 // execute runs args through the command tree and returns the exit status.
 func (c *cli) execute(ctx context.Context, args []string) int {
+	if c.out.tty && c.out.width > 0 && helpWanted(args) {
+		// Help on a narrow terminal: its lines wrapped to the width, none left longer.
+		real := c.stdout
+		var buf strings.Builder
+		c.stdout = &buf
+		defer func() { io.WriteString(real, wrapHelp(buf.String(), c.out.width)) }()
+	}
 	root := c.command(ctx)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -282,4 +290,84 @@ func squidAliases(prefix string) []cobra.Completion {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// helpWanted reports whether args ask for a usage text: --help or -h, or lobstr help.
+func helpWanted(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--help" || a == "-h" {
+			return true
+		}
+	}
+	return len(args) > 0 && args[0] == "help"
+}
+
+// wrapHelp fits a usage text to width: a paragraph of prose (lines that start at the
+// margin) with a line too long is filled again to the width; an indented line too long
+// (a command, a flag, an example) is wrapped at spaces with a hanging indent; a word
+// longer than the width is left whole.
+func wrapHelp(text string, width int) string {
+	lines := strings.Split(text, "\n")
+	var out []string
+	for i := 0; i < len(lines); {
+		line := lines[i]
+		if line == "" || strings.HasPrefix(line, " ") || strings.HasSuffix(line, ":") || strings.HasPrefix(line, "Usage: ") {
+			out = append(out, wrapLine(line, width)...)
+			i++
+			continue
+		}
+		j, long := i, false
+		for j < len(lines) && lines[j] != "" && !strings.HasPrefix(lines[j], " ") && !strings.HasSuffix(lines[j], ":") {
+			long = long || utf8.RuneCountInString(lines[j]) > width
+			j++
+		}
+		if long {
+			out = append(out, wrapLine(strings.Join(lines[i:j], " "), width)...)
+		} else {
+			out = append(out, lines[i:j]...)
+		}
+		i = j
+	}
+	return strings.Join(out, "\n")
+}
+
+// wrapLine wraps one line at spaces to width, further lines indented by the line's own
+// leading spaces (plus two when it has some).
+func wrapLine(line string, width int) []string {
+	if utf8.RuneCountInString(line) <= width {
+		return []string{line}
+	}
+	lead := len(line) - len(strings.TrimLeft(line, " "))
+	indent := ""
+	switch {
+	case strings.HasPrefix(line, "Usage: "):
+		indent = strings.Repeat(" ", len("Usage: "))
+	case lead > 0:
+		indent = strings.Repeat(" ", min(lead+2, width/2))
+	}
+	// Cut at the last space that fits, keeping the spaces that align columns before it.
+	var out []string
+	r := []rune(line)
+	for len(r) > width {
+		cut := -1
+		for i := width; i > lead && i > len([]rune(indent)); i-- {
+			if r[i] == ' ' {
+				cut = i
+				break
+			}
+		}
+		if cut < 0 { // one word longer than the width: left whole, up to the next space
+			for cut = width; cut < len(r) && r[cut] != ' '; cut++ {
+			}
+			if cut == len(r) {
+				break
+			}
+		}
+		out = append(out, strings.TrimRight(string(r[:cut]), " "))
+		r = []rune(indent + strings.TrimLeft(string(r[cut:]), " "))
+	}
+	return append(out, string(r))
 }

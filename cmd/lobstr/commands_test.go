@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/lobstr-go/lobstr/api"
 	"github.com/lobstr-go/lobstr/api/apitest"
@@ -286,4 +287,27 @@ func TestGoldenWidthsRunsAccounts(t *testing.T) {
 	goldenWidths(t, "widths-run-tasks", inv, nil, "run", "tasks", apitest.SeedRunHash)
 	goldenWidths(t, "widths-accounts-ls", inv, nil, "accounts", "ls")
 	goldenWidths(t, "widths-accounts-types", inv, nil, "accounts", "types")
+}
+
+// TestHelpFitsNarrowTerminals checks that usage texts on a terminal of 50 or 80 columns
+// have no line longer than the width, and that nothing is wrapped into a pipe.
+func TestHelpFitsNarrowTerminals(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"go", "--help"}, {"help", "task", "add"}, {"mock", "--help"}, {"run", "download", "-h"}, {"squid", "--help"}} {
+		for _, w := range []int{50, 80} {
+			r := invocation{}.runTerminal(t, w, args...)
+			if r.code != 0 || r.stdout == "" {
+				t.Errorf("%q at %d: exit %d", args, w, r.code)
+			}
+			for _, line := range strings.Split(r.stdout, "\n") {
+				if n := utf8.RuneCountInString(line); n > w && strings.Contains(strings.TrimSpace(line), " ") {
+					t.Errorf("%q at %d: a line of %d columns: %q", args, w, n, line)
+				}
+			}
+		}
+		pipe := invocation{}.run(t, args...)
+		wide := invocation{}.runTerminal(t, 1000, args...)
+		if pipe.stdout != wide.stdout {
+			t.Errorf("%q: a pipe and a wide terminal differ", args)
+		}
+	}
 }
