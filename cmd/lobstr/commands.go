@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -230,7 +231,7 @@ func (c *cli) execute(ctx context.Context, args []string) int {
 
 // completeArgs completes the arguments of a command: crawler slugs from the catalogue,
 // squid aliases from the config file.
-func (c *cli) completeArgs(_ context.Context, cmd string) cobra.CompletionFunc {
+func (c *cli) completeArgs(ctx context.Context, cmd string) cobra.CompletionFunc {
 	return func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		positional := 0
 		for _, a := range args {
@@ -258,7 +259,7 @@ func (c *cli) completeArgs(_ context.Context, cmd string) cobra.CompletionFunc {
 			if positional > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return squidAliases(toComplete), cobra.ShellCompDirectiveNoFileComp
+			return append(squidAliases(toComplete), c.squidNames(ctx, args, toComplete)...), cobra.ShellCompDirectiveNoFileComp
 		}
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -274,6 +275,38 @@ var argKinds = map[string]string{
 	"run ls": "squid", "results get": "squid", "delivery email": "squid",
 	"delivery googlesheet": "squid", "delivery s3": "squid", "delivery sftp": "squid",
 	"delivery webhook": "squid",
+}
+
+// squidNames are the ids of the squids (List Squids, first page) whose id or name starts
+// with prefix, each described by its name; none when no token or server answers within a
+// few seconds (a completion must never hang a shell, nor print errors into it).
+func (c *cli) squidNames(ctx context.Context, args []string, prefix string) []cobra.Completion {
+	if strings.HasPrefix(prefix, "@") {
+		return nil
+	}
+	// The global flags typed so far (--base-url, --token) count.
+	parse(c.flagSet("lobstr"), args, true)
+	stderr := c.stderr
+	c.stderr = io.Discard
+	defer func() { c.stderr = stderr }()
+	cl, _, done := c.client()
+	if done {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	page, err := cl.Squids.List(ctx, api.ListSquidsOptions{Limit: api.MaxPageSize})
+	if err != nil {
+		return nil
+	}
+	var out []cobra.Completion
+	lower := strings.ToLower(prefix)
+	for _, sq := range page.Data {
+		if strings.HasPrefix(sq.Id, prefix) || strings.HasPrefix(strings.ToLower(sq.Name), lower) {
+			out = append(out, cobra.CompletionWithDesc(sq.Id, clean(truncate(sq.Name, 40))))
+		}
+	}
+	return out
 }
 
 // squidAliases are the @aliases of the config file that start with prefix.

@@ -311,3 +311,29 @@ func TestHelpFitsNarrowTerminals(t *testing.T) {
 		}
 	}
 }
+
+// TestSquidCompletion checks that a SQUID is completed from List Squids, by id or name,
+// and that without a server the completion ends at once with nothing.
+func TestSquidCompletion(t *testing.T) {
+	srv := apitest.NewServer(t, apitest.WithToken(testToken))
+	inv := invocation{env: envFor(srv.URL, srv.Token)}
+	sq := inv.run(t, "squid", "create", apitest.SeedCrawlerSlug, "--name", "Pizza Leads")
+	id := regexp.MustCompile(`[0-9a-f]{32}`).FindString(sq.stdout)
+	if sq.code != 0 || id == "" {
+		t.Fatalf("squid create: %+v", sq)
+	}
+	for _, prefix := range []string{"pizza", id[:6]} {
+		r := inv.run(t, "__complete", "squid", "show", prefix)
+		if r.code != 0 || !strings.Contains(r.stdout, id+"\tPizza Leads") {
+			t.Errorf("__complete squid show %q: %d %q", prefix, r.code, r.stdout)
+		}
+	}
+	r := inv.run(t, "__complete", "task", "ls", "zzz")
+	if r.code != 0 || strings.Contains(r.stdout, id) {
+		t.Errorf("__complete task ls zzz: %d %q", r.code, r.stdout)
+	}
+	r = invocation{env: envFor("http://127.0.0.1:1/v1", testToken)}.run(t, "__complete", "squid", "show", "p")
+	if r.code != 0 || strings.Contains(r.stdout, "error") || strings.Contains(r.stderr, "connection refused") {
+		t.Errorf("__complete without a server: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
