@@ -142,9 +142,8 @@ demo:
 		'https://www.google.com/maps/search/pizza/@40.7128,-74.0060,14z' \
 		'https://www.google.com/maps/search/cafe/@48.8566,2.3522,14z' \
 		'https://www.google.com/maps/search/bakery/@43.2965,5.3698,14z' \
-		--name pizza-cafe-bakery -o bin/leads.csv 2>bin/go.log; status=$$?; cat bin/go.log >&2; \
-	[ $$status -eq 0 ] || exit 1; \
+		--name pizza-cafe-bakery -o bin/leads.csv --json >bin/go.json || exit 1; \
 	echo "== bin/leads.csv: $$(($$(wc -l < bin/leads.csv) - 1)) rows; the first 3:" >&2; head -n 4 bin/leads.csv; \
-	run=$$(sed -n 's/^lobstr: started run \([0-9a-f]\{32\}\)$$/\1/p' bin/go.log); \
+	run=$$(tr ',' '\n' < bin/go.json | sed -n 's/^[[:space:]{]*"id": *"\([0-9a-f]\{32\}\)".*/\1/p' | head -n 1); \
 	lobstr results get --run "$$run" -o bin/leads.json || exit 1; \
 	echo "== bin/leads.json: the same run's rows as JSON; the first 3:" >&2; head -n 4 bin/leads.json

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -484,7 +486,7 @@ func tokenFromEnvironment() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("api: %w: set LOBSTR_TOKEN (%v)", ErrNoToken, err)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("api: %w: set LOBSTR_TOKEN, or save one in %s (the official CLI's `lobstr config set-token` does that)", ErrNoToken, path)
 	}
@@ -496,6 +498,34 @@ func tokenFromEnvironment() (string, error) {
 		return "", fmt.Errorf("api: %w: config file %s: %w", ErrNoToken, path, err)
 	}
 	return tok, nil
+}
+
+// maxConfigSize caps what is read of the config file: a few lines of TOML.
+const maxConfigSize = 1 << 20
+
+// readConfig reads the config file: a regular file only (a FIFO would block, /dev/zero
+// never ends), at most maxConfigSize bytes. The error names the file.
+func readConfig(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("config file %s is not a regular file (%s)", path, st.Mode().Type())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("config file %s is larger than %d bytes", path, maxConfigSize)
+	}
+	return data, nil
 }
 
 // ConfigPath returns where the official CLI keeps its config file:

@@ -76,7 +76,11 @@ Example:
   lobstr accounts ls --all
 `
 
-var accountColumns = []column{{"ID", cutNever}, {"USERNAME", cutMiddle}, {"TYPE", cutEnd}, {"STATUS", cutEnd}, {"LAST SYNC", cutDrop}}
+var accountColumns = []column{{"ID", cutNever}, {"USERNAME", cutEnd}, {"TYPE", cutEnd}, {"STATUS", cutEnd}, {"LAST SYNC", cutDrop}}
+
+// accountShrink gives up the last sync first, then cuts the status, the type and the
+// username, and at last drops the status, the type and the username: the id stays.
+var accountShrink = []shrink{{4, 0}, {3, 6}, {2, 10}, {1, 10}, {3, -1}, {2, -1}, {1, 8}, {1, -1}}
 
 func (c *cli) accountsList(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr accounts ls")
@@ -95,7 +99,7 @@ func (c *cli) accountsList(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	t := newTable(accountColumns)
+	t := newTable(accountColumns, accountShrink...)
 	add := func(a api.Account) {
 		status := a.StatusCodeInfo
 		if status == "" {
@@ -151,11 +155,11 @@ func (c *cli) accountsShow(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	if code, done := c.checkHash("ACCOUNT", rest[0]); done {
-		return code
-	}
 	cl, code, done := c.client()
 	if done {
+		return code
+	}
+	if rest[0], code, done = c.resolveAccount(ctx, cl, rest[0]); done {
 		return code
 	}
 	cctx, raw := capture(ctx)
@@ -247,7 +251,8 @@ func (c *cli) accountsTypes(ctx context.Context, args []string) int {
 	if c.json {
 		return c.printJSON(jsonArray(dataItems(raw)))
 	}
-	t := newTable([]column{{"NAME", cutNever}, {"DOMAIN", cutEnd}, {"BASE URL", cutDrop}, {"COOKIES", cutEnd}})
+	t := newTable([]column{{"NAME", cutNever}, {"DOMAIN", cutEnd}, {"BASE URL", cutDrop}, {"COOKIES", cutEnd}},
+		shrink{2, 0}, shrink{1, 8}, shrink{3, 12}, shrink{1, -1})
 	for _, ty := range types {
 		names := make([]string, 0, len(ty.Cookies))
 		for _, ck := range ty.Cookies {
@@ -287,7 +292,10 @@ Example:
 // multiFlag collects a repeated flag.
 type multiFlag []string
 
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+// Type names the flag's kind in pflag's messages.
+func (m *multiFlag) Type() string       { return "stringArray" }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func (c *cli) accountsSync(ctx context.Context, args []string) int {
@@ -297,7 +305,7 @@ func (c *cli) accountsSync(ctx context.Context, args []string) int {
 	var wait bool
 	var wf waitFlags
 	fs.StringVar(&account, "account", "", "refresh the cookies of the account `HASH`")
-	fs.Var(&cookie, "cookie", "a cookie `NAME=VALUE`, repeatable (visible in the process list)")
+	fs.VarP(&cookie, "cookie", "c", "a cookie `NAME=VALUE`, repeatable (visible in the process list)")
 	fs.StringVar(&cookiesJSON, "cookies-json", "", "the cookies as a `JSON` object (visible in the process list)")
 	fs.StringVar(&cookiesFile, "cookies-file", "", "read the cookies from `FILE` (- for stdin): JSON or NAME=VALUE lines")
 	fs.BoolVar(&wait, "wait", false, "wait until the sync ends")
@@ -494,9 +502,6 @@ func (c *cli) accountsUpdate(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	if code, done := c.checkHash("ACCOUNT", rest[0]); done {
-		return code
-	}
 	if typ == "" {
 		return c.usageError(c.cmd, "--type is required")
 	}
@@ -516,6 +521,9 @@ func (c *cli) accountsUpdate(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
+	if rest[0], code, done = c.resolveAccount(ctx, cl, rest[0]); done {
+		return code
+	}
 	cctx, raw := capture(ctx)
 	a, err := cl.Accounts.UpdateLimits(cctx, rest[0], typ, limits)
 	return answer(c, ctx, raw, a, err, c.printAccount)
@@ -526,27 +534,29 @@ func (c *cli) accountsUpdate(ctx context.Context, args []string) int {
 const accountsRmUsage = `Usage: lobstr accounts rm ACCOUNT
 
 Delete an account and its cookies (Delete Account), for good: squids that use
-it can no longer run. --force is accepted for the official CLI's users; lobstr
-does not ask.
+it can no longer run. Asks first on a terminal; elsewhere refuses without
+--force.
 
 Example:
-  lobstr accounts rm d3e97f2cd33658f301bdbe807402ab30
+  lobstr accounts rm d3e97f2cd33658f301bdbe807402ab30 --force
 `
 
 func (c *cli) accountsRemove(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr accounts rm")
 	var force bool
-	fs.BoolVar(&force, "force", false, "accepted, as in the official CLI (lobstr does not ask)")
-	fs.BoolVar(&force, "f", false, "the same as --force")
+	fs.BoolVarP(&force, "force", "f", false, "delete without asking")
 	rest, code, done := c.parseCommand(fs, args, accountsRmUsage, 1, 1)
 	if done {
 		return code
 	}
-	if code, done := c.checkHash("ACCOUNT", rest[0]); done {
-		return code
-	}
 	cl, code, done := c.client()
 	if done {
+		return code
+	}
+	if rest[0], code, done = c.resolveAccount(ctx, cl, rest[0]); done {
+		return code
+	}
+	if code, done := c.confirm(force, "delete account "+rest[0], fmt.Sprintf("Delete account %s?", rest[0])); done {
 		return code
 	}
 	cctx, raw := capture(ctx)
@@ -578,4 +588,44 @@ func dataItems(b *bodies) []json.RawMessage {
 		}
 	}
 	return out
+}
+
+// resolveAccount turns an ACCOUNT argument into an account id: a whole hash as it is; else,
+// from List Accounts, the account whose id it is or starts with, or whose username it is
+// (case aside); an ambiguous argument lists the candidates. When done is true the failure
+// has been reported (exit status code).
+func (c *cli) resolveAccount(ctx context.Context, cl *api.Client, arg string) (id string, code int, done bool) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return "", c.usageError(c.cmd, "ACCOUNT is empty"), true
+	}
+	if api.ValidHash(arg) {
+		return arg, 0, false
+	}
+	var all []api.Account
+	for a, err := range cl.Accounts.All(ctx, api.ListAccountsOptions{}) {
+		if err != nil {
+			return "", c.fail(ctx, err), true
+		}
+		all = append(all, a)
+	}
+	for _, match := range []func(api.Account) bool{
+		func(a api.Account) bool { return strings.HasPrefix(string(a.Id), strings.ToLower(arg)) },
+		func(a api.Account) bool { return strings.EqualFold(a.Username, arg) },
+	} {
+		var found []string
+		for _, a := range all {
+			if match(a) {
+				found = append(found, fmt.Sprintf("%s (%s, %s)", a.Id, clean(truncate(a.Username, 30)), a.Type))
+			}
+		}
+		switch {
+		case len(found) == 1:
+			id, _, _ := strings.Cut(found[0], " ")
+			return id, 0, false
+		case len(found) > 1:
+			return "", c.usageError(c.cmd, fmt.Sprintf("ACCOUNT %q is ambiguous: %s; give more of the id", truncate(arg, 40), strings.Join(found[:min(5, len(found))], ", "))), true
+		}
+	}
+	return "", c.usageError(c.cmd, fmt.Sprintf("ACCOUNT %q is no account's id, prefix or username ('lobstr accounts ls' lists them)", truncate(arg, 40))), true
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/lobstr-go/lobstr/api"
@@ -296,7 +297,7 @@ func loadConfig() (*configFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		data, err = nil, nil
 	}
@@ -540,7 +541,11 @@ func (c *cli) configShow(_ context.Context, args []string) int {
 	}
 	var v kvView
 	v.id("config file", f.path)
-	v.add("token", maskToken(tok)+", from "+from)
+	if tok == "" {
+		v.add("token", "none: 'lobstr config set-token TOKEN' saves one (or set LOBSTR_TOKEN)")
+	} else {
+		v.add("token", maskToken(tok)+", from "+from)
+	}
 	v.id("base URL", c.base())
 	names := make([]string, 0, len(aliases))
 	for n := range aliases {
@@ -559,4 +564,55 @@ func (c *cli) configShow(_ context.Context, args []string) int {
 	}
 	v.render(c.stdout, c.out, false)
 	return exitOK
+}
+
+// maxConfigSize is the largest config file read: a config file is a few lines.
+const maxConfigSize = 1 << 20
+
+// readConfigFile reads the config file at path: a regular file (a link to one is
+// followed) of at most maxConfigSize bytes. Anything else (a FIFO, which would block, a
+// device such as /dev/zero, which never ends, a directory) is refused with an error
+// naming the file and what it is, without reading it.
+func readConfigFile(path string) ([]byte, error) {
+	// O_NONBLOCK: opening a FIFO with no writer must not block; it is refused below.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("config file %s is %s, not a regular file: remove it, or point XDG_CONFIG_HOME elsewhere", path, fileKind(st.Mode()))
+	}
+	if st.Size() > maxConfigSize {
+		return nil, fmt.Errorf("config file %s is %s, more than the %s a config file may be", path, byteSize(st.Size()), byteSize(maxConfigSize))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("config file %s is more than the %s a config file may be", path, byteSize(maxConfigSize))
+	}
+	return data, nil
+}
+
+// fileKind names what a file that is not a regular file is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }

@@ -341,7 +341,7 @@ func TestWaitNotice(t *testing.T) {
 	c.onWait("tasks", 3_000_000_000, "rate limit")
 	p.finish()
 	screen := emulate(term.String(), 60)
-	if len(screen) != 2 || screen[0] != "lobstr: waiting 3s for the rate limit of /v1/tasks" || !strings.HasPrefix(screen[1], "task "+seedTask+": running") {
+	if len(screen) != 2 || screen[0] != "lobstr: waiting 3s for the rate limit of /v1/tasks" || !strings.HasPrefix(screen[1], "task "+seedTask[:8]+": running") {
 		t.Errorf("screen %q", screen)
 	}
 }
@@ -369,7 +369,9 @@ func TestSquidLister(t *testing.T) {
 	// The fake lister of this test stands for List Squids (squid.go sets the real one).
 	old := squidLister
 	defer func() { squidLister = old }()
-	squidLister = func(context.Context, *api.Client) ([]string, error) { return []string{seedSquid, "ffff0000"}, nil }
+	squidLister = func(context.Context, *api.Client) ([]squidRef, error) {
+		return []squidRef{{seedSquid, "reviews"}, {"ffff0000", "other"}}, nil
+	}
 	r := invocation{env: envFor(url, token)}.run(t, "task", "ls", "a1b2")
 	if r.code != 0 || !strings.Contains(r.stdout, seedTask) {
 		t.Errorf("prefix: exit %d, %q", r.code, r.stderr)
@@ -379,7 +381,9 @@ func TestSquidLister(t *testing.T) {
 	if r.code != exitFail || !strings.Contains(r.stderr, "404") {
 		t.Errorf("no match: exit %d, %q", r.code, r.stderr)
 	}
-	squidLister = func(context.Context, *api.Client) ([]string, error) { return []string{"a1b2", "a1b3"}, nil }
+	squidLister = func(context.Context, *api.Client) ([]squidRef, error) {
+		return []squidRef{{"a1b2", "x"}, {"a1b3", "y"}}, nil
+	}
 	r = invocation{env: envFor(url, token)}.run(t, "task", "ls", "a1b")
 	if r.code != exitUsage || !strings.Contains(r.stderr, `SQUID "a1b" is ambiguous`) {
 		t.Errorf("ambiguous: exit %d, %q", r.code, r.stderr)

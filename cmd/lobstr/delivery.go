@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strconv"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api"
 )
@@ -75,7 +76,7 @@ func (a *activeFlags) register(fs *flag.FlagSet, what string) {
 func pair(fs *flag.FlagSet, yes, no string) (*bool, string) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	get := func(name string) bool { return fs.Lookup(name).Value.(flag.Getter).Get().(bool) }
+	get := func(name string) bool { v, _ := fs.GetBool(name); return v }
 	switch {
 	case set[yes] && set[no]:
 		return nil, fmt.Sprintf("--%s and --%s contradict each other", yes, no)
@@ -401,7 +402,8 @@ func (c *cli) deliveryWebhook(ctx context.Context, args []string) int {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for name, dst := range map[string]**bool{"on-running": &o.OnRunning, "on-paused": &o.OnPaused, "on-done": &o.OnDone, "on-error": &o.OnError} {
 		if set[name] {
-			*dst = api.Bool(fs.Lookup(name).Value.(flag.Getter).Get().(bool))
+			v, _ := fs.GetBool(name)
+			*dst = api.Bool(v)
 		}
 	}
 	if o.URL == "" {

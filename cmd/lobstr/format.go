@@ -58,9 +58,9 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// truncateMiddle shortens s to at most n runes by cutting out its middle, where … goes:
-// the ends of a URL or a query tell tasks apart better than its start alone. A URL that
-// must be cut loses its scheme first.
+// truncateMiddle shortens a URL or a query to at most n runes: a URL that must be cut
+// loses its scheme first, then its end, where … goes (never its middle: a URL cut in the
+// middle reads as another one, and rows whose URLs differ in the middle looked alike).
 func truncateMiddle(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -75,12 +75,7 @@ func truncateMiddle(s string, n int) string {
 	if len(r) <= n {
 		return s
 	}
-	if n < 8 {
-		return truncate(s, n)
-	}
-	head := (n - 1) / 3
-	tail := n - 1 - head
-	return string(r[:head]) + "…" + string(r[len(r)-tail:])
+	return truncate(string(r), n)
 }
 
 // formatTime prints a timestamp in UTC to the second, "-" for none, or the text the API

@@ -5,11 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api"
 	"github.com/lobstr-go/lobstr/catalog"
@@ -20,14 +21,16 @@ const goUsage = `Usage: lobstr go CRAWLER INPUT... [--file F] [--key K] [--param
                  [--no-download] [-o FILE]
 
 The whole job in one command: find the crawler (an id, a slug, or a unique
-part of one, as in 'lobstr crawlers show'), create the squid named --name or
-reuse the one of that name, save its params (--param, as many as needed; a
-value is JSON when it reads as JSON, else text), add the tasks (INPUT... and
-the lines of --file F, '-' for stdin), start a run, watch it with progress on
-stderr, wait for its export and download it into -o FILE (RUN.csv by default;
-'-' for stdout). --empty deletes the squid's old tasks first; --delete
-deletes the squid once the file is written. Interrupted (Ctrl-C), it says what
-is left running and how to stop it.
+part of one, as in 'lobstr crawlers show'), create a new squid (or, with
+--name, reuse the one of that name), save its params (--param, as many as
+needed; a value is JSON when it reads as JSON, else text), add the tasks
+(INPUT... and the lines of --file F, '-' for stdin; blank lines and # comments
+skipped), start a run, watch it with progress on stderr, wait for its export
+and download it into -o FILE (results.csv by default; '-' for stdout).
+--no-download returns as soon as the run has started, printing its id.
+--empty deletes a reused squid's old tasks first; --delete deletes the squid
+once the file is written. Interrupted (Ctrl-C), it says what is left running
+and how to stop it.
 
 Each INPUT goes under the task key --key K; without it, under the crawler's
 main task key as lobstr's documentation gives it: url when the crawler takes
@@ -53,6 +56,9 @@ type paramList struct{ m map[string]any }
 
 func (p *paramList) String() string { return "" }
 
+// Type names the flag's kind in pflag's messages.
+func (p *paramList) Type() string { return "k=v" }
+
 // Set reads one k=v: the value as JSON when it is (null, 10, true, "x", {...}), else text.
 func (p *paramList) Set(s string) error {
 	k, v, ok := strings.Cut(s, "=")
@@ -74,15 +80,15 @@ func (p *paramList) Set(s string) error {
 func (c *cli) goCmd(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr go")
 	var f goFlags
-	fs.StringVar(&f.file, "file", "", "read more inputs from `F`, one a line ('-' for stdin)")
-	fs.StringVar(&f.key, "key", "", "the task key `K` each input goes under (default: the crawler's url, else its one required key)")
-	fs.Var(&f.params, "param", "a squid param `k=v` (repeatable)")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "`N` workers at once, 1 to 20 (default: the squid's)")
-	fs.StringVar(&f.name, "name", "", "the squid's `NAME`: reused when one has it (default: lobstr go CRAWLER)")
+	fs.StringVarP(&f.file, "file", "f", "", "read more inputs from `F`, one a line ('-' for stdin)")
+	fs.StringVarP(&f.key, "key", "k", "", "the task key `K` each input goes under (default: the crawler's url, else its one required key)")
+	fs.VarP(&f.params, "param", "p", "a squid param `k=v` (repeatable)")
+	fs.IntVarP(&f.concurrency, "concurrency", "c", 0, "`N` workers at once, 1 to 20 (default: the squid's)")
+	fs.StringVar(&f.name, "name", "", "reuse the squid named `NAME` (made when none has it); default: a new squid")
 	fs.BoolVar(&f.empty, "empty", false, "delete the squid's old tasks first")
 	fs.BoolVar(&f.del, "delete", false, "delete the squid once the file is written")
-	fs.BoolVar(&f.noDownload, "no-download", false, "stop once the run is done; download nothing")
-	fs.StringVar(&f.out, "o", "", "write the export to `FILE` ('-' for stdout; default RUN.csv)")
+	fs.BoolVar(&f.noDownload, "no-download", false, "return once the run has started, printing its id")
+	fs.StringVarP(&f.out, "output", "o", "", "write the export to `FILE` ('-' for stdout; default results.csv)")
 	fs.StringVar(&f.format, "format", "", "the export's format `F`: csv, json, jsonl or xlsx (default: from FILE, else csv)")
 	f.wait.register(fs)
 	rest, code, done := c.parseCommand(fs, args, goUsage, 1, -1)
@@ -161,7 +167,18 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 			name = "lobstr go " + cr.Id
 		}
 	}
-	squid, reused, err := findOrCreateSquid(ctx, cl, cr.Id, name)
+	// Without --name, a new squid every time: reusing one would run its earlier tasks
+	// again (paid again, their rows mixed into the new file), as the official CLI never does.
+	var squid string
+	var reused bool
+	if f.name == "" {
+		var sq *api.Squid
+		if sq, err = cl.Squids.Create(ctx, cr.Id, name); err == nil {
+			squid = sq.Id
+		}
+	} else {
+		squid, reused, err = findOrCreateSquid(ctx, cl, cr.Id, name)
+	}
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -206,6 +223,18 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 		return c.fail(ctx, err)
 	}
 	c.notice(fmt.Sprintf("started run %s", run.Id))
+	if f.noDownload {
+		// The run goes on on the server: say how to follow it, and stop here.
+		c.notice(fmt.Sprintf("watch it with 'lobstr run watch %s', then 'lobstr run download %s results.csv'", run.Id, run.Id))
+		if f.del {
+			c.notice(fmt.Sprintf("squid %s kept: --delete waits for the run, which --no-download does not", squid))
+		}
+		if c.json {
+			return c.printJSON(raw.last())
+		}
+		fmt.Fprintln(c.stdout, run.Id)
+		return exitOK
+	}
 	wctx, cancel := (&waitFlags{timeout: f.wait.timeout}).context(cctx)
 	defer cancel()
 	final, err := c.watchRun(wctx, cl, run.Id, f.wait.options())
@@ -213,14 +242,12 @@ func (c *cli) goCmd(ctx context.Context, args []string) int {
 		return code
 	}
 	c.notice(fmt.Sprintf("run %s done: %s, %g credits", run.Id, plural(final.TotalResults, "result"), final.CreditUsed))
-	if !f.noDownload {
-		out := f.out
-		if out == "" {
-			out = run.Id + "." + string(ff)
-		}
-		if code := c.downloadTo(ctx, cl, run.Id, out, ff); code != exitOK {
-			return code
-		}
+	out := f.out
+	if out == "" {
+		out = "results." + string(ff)
+	}
+	if code := c.downloadTo(ctx, cl, run.Id, out, ff); code != exitOK {
+		return code
 	}
 	if c.json {
 		c.printJSON(raw.last())
@@ -332,7 +359,8 @@ func findOrCreateSquid(ctx context.Context, cl *api.Client, crawler, name string
 	return sq.Id, false, nil
 }
 
-// readInputs reads one input a line from path ('-' for stdin), blank lines skipped.
+// readInputs reads one input a line from path ('-' for stdin), blank lines and # comments
+// skipped.
 func (c *cli) readInputs(path string) ([]string, error) {
 	var r io.Reader = c.stdin
 	if path != "-" {
@@ -347,7 +375,7 @@ func (c *cli) readInputs(path string) ([]string, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if s := strings.TrimSpace(sc.Text()); s != "" {
+		if s := strings.TrimSpace(sc.Text()); s != "" && !strings.HasPrefix(s, "#") {
 			out = append(out, s)
 		}
 	}

@@ -194,9 +194,21 @@ func TestGoOfficialExamples(t *testing.T) {
 				t.Errorf("%q: no file written: %v", args, err)
 			}
 		}
+		if slices.Contains(ex.args, "--no-download") {
+			// Back as soon as the run has started: its id on stdout, the run still going,
+			// how to watch it said; watched here, so that the next example may start one.
+			run := strings.TrimSpace(r.stdout)
+			if st, ok := srv.Run(run); !ok || st.Status == "done" || !strings.Contains(r.stderr, "'lobstr run watch "+run+"'") {
+				t.Errorf("%q: stdout %q, run %+v (found %v)\n%s", args, r.stdout, st, ok, r.stderr)
+			}
+			if w := inv.run(t, "run", "watch", run, "--interval", "100ms", "--no-export"); w.code != 0 {
+				t.Errorf("run watch %s: %d %s", run, w.code, w.stderr)
+			}
+		}
 		if slices.Contains(ex.args, "--delete") {
-			if !strings.Contains(r.stderr, "deleted squid "+m[1]) {
-				t.Errorf("%q: the squid was not deleted:\n%s", args, r.stderr)
+			// With --no-download, the squid is kept for its run, and the user told so.
+			if !strings.Contains(r.stderr, "squid "+m[1]+" kept") {
+				t.Errorf("%q: the squid was not kept:\n%s", args, r.stderr)
 			}
 			continue
 		}
@@ -252,4 +264,49 @@ func refusedParam(t *testing.T, url, token string, all []listedCrawler, args []s
 		}
 	}
 	return "", "", false
+}
+
+// TestGoNewSquidEachCall checks that lobstr go without --name makes a new squid each time,
+// so that an earlier call's tasks are never run (and paid) again; that --file skips blank
+// lines and # comments; and that task add --file does the same.
+func TestGoNewSquidEachCall(t *testing.T) {
+	srv := apitest.NewServer(t, apitest.WithToken(testToken), apitest.WithRunLifecycle(apitest.RunLifecycle{Polls: 1}))
+	inv := invocation{env: envFor(srv.URL, srv.Token)}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "urls.txt")
+	if err := os.WriteFile(file, []byte("# my urls\n\nhttps://example.com/b\n  # indented comment\nhttps://example.com/c\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var squids []string
+	for i, args := range [][]string{
+		{"https://example.com/a"},
+		{"--file", file},
+	} {
+		r := inv.run(t, append([]string{"go", apitest.SeedCrawlerSlug, "-o", filepath.Join(dir, fmt.Sprint(i, ".csv")), "--interval", "100ms"}, args...)...)
+		m := createdSquid.FindStringSubmatch(r.stderr)
+		if r.code != 0 || m == nil || strings.Contains(r.stderr, "reusing") {
+			t.Fatalf("go %q: exit %d\n%s", args, r.code, r.stderr)
+		}
+		squids = append(squids, m[1])
+	}
+	if squids[0] == squids[1] {
+		t.Fatalf("both calls used squid %s", squids[0])
+	}
+	var got []string
+	for _, task := range srv.Tasks(squids[1]) {
+		got = append(got, fmt.Sprint(task.Params["url"]))
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"https://example.com/b", "https://example.com/c"}) {
+		t.Errorf("the second squid's tasks are %q, want b and c alone", got)
+	}
+	r := inv.run(t, "task", "add", squids[0], "--file", file)
+	if r.code != 0 || len(srv.Tasks(squids[0])) != 3 {
+		t.Errorf("task add --file: exit %d, %d tasks, want 3\n%s", r.code, len(srv.Tasks(squids[0])), r.stderr)
+	}
+	// "-" (stdin) keeps a line starting with #: a value may start with one (a hashtag).
+	r = invocation{env: envFor(srv.URL, srv.Token), stdin: "https://example.com/#golang\n#https://example.com/d\n"}.run(t, "task", "add", squids[0], "-")
+	if r.code != 0 || len(srv.Tasks(squids[0])) != 5 {
+		t.Errorf("task add - with a # line: exit %d, %d tasks, want 5\n%s", r.code, len(srv.Tasks(squids[0])), r.stderr)
+	}
 }

@@ -26,7 +26,11 @@ func (c *cli) dispatch(ctx context.Context, group, usage string, cmds map[string
 	}
 	cmd, ok := cmds[rest[0]]
 	if !ok {
-		return c.usageError(group, fmt.Sprintf("unknown command %q", rest[0]))
+		known := make([]string, 0, len(cmds))
+		for name := range cmds {
+			known = append(known, name)
+		}
+		return c.usageError(group, fmt.Sprintf("unknown command %q%s", rest[0], didYouMean(rest[0], known)))
 	}
 	c.cmd = group + " " + cmd.name
 	return cmd.run(c, ctx, rest[1:])

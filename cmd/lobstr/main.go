@@ -18,8 +18,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +28,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api"
 )
@@ -85,69 +87,59 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, env: env}
 	c.out, c.errOut = c.detect(stdout), c.detect(stderr)
-
-	fs := c.flagSet("lobstr")
-	rest, err := parse(fs, args, false)
-	if err != nil {
-		return c.flagError(err, "", func(w io.Writer) { fmt.Fprint(w, mainUsage) })
-	}
-	if c.version {
-		fmt.Fprintln(c.stdout, "lobstr", api.Version)
-		return exitOK
-	}
-	if len(rest) == 0 {
-		fmt.Fprint(c.stderr, mainUsage)
-		return exitUsage
-	}
-	verb, rest := rest[0], rest[1:]
-	g, ok := groups[verb]
-	if !ok {
-		return c.usageError("", fmt.Sprintf("unknown command %q", verb))
-	}
-	c.cmd = g.name
-	return g.run(c, ctx, rest)
+	return c.execute(ctx, args)
 }
 
 // group is a top-level command: `lobstr task`, `lobstr config`, `lobstr mock`, …
 type group struct {
-	name string
+	name    string
+	aliases []string // other names: `lobstr tasks`
+	section string   // the section of `lobstr --help` it is listed in (see sections)
+	short   string   // what it does, in a few words, for the shells' completion
+	subs    []string // its commands, "ls|list" for a command and its aliases, for cobra
 	// run runs the group with the arguments after its name.
 	run func(c *cli, ctx context.Context, args []string) int
 	// help prints the group's usage (for `lobstr help NAME`).
 	help func(c *cli, ctx context.Context, args []string) int
 }
 
-// groups are the top-level commands. Later command groups add themselves here.
+// groups are the top-level commands by name and alias. A group added later (in its own
+// file) calls addGroup from its init function.
 var groups = map[string]group{}
 
 func init() {
 	for _, g := range []group{
-		{"task", (*cli).task, (*cli).taskHelp},
-		{"config", (*cli).config, (*cli).configHelp},
-		{"whoami", (*cli).whoami, (*cli).whoamiHelp},
-		{"crawlers", (*cli).crawlers, (*cli).crawlersHelp},
-		{"squid", (*cli).squid, (*cli).squidHelp},
-		{"run", (*cli).runGroup, (*cli).runHelp},
-		{"results", (*cli).resultsGroup, (*cli).resultsHelp},
-		{"go", (*cli).goCmd, func(c *cli, ctx context.Context, _ []string) int { return c.goCmd(ctx, []string{"--help"}) }},
-		{"accounts", (*cli).accounts, (*cli).accountsHelp},
-		{"delivery", (*cli).delivery, (*cli).deliveryHelp},
-		{"mock", (*cli).mock, func(c *cli, ctx context.Context, _ []string) int { return c.mock(ctx, []string{"--help"}) }},
-		{"version", (*cli).versionCmd, func(c *cli, _ context.Context, _ []string) int {
-			fmt.Fprint(c.stdout, "Usage: lobstr version\n\nPrint the version of lobstr.\n\nExample:\n  lobstr version\n")
+		{"go", nil, "start", "crawler, squid, tasks, run, wait, download: the whole job", nil,
+			(*cli).goCmd, func(c *cli, ctx context.Context, _ []string) int { return c.goCmd(ctx, []string{"--help"}) }},
+		{"whoami", nil, "start", "the token's user, plan and credits", nil, (*cli).whoami, (*cli).whoamiHelp},
+		{"crawlers", []string{"crawler"}, "start", "the crawlers and what they take",
+			[]string{"ls|list", "show|get", "search", "params", "attrs"}, (*cli).crawlers, (*cli).crawlersHelp},
+		{"squid", []string{"squids"}, "work", "create, list, show, change, empty and delete squids",
+			[]string{"create", "ls|list", "show|get", "update", "empty", "rm|delete"}, (*cli).squid, (*cli).squidHelp},
+		{"task", []string{"tasks"}, "work", "add, list, show, wait for and delete tasks",
+			[]string{"show|get", "wait", "ls|list", "add", "rm|delete", "upload", "upload-status"}, (*cli).task, (*cli).taskHelp},
+		{"run", nil, "work", "start, watch, abort and download runs",
+			[]string{"start", "ls|list", "show|get", "stats", "tasks", "watch|wait", "abort", "download"}, (*cli).runGroup, (*cli).runHelp},
+		{"results", nil, "work", "the scraped rows", []string{"get"}, (*cli).resultsGroup, (*cli).resultsHelp},
+		{"delivery", nil, "work", "where a squid's exports go",
+			[]string{"email", "googlesheet", "s3", "sftp", "webhook", "test", "test-email", "test-googlesheet", "test-s3", "test-sftp", "test-webhook"},
+			(*cli).delivery, (*cli).deliveryHelp},
+		{"accounts", []string{"account"}, "account", "the platform accounts crawlers log in with",
+			[]string{"ls|list", "show|get", "types", "sync", "sync-status", "update", "rm|delete"}, (*cli).accounts, (*cli).accountsHelp},
+		{"config", nil, "account", "the token and the squid aliases", []string{"set-token", "show", "set-alias"}, (*cli).config, (*cli).configHelp},
+		{"mock", nil, "tools", "serve a fake lobstr API on a port", nil,
+			(*cli).mock, func(c *cli, ctx context.Context, _ []string) int { return c.mock(ctx, []string{"--help"}) }},
+		{"version", nil, "tools", "print the version", nil, (*cli).versionCmd, func(c *cli, _ context.Context, _ []string) int {
+			fmt.Fprint(c.stdout, "Usage: lobstr version [--json]\n\nPrint the version of lobstr.\n\nExample:\n  lobstr version\n")
 			return exitOK
 		}},
-		{"help", (*cli).helpCmd, func(c *cli, _ context.Context, _ []string) int {
+		{"help", nil, "tools", "print the usage of a command", nil, (*cli).helpCmd, func(c *cli, _ context.Context, _ []string) int {
 			fmt.Fprint(c.stdout, "Usage: lobstr help [COMMAND [SUBCOMMAND]]\n\nPrint the usage of lobstr or of a command.\n\nExample:\n  lobstr help task ls\n")
 			return exitOK
 		}},
 	} {
-		groups[g.name] = g
+		addGroup(g)
 	}
-	groups["tasks"] = groups["task"]
-	groups["squids"] = groups["squid"]
-	groups["crawler"] = groups["crawlers"]
-	groups["account"] = groups["accounts"]
 }
 
 func (c *cli) versionCmd(_ context.Context, args []string) int {
@@ -158,6 +150,12 @@ func (c *cli) versionCmd(_ context.Context, args []string) int {
 	}
 	if len(rest) > 0 {
 		return c.usageError("version", fmt.Sprintf("too many arguments: %q", rest))
+	}
+	if c.json {
+		doc, _ := json.Marshal(struct {
+			Version string `json:"version"`
+		}{api.Version})
+		return c.printJSON(doc)
 	}
 	fmt.Fprintln(c.stdout, "lobstr", api.Version)
 	return exitOK
@@ -183,6 +181,12 @@ func (c *cli) flagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors and usage are printed by flagError
 	fs.Usage = func() {}
+	c.globalFlags(fs)
+	return fs
+}
+
+// globalFlags adds the global flags to fs, bound to c.
+func (c *cli) globalFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", c.json, "print the API's JSON as the server sent it")
 	fs.StringVar(&c.baseURL, "base-url", c.baseURL, "`URL` of the API (default $LOBSTR_BASE_URL, else public)")
 	fs.StringVar(&c.tokenFlag, "token", c.tokenFlag, "API `TOKEN` (default $LOBSTR_TOKEN, else the config file)")
@@ -190,7 +194,6 @@ func (c *cli) flagSet(name string) *flag.FlagSet {
 	fs.BoolVar(&c.quiet, "quiet", c.quiet, "print no progress and no notices, only errors")
 	fs.BoolVar(&c.version, "version", c.version, "print the version and exit")
 	fs.BoolVar(&c.insecure, "insecure-http", c.insecure, "allow a plain-http base URL off loopback")
-	return fs
 }
 
 // globalFlags are the flags every flag set has.
@@ -200,20 +203,39 @@ var globalFlags = map[string]bool{"json": true, "base-url": true, "token": true,
 // parse parses args with fs and returns the arguments that are not flags. With
 // interspersed, flags and arguments may come in any order (`task ls SQUID --limit 5`);
 // without, parsing stops at the first argument (a command's name). "--" ends the flags.
+// A long flag written with one dash (-json), as Go's flag package allowed, is read as
+// the long flag when no short flag reading of it would make sense.
 func parse(fs *flag.FlagSet, args []string, interspersed bool) ([]string, error) {
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+	fs.SetInterspersed(interspersed)
+	args = longDashes(fs, args)
+	if err := fs.Parse(args); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
+			var known []string
+			fs.VisitAll(func(f *flag.Flag) { known = append(known, "--"+f.Name) })
+			return nil, fmt.Errorf("%w%s", err, didYouMean("--"+name, known))
 		}
-		left := fs.Args()
-		consumed := len(args) - len(left)
-		if !interspersed || len(left) == 0 || consumed > 0 && args[consumed-1] == "--" {
-			return append(rest, left...), nil
-		}
-		rest = append(rest, left[0])
-		args = left[1:]
+		return nil, err
 	}
+	return fs.Args(), nil
+}
+
+// longDashes rewrites -name and -name=value into --name and --name=value when name is a
+// long flag of fs, up to "--".
+func longDashes(fs *flag.FlagSet, args []string) []string {
+	var out []string
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if len(name) > 1 && fs.Lookup(name) != nil {
+				a = "-" + a
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // flagError handles a parse error: --help prints the usage on stdout (exit 0), anything
@@ -249,6 +271,9 @@ func printFlags(w io.Writer, flags []*flag.Flag) {
 	for _, f := range flags {
 		name, usage := flag.UnquoteUsage(f)
 		head := "--" + f.Name
+		if f.Shorthand != "" {
+			head = "-" + f.Shorthand + ", " + head
+		}
 		if name != "" {
 			head += " " + name
 		}
@@ -272,23 +297,26 @@ Usage:
   lobstr [GLOBAL FLAGS] COMMAND [ARGUMENTS] [FLAGS]
 
 Commands:
+Start here:
+  go CRAWLER INPUT...        a new squid, tasks, run, wait, download: the job
   whoami                     show the token's user, plan and credits
   crawlers ls                list every crawler
   crawlers show CRAWLER      show a crawler's details
   crawlers search KEYWORD    find crawlers by name or slug
   crawlers params CRAWLER    show what a crawler's tasks and squids take
   crawlers attrs CRAWLER     show the columns of a crawler's results
+Squids, tasks, runs and results:
   squid create CRAWLER       create a squid on a crawler
   squid ls                   list your squids
-  squid show SQUID           show a squid's settings and last run
+  squid show SQUID           show a squid's settings, delivery and last run
   squid update SQUID         change a squid's name, concurrency, params, ...
-  squid empty SQUID          delete every task of a squid
-  squid rm SQUID             delete a squid (asks first on a terminal)
+  squid empty SQUID          delete a squid's tasks (asks first)
+  squid rm SQUID             delete a squid (asks first)
   task show HASH             show a task and its status
   task wait HASH             wait until a task is done, progress on stderr
   task ls SQUID              list the tasks of a squid
   task add SQUID VALUE...    add tasks to a squid
-  task rm HASH               delete a task
+  task rm HASH               delete a task (asks first)
   task upload SQUID FILE     upload a CSV or TSV file of tasks
   task upload-status ID      show how far an upload has got
   run start SQUID            start a run [--wait] [--download FILE]
@@ -296,33 +324,36 @@ Commands:
   run show RUN               show a run
   run stats RUN              show a run's live progress
   run tasks RUN              list the tasks a run executed
-  run watch RUN              wait for a run and its export, progress on stderr
+  run watch RUN              wait for a run and its export
   run abort RUN              stop a run
-  run download RUN           download a run's export file
-  results get SQUID|--run RUN  print scraped rows as JSON or CSV
-  go CRAWLER INPUT...        squid, tasks, run, wait, download: the whole job
-  config set-token TOKEN     save the API token in the config file
-  config show                show the config file (the token masked)
-  config set-alias NAME SQUID  let @NAME stand for a squid
-  accounts ls                list the platform accounts
-  accounts show ACCOUNT      show an account
-  accounts types             list the account types and their cookies
-  accounts sync TYPE         sync an account from cookies (--cookies-file F|-)
-  accounts sync-status ID    show how far a sync has got (--wait)
-  accounts update ACCOUNT    set an account's limits
-  accounts rm ACCOUNT        delete an account
+  run download RUN [PATH]    download a run's export (results.csv)
+  results get SQUID          print scraped rows as JSON or CSV
   delivery email SQUID       deliver a squid's exports by email
   delivery googlesheet SQUID  deliver to a Google Sheet
   delivery s3 SQUID          deliver to Amazon S3 (--secret-key-file F|-)
   delivery sftp SQUID        deliver to an SFTP server (--password-file F|-)
   delivery webhook SQUID     post run events to a URL
   delivery test ROUTE        test a delivery route
+Your account and this machine:
+  accounts ls                list the platform accounts
+  accounts show ACCOUNT      show an account
+  accounts types             list the account types and their cookies
+  accounts sync TYPE         sync an account from cookies (--cookies-file F|-)
+  accounts sync-status ID    show how far a sync has got (--wait)
+  accounts update ACCOUNT    set an account's limits
+  accounts rm ACCOUNT        delete an account (asks first)
+  config set-token TOKEN     save the API token in the config file
+  config show                show the config file (the token masked)
+  config set-alias NAME SQUID  let @NAME stand for a squid
+Tools:
   mock                       serve a fake lobstr API on a port
+  completion SHELL           a completion script: bash, zsh, fish, powershell
   version                    print the version
   help [COMMAND]             print the usage of a command
 
-A SQUID is a squid id, a unique prefix of one, or @NAME for an alias saved
-with 'config set-alias'. A CRAWLER is an id, a slug, or a unique part of one.
+A SQUID is a squid id, a unique prefix of one, @NAME for an alias saved with
+'config set-alias', or a squid's name (or a unique part of it). A CRAWLER is
+an id, a slug, or a unique part of one. Mistyped commands get a suggestion.
 
 Global flags (before or after the command):
   --json              print the API's JSON as the server sent it; errors as

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api/apitest"
 	"github.com/lobstr-go/lobstr/gen/models"
@@ -111,8 +112,11 @@ const mockUsage = `Usage: lobstr mock [--addr 127.0.0.1:8080] [--token T] [--rat
                    [--latency D] [--fail-rate P] [--seed N] [--no-validate]
        lobstr mock --proxy URL [--record DIR] [--addr 127.0.0.1:8080]
 
-Serve a fake lobstr.io Tasks API under /v1 (the fake of package api/apitest),
-seeded with the documented examples: squid ` + apitest.SeedSquid + ` and its two
+Serve a fake of the whole lobstr.io API under /v1 (package api/apitest): user
+and balance, crawlers (the catalogue's), squids, tasks and uploads, runs and
+their exports, results, accounts and their syncs, delivery. Every call of the
+CLI works against it: point it there with the export line printed at start.
+Seeded with the documented examples: squid ` + apitest.SeedSquid + ` and its two
 tasks, task ` + apitest.SeedTaskHash + ` answering exactly the documented
 Get Task body, and upload ` + apitest.SeedUploadID + `.
 Squid "` + demoSquid + `" holds demo tasks that start at their first Get Task:
@@ -248,6 +252,13 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 		fmt.Fprintf(errw, "lobstr mock: proxy to %s; drift at http://%s%s\n", o.proxy, displayAddr(ln.Addr()), drift.ViolationsPath)
 	}
 	fmt.Fprintf(errw, "lobstr mock: reference at http://%s%s/\n", displayAddr(ln.Addr()), refdocs.Prefix)
+	// Any token that is not empty is accepted, unless --token says which; that one is
+	// never printed (logs are kept and shared).
+	token, note := "demo", ""
+	if o.token != "" {
+		token, note = "...", "   # the token given with --token"
+	}
+	fmt.Fprintf(errw, "lobstr mock: to point lobstr (or the SDK) at it:\n  export LOBSTR_BASE_URL=http://%s/v1 LOBSTR_TOKEN=%s%s\n", displayAddr(ln.Addr()), token, note)
 	fmt.Fprintf(errw, "lobstr mock listening on http://%s/v1\n", displayAddr(ln.Addr()))
 
 	select {
@@ -356,4 +367,20 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but letters, digits and
+// -_.:/@%+=,.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:/@%+=,", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -225,6 +225,10 @@ func TestMockTokenAndSIGTERM(t *testing.T) {
 	if status, _ := rawGet(t, m.url+"/tasks/"+seedTask, "s3cret-token"); status != 200 {
 		t.Errorf("the token: %d; want 200", status)
 	}
+	// The banner says how to point the CLI at the mock, the token given left out.
+	if !strings.Contains(m.log(), "  export LOBSTR_BASE_URL="+m.url+" LOBSTR_TOKEN=...   # the token given with --token\n") {
+		t.Errorf("no export line for %s in the banner:\n%s", m.url, m.log())
+	}
 	if err := m.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -243,6 +247,13 @@ func TestMockTokenAndSIGTERM(t *testing.T) {
 
 func TestMockAddrInUse(t *testing.T) {
 	m := startMock(t, buildCLI(t))
+	// Without --token, the banner's export line works as it is.
+	mm := regexp.MustCompile(`(?m)^  export LOBSTR_BASE_URL=(\S+) LOBSTR_TOKEN=(\S+)$`).FindStringSubmatch(m.log())
+	if mm == nil || mm[1] != m.url {
+		t.Errorf("no export line for %s in the banner:\n%s", m.url, m.log())
+	} else if r := (invocation{env: envFor(mm[1], mm[2])}).run(t, "task", "show", seedTask); r.code != 0 {
+		t.Errorf("task show with the banner's export: %d %s", r.code, r.stderr)
+	}
 	addr := strings.TrimSuffix(strings.TrimPrefix(m.url, "http://"), "/v1")
 	r := invocation{}.run(t, "mock", "--addr", addr)
 	if r.code != 1 || !strings.Contains(r.stderr, "cannot listen on "+addr+": something already listens there") {

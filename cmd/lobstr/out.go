@@ -198,7 +198,7 @@ func (c *cli) fail(ctx context.Context, err error) int {
 	}
 	var ae *api.Error
 	if errors.As(err, &ae) {
-		return c.errorLine(exitFail, ae.Type, apiErrorMessage(ae), ae.StatusCode, ae.Type)
+		return c.errorLine(exitFail, ae.Type, apiErrorMessage(ae)+nextStep(c.cmd, ae), ae.StatusCode, ae.Type)
 	}
 	msg, kind := c.describe(err)
 	code := exitFail
@@ -222,6 +222,39 @@ func apiErrorMessage(e *api.Error) string {
 		msg += " (the server failed: try again later)"
 	}
 	return msg
+}
+
+// nextStep names the lobstr command to run after the API refused cmd with e, when there is
+// an obvious one: the list that holds what was not found, the command that makes a squid
+// ready, the one that follows a run already going on.
+func nextStep(cmd string, e *api.Error) string {
+	group, _, _ := strings.Cut(cmd, " ")
+	msg := strings.ToLower(e.Message)
+	switch {
+	case strings.Contains(msg, "already active") || strings.Contains(msg, "already running"):
+		return "; follow it with 'lobstr run watch RUN' ('lobstr run ls SQUID' lists its runs)"
+	case e.Type == "SquidNotReady" && strings.Contains(msg, "deactivated"):
+		return "; 'lobstr squid update SQUID --active' turns it on"
+	case e.Type == "SquidNotReady":
+		return "; save its params with 'lobstr squid update SQUID --param KEY=VALUE' ('lobstr crawlers params CRAWLER' lists them)"
+	case e.Type == "NoTasksPresent":
+		return "; add tasks with 'lobstr task add SQUID VALUE...'"
+	case e.StatusCode != 404:
+		return ""
+	}
+	switch group {
+	case "task":
+		return "; 'lobstr task ls SQUID' lists a squid's tasks"
+	case "run":
+		return "; 'lobstr run ls SQUID' lists a squid's runs"
+	case "squid", "delivery", "results", "go":
+		return "; 'lobstr squid ls' lists your squids"
+	case "accounts":
+		return "; 'lobstr accounts ls' lists your accounts"
+	case "crawlers":
+		return "; 'lobstr crawlers search KEYWORD' finds a crawler"
+	}
+	return ""
 }
 
 // describe words an error that is not an API answer: network failures, files, arguments.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lobstr-go/lobstr/api"
 )
 
 // progress shows how a wait is going on stderr, the same way for every command that waits.
@@ -34,9 +36,21 @@ type progress struct {
 
 // newProgress starts a progress display for label on c's stderr. Call finish when done.
 func (c *cli) newProgress(label string) *progress {
+	out := c.errOut
+	if c.env("TERM") == "dumb" {
+		out.tty = false // a terminal that cannot redraw a line: a plain line per change
+	}
+	if out.tty {
+		// On a terminal the line must fit: a hash is shown by its first 8 characters, so
+		// that the state, percent, tasks, results and time left fit 80 columns.
+		kind, id, ok := strings.Cut(label, " ")
+		if ok && len(id) > 8 && api.ValidHash(id) {
+			label = kind + " " + id[:8]
+		}
+	}
 	p := &progress{
 		w:     c.stderr,
-		out:   c.errOut,
+		out:   out,
 		color: c.color(c.errOut),
 		quiet: c.quiet,
 		label: clean(label),

@@ -70,7 +70,7 @@ func TestConfigFileTokenEchoedIsNeverPrinted(t *testing.T) {
 		{"ls 400", []string{"task", "ls", seedSquid, "--all"}, 400, `{"squid": ["` + token + ` is not a squid"]}`},
 		{"ls 200", []string{"task", "ls", seedSquid}, 200, withToken("list-tasks.200.json")},
 		{"ls 200 --json", []string{"--json", "task", "ls", seedSquid}, 200, withToken("list-tasks.200.json")},
-		{"rm 403", []string{"task", "rm", seedTask}, 403, `{"errors": {"message": "not yours: ` + token + `", "type": "forbidden", "code": 403}}`},
+		{"rm 403", []string{"task", "rm", seedTask, "--force"}, 403, `{"errors": {"message": "not yours: ` + token + `", "type": "forbidden", "code": 403}}`},
 		{"add 400", []string{"task", "add", seedSquid, "https://example.com/x"}, 400, `{"error": {"message": "bad tasks for ` + token + `", "type": "validation_error", "param": "tasks"}}`},
 		{"upload 401", []string{"task", "upload", seedSquid, csv}, 401, `{"detail": "Invalid token ` + token + `."}`},
 		{"upload-status 404", []string{"task", "upload-status", seedUpload}, 404, `{"detail": "no upload for ` + token + `"}`},

@@ -10,9 +10,12 @@ import (
 	"github.com/lobstr-go/lobstr/api"
 )
 
-// squidLister lists the ids of the account's squids, for resolving a unique prefix (squid.go
+// squidRef is a squid as a SQUID argument may name it: its id and its name.
+type squidRef struct{ id, name string }
+
+// squidLister lists the account's squids, for resolving a unique prefix or a name (squid.go
 // sets it to List Squids); while it is nil, a squid argument is an @alias or taken as it is.
-var squidLister func(ctx context.Context, cl *api.Client) ([]string, error)
+var squidLister func(ctx context.Context, cl *api.Client) ([]squidRef, error)
 
 // clientForSquid is the start of every command that acts on one squid: the client (from
 // the global flags) and the squid id its argument names (see resolveSquid). A failure has
@@ -60,9 +63,36 @@ func (c *cli) resolveSquid(ctx context.Context, cl *api.Client, arg string) (id 
 	if squidLister == nil || cl == nil || api.ValidHash(arg) {
 		return arg, 0, false // a whole hash needs no listing
 	}
-	ids, err := squidLister(ctx, cl)
+	squids, err := squidLister(ctx, cl)
 	if err != nil {
 		return "", c.fail(ctx, err), true
+	}
+	ids := make([]string, len(squids))
+	for i, sq := range squids {
+		ids[i] = sq.id
+		if sq.id == arg {
+			return arg, 0, false
+		}
+	}
+	// A name, as the official CLI takes it: exact (case aside) first; then a prefix of an
+	// id; then a unique part of a name.
+	byName := func(exact bool) (string, int, bool, bool) {
+		id, msg, ok := matchName(arg, squids, exact)
+		switch {
+		case !ok:
+			return "", 0, false, false
+		case msg != "":
+			return "", c.usageError(c.cmd, "SQUID "+msg), true, true
+		}
+		return id, 0, false, true
+	}
+	if id, code, done, ok := byName(true); ok {
+		return id, code, done
+	}
+	if !slices.ContainsFunc(ids, func(s string) bool { return strings.HasPrefix(s, arg) }) {
+		if id, code, done, ok := byName(false); ok {
+			return id, code, done
+		}
 	}
 	id, msg := matchPrefix(arg, ids)
 	if msg != "" && !slices.ContainsFunc(ids, func(s string) bool { return strings.HasPrefix(s, arg) }) {
@@ -72,6 +102,36 @@ func (c *cli) resolveSquid(ctx context.Context, cl *api.Client, arg string) (id 
 		return "", c.usageError(c.cmd, "SQUID "+msg), true
 	}
 	return id, 0, false
+}
+
+// matchName finds the squid named name: with exact, the one whose name is name (case
+// aside), else the one whose name holds it. ok is false when no name matches; msg says why
+// there is no one answer (several squids, listed).
+func matchName(name string, squids []squidRef, exact bool) (id, msg string, ok bool) {
+	lower := strings.ToLower(name)
+	var found []squidRef
+	for _, sq := range squids {
+		n := strings.ToLower(sq.name)
+		if exact && n == lower || !exact && strings.Contains(n, lower) {
+			found = append(found, sq)
+		}
+	}
+	if len(found) == 0 {
+		return "", "", false
+	}
+	if len(found) == 1 {
+		return found[0].id, "", true
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].name < found[j].name })
+	list := make([]string, 0, 5)
+	for _, sq := range found[:min(5, len(found))] {
+		list = append(list, fmt.Sprintf("%s (%q)", sq.id, truncate(sq.name, 30)))
+	}
+	more := ""
+	if len(found) > 5 {
+		more = fmt.Sprintf(" and %d more", len(found)-5)
+	}
+	return "", fmt.Sprintf("%q is ambiguous: it names %s%s; give the id, or more of the name", truncate(name, 40), strings.Join(list, ", "), more), true
 }
 
 // matchPrefix finds the one id of ids that is prefix or starts with it: an exact match

@@ -47,6 +47,21 @@ func TestAccountsCommands(t *testing.T) {
 	if r = inv.run(t, "accounts", "show", account); r.code != 0 || !strings.Contains(r.stdout, "twitter-sync") {
 		t.Errorf("accounts show: %+v", r)
 	}
+	// An account by a prefix of its id, or by its username; what names none is refused.
+	show := inv.run(t, "--json", "accounts", "show", account)
+	var page struct{ Data []struct{ Username string } }
+	if json.Unmarshal([]byte(show.stdout), &page) != nil || len(page.Data) != 1 || page.Data[0].Username == "" {
+		t.Fatalf("accounts show --json: %+v", show)
+	}
+	shown := page.Data[0]
+	for _, arg := range []string{account[:8], shown.Username, strings.ToUpper(shown.Username)} {
+		if r = inv.run(t, "accounts", "show", arg); r.code != 0 || !strings.Contains(r.stdout, account) {
+			t.Errorf("accounts show %q: %+v", arg, r)
+		}
+	}
+	if r = inv.run(t, "accounts", "show", "no-such-user"); r.code != exitUsage || !strings.Contains(r.stderr, "'lobstr accounts ls'") {
+		t.Errorf("accounts show of no account: %+v", r)
+	}
 	r = inv.run(t, "accounts", "update", apitest.SeedLimitsAccount, "--type", "sales-nav-sync", "--param", "profiles=100")
 	if r.code != 0 || !strings.Contains(r.stdout, "profiles=100") {
 		t.Errorf("accounts update: %+v", r)
@@ -60,7 +75,7 @@ func TestAccountsCommands(t *testing.T) {
 	if r.code != 3 || !strings.Contains(r.stderr, "failed") {
 		t.Errorf("a refused sync: %+v; want exit 3", r)
 	}
-	if r = inv.run(t, "accounts", "rm", account); r.code != 0 || !strings.Contains(r.stdout, "deleted account") {
+	if r = inv.run(t, "accounts", "rm", account, "--force"); r.code != 0 || !strings.Contains(r.stdout, "deleted account") {
 		t.Errorf("accounts rm: %+v", r)
 	}
 	if r = inv.run(t, "accounts", "show", account); r.code != 1 {

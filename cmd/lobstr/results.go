@@ -8,7 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+	"iter"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,10 +59,25 @@ func (c *cli) resultsGet(ctx context.Context, args []string) int {
 	fs.StringVar(&opts.Run, "run", "", "the rows of run `RUN` instead of a squid's")
 	fs.StringVar(&opts.Task, "task", "", "only the rows of task `TASK`")
 	fs.StringVar(&format, "format", "", "`F`: json or csv (default json, or FILE's extension)")
-	fs.StringVar(&out, "o", "-", "write to `FILE` ('-' for stdout)")
+	var pageSize, limit int
+	fs.IntVar(&opts.Page, "page", 0, "only page `N` of the rows (as the official CLI; default: every row)")
+	fs.IntVar(&pageSize, "page-size", 0, "`N` rows a page, 1 to 100, with --page (default 50)")
+	fs.IntVar(&limit, "limit", 0, "the same as --page-size")
+	fs.StringVarP(&out, "output", "o", "-", "write to `FILE` ('-' for stdout)")
 	rest, code, done := c.parseCommand(fs, args, resultsGetUsage, 0, 1)
 	if done {
 		return code
+	}
+	if limit != 0 && pageSize != 0 && limit != pageSize {
+		return c.usageError(c.cmd, "--limit and --page-size differ: give one")
+	}
+	opts.Limit = max(limit, pageSize)
+	onePage := opts.Page != 0 || opts.Limit != 0
+	switch {
+	case opts.Page < 0:
+		return c.usageError(c.cmd, fmt.Sprintf("--page %d: want 1 or more", opts.Page))
+	case opts.Limit < 0 || opts.Limit > 100:
+		return c.usageError(c.cmd, fmt.Sprintf("--page-size %d: want 1 to 100", opts.Limit))
 	}
 	switch {
 	case len(rest) == 0 && opts.Run == "":
@@ -99,25 +114,27 @@ func (c *cli) resultsGet(ctx context.Context, args []string) int {
 		}
 	}
 	var w io.Writer = c.stdout
-	var tmp *os.File
+	var file *outputFile
 	if out != "-" {
-		f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.part")
+		f, err := createOutput(out)
 		if err != nil {
 			return c.errorLine(exitFail, "file", "cannot write the rows: "+err.Error(), 0, "")
 		}
-		defer os.Remove(f.Name())
-		defer f.Close()
-		tmp, w = f, f
+		file, w = f, f
 	}
-	n, err := writeResults(ctx, cl, opts, format, w)
+	rows := func(ctx context.Context) iter.Seq2[api.Result, error] { return cl.Results.All(ctx, opts) }
+	if onePage {
+		rows = func(ctx context.Context) iter.Seq2[api.Result, error] { return resultsPage(ctx, cl, opts) }
+	}
+	n, err := writeResults(ctx, rows, format, w)
 	if err != nil {
+		if file != nil {
+			file.abort()
+		}
 		return c.fail(ctx, err)
 	}
-	if tmp != nil {
-		if err := tmp.Close(); err != nil {
-			return c.errorLine(exitFail, "file", "cannot write the rows: "+err.Error(), 0, "")
-		}
-		if err := os.Rename(tmp.Name(), out); err != nil {
+	if file != nil {
+		if err := file.commit(); err != nil {
 			return c.errorLine(exitFail, "file", "cannot write the rows: "+err.Error(), 0, "")
 		}
 	}
@@ -131,7 +148,7 @@ func (c *cli) resultsGet(ctx context.Context, args []string) int {
 
 // writeResults writes every row of opts to w as a JSON array or as CSV, in the columns'
 // order of the first page the server sent, and returns how many rows it wrote.
-func writeResults(ctx context.Context, cl *api.Client, opts api.ResultsOptions, format string, w io.Writer) (int, error) {
+func writeResults(ctx context.Context, rows func(ctx context.Context) iter.Seq2[api.Result, error], format string, w io.Writer) (int, error) {
 	var cols []string
 	cctx := api.CaptureBody(ctx, func(_ int, body []byte) {
 		if cols == nil {
@@ -142,7 +159,7 @@ func writeResults(ctx context.Context, cl *api.Client, opts api.ResultsOptions, 
 	var cw *csv.Writer
 	n := 0
 	var line []byte
-	for row, err := range cl.Results.All(cctx, opts) {
+	for row, err := range rows(cctx) {
 		if err != nil {
 			return n, err
 		}
@@ -264,4 +281,21 @@ func cellText(raw json.RawMessage) string {
 		return ""
 	}
 	return string(raw)
+}
+
+// resultsPage yields the rows of one page of results (Get Results), as the official CLI's
+// results get --page N --page-size M prints them.
+func resultsPage(ctx context.Context, cl *api.Client, opts api.ResultsOptions) iter.Seq2[api.Result, error] {
+	return func(yield func(api.Result, error) bool) {
+		page, err := cl.Results.List(ctx, opts)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for _, row := range page.Data {
+			if !yield(row, nil) {
+				return
+			}
+		}
+	}
 }

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api"
 )
@@ -281,22 +281,19 @@ func (c *cli) downloadTo(ctx context.Context, cl *api.Client, hash, path string,
 		}
 		return exitOK
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	out, err := createOutput(path)
 	if err != nil {
 		return c.errorLine(exitFail, "file", "cannot write the export: "+err.Error(), 0, "")
 	}
-	defer os.Remove(tmp.Name())
-	n, err := cl.Runs.Download(ctx, hash, tmp, opts...)
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
+	n, err := cl.Runs.Download(ctx, hash, out, opts...)
 	if err != nil {
+		out.abort()
 		if ctx.Err() != nil {
 			return c.errorLine(exitInterrupted, "interrupted", "interrupted; the export of run "+hash+" was not written: 'lobstr run download "+hash+" -o "+path+"' to get it", 0, "")
 		}
 		return c.fail(ctx, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := out.commit(); err != nil {
 		return c.errorLine(exitFail, "file", "cannot write the export: "+err.Error(), 0, "")
 	}
 	c.notice(fmt.Sprintf("wrote %s (%s, %s) from run %s", path, string(format), byteSize(n), hash))
@@ -350,7 +347,7 @@ func (c *cli) runList(ctx context.Context, args []string) int {
 	if opts.Squid, code, done = c.resolveSquid(ctx, cl, rest[0]); done {
 		return code
 	}
-	t := newTable(runColumns, shrink{4, 12}, shrink{3, 0}, shrink{2, 0})
+	t := newTable(runColumns, shrink{4, 12}, shrink{3, 0}, shrink{2, 0}, shrink{1, 0}, shrink{4, -1})
 	add := func(r api.Run) {
 		t.add(r.Id, r.Status, fmt.Sprint(r.TotalResults), shortTime(r.StartedAt), deref(r.DoneReason))
 	}
@@ -455,7 +452,11 @@ func (c *cli) runStats(ctx context.Context, args []string) int {
 	v.add("percent", st.PercentDone)
 	v.add("tasks", fmt.Sprintf("%d done of %d, %d left", st.TotalTasksDone, st.TotalTasks, st.TotalTasksLeft))
 	v.add("results", fmt.Sprintf("%d (of %d expected)", st.ResultsDone, st.ResultsTotal))
-	v.add("eta", st.Eta)
+	if st.IsDone {
+		v.add("eta", "-") // a finished run has no time left, whatever the API's field says
+	} else {
+		v.add("eta", st.Eta)
+	}
 	if d, err := st.Duration.Duration(); err == nil {
 		v.add("duration", elapsed(d))
 	}
@@ -510,7 +511,7 @@ func (c *cli) runTasks(ctx context.Context, args []string) int {
 		return c.usageError(c.cmd, "--limit is 1 to 100 and --page 1 or more")
 	}
 	opts.Run = hash
-	t := newTable(runTaskColumns, shrink{3, 24}, shrink{2, 0}, shrink{3, 6})
+	t := newTable(runTaskColumns, shrink{3, 24}, shrink{2, 0}, shrink{3, 6}, shrink{1, 0}, shrink{3, -1})
 	add := func(rt api.RunTask) {
 		t.add(rt.Task, rt.Status, fmt.Sprint(rt.LastResult), formatParams(rt.Params))
 	}
@@ -592,28 +593,48 @@ func (c *cli) runWatch(ctx context.Context, args []string) int {
 
 // -- download -------------------------------------------------------------------------------
 
-const runDownloadUsage = `Usage: lobstr run download RUN [-o FILE] [--format F]
+const runDownloadUsage = `Usage: lobstr run download RUN [PATH] [-o FILE] [--format F]
 
 Download a run's export file (Download Run, then the signed URL, fetched
-without the token) into FILE, or onto stdout without -o. The file is written
-whole or not at all.
+without the token) into PATH or -o FILE: results.csv when neither is given,
+as the official CLI; '-' for stdout. A regular file is written whole or not
+at all; a link is followed; a FIFO or a device (/dev/null) is written to,
+never replaced. A new file gets 0666 minus the umask.
 
-Example:
-  lobstr run download 0393be3ea6f74986906153df1c3f9894 -o leads.csv
+Examples:
+  lobstr run download 0393be3ea6f74986906153df1c3f9894 leads.csv
+  lobstr run download 0393be3ea6f74986906153df1c3f9894 -o - | head
 `
 
 func (c *cli) runDownload(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr run download")
 	var out, format string
-	fs.StringVar(&out, "o", "-", "write the file to `FILE` ('-' for stdout)")
+	fs.StringVarP(&out, "output", "o", "", "write the file to `FILE` ('-' for stdout; default results.csv)")
 	fs.StringVar(&format, "format", "", "`F`: csv, json, jsonl or xlsx (default: from FILE's extension, else csv)")
-	hash, cl, code, done := c.oneRun(args, "download", runDownloadUsage, fs)
+	rest, code, done := c.parseCommand(fs, args, runDownloadUsage, 1, 2)
 	if done {
 		return code
+	}
+	if code, done := c.checkHash("RUN", rest[0]); done {
+		return code
+	}
+	hash := rest[0]
+	if len(rest) == 2 {
+		if out != "" && out != rest[1] {
+			return c.usageError(c.cmd, fmt.Sprintf("PATH %q and -o %q: give one", rest[1], out))
+		}
+		out = rest[1]
 	}
 	ff, msg := exportFormat(format, out)
 	if msg != "" {
 		return c.usageError(c.cmd, msg)
+	}
+	if out == "" {
+		out = "results." + string(ff)
+	}
+	cl, code, done := c.client()
+	if done {
+		return code
 	}
 	return c.downloadTo(ctx, cl, hash, out, ff)
 }

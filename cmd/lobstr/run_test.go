@@ -72,7 +72,7 @@ func TestGoToCSVThenResults(t *testing.T) {
 	again := inv.run(t, "go", apitest.SeedCrawlerSlug, "https://www.google.com/maps/search/bar/@40.7,-74,14z",
 		"--name", "leads", "--empty", "--no-download", "--delete", "--interval", "100ms")
 	if again.code != 0 || !strings.Contains(again.stderr, "reusing squid") || !strings.Contains(again.stderr, "emptied squid") ||
-		!strings.Contains(again.stderr, "deleted squid") {
+		!strings.Contains(again.stderr, "kept: --delete waits for the run") {
 		t.Fatalf("go again: exit %d\n%s", again.code, again.stderr)
 	}
 	if fs := srv.FileRequests(); fs.WithAuthorization != 0 || fs.Served != 1 {
@@ -107,6 +107,9 @@ func TestRunCommands(t *testing.T) {
 		t.Fatalf("go: %d %s", g.code, g.stderr)
 	}
 	squid := regexp.MustCompile(`created squid (\S+)`).FindStringSubmatch(g.stderr)[1]
+	if w := inv.run(t, "run", "watch", strings.TrimSpace(g.stdout), "--interval", "100ms"); w.code != 0 {
+		t.Fatalf("watch of go's run: %d %s", w.code, w.stderr)
+	}
 	start := inv.run(t, "run", "start", squid, "--wait", "--interval", "100ms")
 	if start.code != 0 || !strings.Contains(start.stdout, "status       done") || !strings.Contains(start.stdout, "export       ready") {
 		t.Fatalf("run start --wait: %d\n%s%s", start.code, start.stdout, start.stderr)

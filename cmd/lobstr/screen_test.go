@@ -124,7 +124,7 @@ func TestWaitOnTerminal(t *testing.T) {
 		t.Errorf("the progress line was not redrawn in place: %q", raw)
 	}
 	screen := emulate(raw, 50)
-	if len(screen) != 1 || !strings.HasPrefix(screen[0], "task "+hash) {
+	if len(screen) != 1 || !strings.HasPrefix(screen[0], "task "+hash[:8]+": ") {
 		t.Errorf("the screen holds %d rows, want 1 progress line:\n%s\n(raw %q)", len(screen), strings.Join(screen, "\n"), raw)
 	}
 	for _, row := range screen {

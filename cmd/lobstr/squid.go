@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+
+	flag "github.com/spf13/pflag"
 
 	"golang.org/x/term"
 
@@ -33,15 +34,15 @@ func init() {
 	squidCommands["delete"] = squidCommands["rm"]
 
 	// A squid argument may be a unique prefix of a squid id: List Squids gives the ids.
-	squidLister = func(ctx context.Context, cl *api.Client) ([]string, error) {
-		var ids []string
+	squidLister = func(ctx context.Context, cl *api.Client) ([]squidRef, error) {
+		var squids []squidRef
 		for sq, err := range cl.Squids.All(ctx, api.ListSquidsOptions{Limit: api.MaxPageSize}) {
 			if err != nil {
 				return nil, err
 			}
-			ids = append(ids, sq.Id)
+			squids = append(squids, squidRef{sq.Id, sq.Name})
 		}
-		return ids, nil
+		return squids, nil
 	}
 }
 
@@ -78,7 +79,10 @@ func (c *cli) squidHelp(ctx context.Context, args []string) int {
 // paramFlags collects repeated --param KEY=VALUE.
 type paramFlags []string
 
-func (p *paramFlags) String() string     { return strings.Join(*p, " ") }
+func (p *paramFlags) String() string { return strings.Join(*p, " ") }
+
+// Type names the flag's kind in pflag's messages.
+func (p *paramFlags) Type() string       { return "k=v" }
 func (p *paramFlags) Set(s string) error { *p = append(*p, s); return nil }
 
 // parseParams reads KEY=VALUE pairs into squid params: true and false are booleans, null
@@ -176,6 +180,13 @@ func (c *cli) printSquid(sq *api.Squid) {
 	}
 	if sq.ExportUniqueResults != nil {
 		v.add("unique results", yesNo(*sq.ExportUniqueResults))
+	}
+	for i, d := range deliveryLines(sq) {
+		key := ""
+		if i == 0 {
+			key = "delivery"
+		}
+		v.add(key, d)
 	}
 	if accounts, ok := sq.Accounts.Get(); ok && len(accounts) > 0 {
 		for i, a := range accounts {
@@ -539,32 +550,41 @@ func anyUpdate(set map[string]bool) bool {
 const squidEmptyUsage = `Usage: lobstr squid empty SQUID [--type url|params]
 
 Delete a squid's tasks and their results (Empty Squid); its settings stay.
-The API empties one kind at a time: --type url (tasks made from a URL) or
---type params (tasks made from parameters); without --type, both, one request
-each. Irreversible. With --json, the server's answer (two kinds: a JSON array
-of its two answers).
+The API empties one kind at a time: --type url (tasks made from a URL, the
+default, as the official CLI), --type params (tasks made from parameters) or
+--type all (both, one request each). Irreversible: asks first on a terminal,
+refuses without --force elsewhere. With --json, the server's answer (--type
+all: a JSON array of its two answers).
 
 Example:
-  lobstr squid empty @restaurants --type url
+  lobstr squid empty @restaurants --type all --force
 `
 
 func (c *cli) squidEmpty(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr squid empty")
-	kind := fs.String("type", "", "empty only the tasks of `TYPE` url or params (default both)")
+	kind := fs.String("type", "url", "empty the tasks of `TYPE`: url, params or all")
+	force := fs.BoolP("force", "f", false, "empty without asking")
 	rest, code, done := c.parseCommand(fs, args, squidEmptyUsage, 1, 1)
 	if done {
 		return code
 	}
 	var kinds []api.TaskKind
 	switch *kind {
-	case "":
+	case "all":
 	case "url", "params":
 		kinds = []api.TaskKind{api.TaskKind(*kind)}
 	default:
-		return c.usageError(c.cmd, fmt.Sprintf("--type %q: want url or params", truncate(*kind, 40)))
+		return c.usageError(c.cmd, fmt.Sprintf("--type %q: want url, params or all", truncate(*kind, 40)))
 	}
 	cl, id, code, done := c.clientForSquid(ctx, rest[0])
 	if done {
+		return code
+	}
+	which := *kind + " tasks"
+	if *kind == "all" {
+		which = "tasks (url and params)"
+	}
+	if code, done := c.confirm(*force, "empty squid "+id, fmt.Sprintf("Delete the %s of squid %s and their results?", which, id)); done {
 		return code
 	}
 	cctx, raw := capture(ctx)
@@ -623,10 +643,28 @@ func (c *cli) stdinTerminal() bool {
 	return ok && f != nil && term.IsTerminal(int(f.Fd()))
 }
 
+// confirm asks before a destructive command, the same way for every one: with --force it
+// goes ahead; on a terminal it asks question (a [y/N] prompt on stderr, no answer is no);
+// elsewhere it refuses, saying to add --force. When done is true the command is over
+// (code: refused, exit 2; answered no, exit 1).
+func (c *cli) confirm(force bool, what, question string) (code int, done bool) {
+	if force {
+		return 0, false
+	}
+	if !c.stdinTerminal() {
+		return c.usageError(c.cmd, "refusing to "+what+" without --force: stdin is not a terminal to ask on"), true
+	}
+	fmt.Fprintf(c.stderr, "%s This cannot be undone. [y/N] ", question)
+	line, _ := bufio.NewReader(c.stdin).ReadString('\n') // no answer (end of input) is no
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		return c.errorLine(exitFail, "aborted", "not done: "+what, 0, ""), true
+	}
+	return 0, false
+}
+
 func (c *cli) squidRemove(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr squid rm")
-	force := fs.Bool("force", false, "delete without asking")
-	fs.BoolVar(force, "f", false, "the same as --force")
+	force := fs.BoolP("force", "f", false, "delete without asking")
 	rest, code, done := c.parseCommand(fs, args, squidRemoveUsage, 1, 1)
 	if done {
 		return code
@@ -664,4 +702,36 @@ func (c *cli) squidRemove(ctx context.Context, args []string) int {
 		return c.errorLine(exitFail, "error", fmt.Sprintf("squid %s was not deleted", d.Id), 0, "")
 	}
 	return code
+}
+
+// deliveryLines are a squid's delivery channels as squid show lists them, one a line
+// ("none" when there is none): where each sends, and whether it is on. Secrets are never
+// shown.
+func deliveryLines(sq *api.Squid) []string {
+	state := func(on bool) string {
+		if on {
+			return ""
+		}
+		return " (off)"
+	}
+	var out []string
+	if e, ok := sq.Email.Get(); ok && e != "" {
+		out = append(out, "email "+e)
+	}
+	if g, ok := sq.GoogleSheetFields.Get(); ok {
+		out = append(out, "googlesheet "+deref(g.Url)+state(g.IsActive))
+	}
+	if s3, ok := sq.S3Fields.Get(); ok {
+		out = append(out, "s3 "+deref(s3.Bucket)+state(s3.IsActive))
+	}
+	if f, ok := sq.FtpFields.Get(); ok {
+		out = append(out, "sftp "+deref(f.Host)+state(f.IsActive))
+	}
+	if w, ok := sq.WebhookFields.Get(); ok {
+		out = append(out, "webhook "+deref(w.Url)+state(w.IsActive))
+	}
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
 }

@@ -81,18 +81,27 @@ func TestSquidLifecycleCommands(t *testing.T) {
 		t.Errorf("ls past the end: %d %q", r.code, r.stderr)
 	}
 
-	// empty: both kinds, two answers.
+	// empty: refused off a terminal without --force; url tasks by default, as the official
+	// CLI; --type all: both kinds, two answers.
 	inv.run(t, "task", "add", id, "https://www.google.com/maps/search/b")
 	r = inv.run(t, "squid", "empty", id)
-	if r.code != 0 || r.stdout != "emptied squid "+id+": 2 tasks deleted (tasks)\n" {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "without --force") {
+		t.Errorf("empty without --force: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = inv.runWithStdin(t, ttyInput{strings.NewReader("n\n")}, "squid", "empty", id)
+	if r.code != exitFail || !strings.Contains(r.stderr, "Delete the url tasks of squid "+id) {
+		t.Errorf("empty answered no: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = inv.runWithStdin(t, ttyInput{strings.NewReader("y\n")}, "squid", "empty", id)
+	if r.code != 0 || r.stdout != "emptied squid "+id+": 2 tasks deleted (url tasks)\n" {
 		t.Errorf("empty: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	r = inv.run(t, "--json", "squid", "empty", id)
+	r = inv.run(t, "--json", "squid", "empty", id, "--type", "all", "--force")
 	var answers []map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &answers); err != nil || len(answers) != 2 || answers[0]["deleted_count"] != 0.0 {
 		t.Errorf("empty --json: %v %s", err, r.stdout)
 	}
-	r = inv.run(t, "--json", "squid", "empty", id, "--type", "url")
+	r = inv.run(t, "--json", "squid", "empty", id, "-f")
 	if m := squidJSON(t, r); m["emptied"] != true {
 		t.Errorf("empty --type url --json: %s", r.stdout)
 	}
@@ -158,7 +167,7 @@ func TestSquidUsageErrors(t *testing.T) {
 		{[]string{"squid", "update", seedSquid, "--param", "novalue"}, `--param "novalue": want KEY=VALUE`},
 		{[]string{"squid", "update", seedSquid, "--name", " "}, "--name is empty"},
 		{[]string{"squid", "update", seedSquid, "--unique-results", "--no-unique-results"}, "together"},
-		{[]string{"squid", "empty", seedSquid, "--type", "all"}, `--type "all"`},
+		{[]string{"squid", "empty", seedSquid, "--type", "both"}, `--type "both"`},
 		{[]string{"squid", "ls", "--limit", "101"}, "--limit 101"},
 		{[]string{"squid", "create"}, "missing arguments"},
 		{[]string{"squid", "create", "nothing-like-it"}, "matches no crawler"},

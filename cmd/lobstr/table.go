@@ -14,7 +14,7 @@ type cutStyle int
 const (
 	cutNever  cutStyle = iota // ids and hashes: never cut, never dropped
 	cutEnd                    // text: cut at the end, with …
-	cutMiddle                 // URLs and queries: cut in the middle, whose ends tell rows apart
+	cutMiddle                 // URLs and queries: the scheme dropped first, then cut at the end
 	cutDrop                   // shown whole or not at all (dates, yes/no)
 )
 

@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	flag "github.com/spf13/pflag"
 
 	"github.com/lobstr-go/lobstr/api"
 )
@@ -433,7 +434,8 @@ const addUsage = `Usage: lobstr task add SQUID VALUE... [--key url] [--file F]
 
 Add tasks to a squid (Add Tasks), one per VALUE, as {"KEY": "VALUE"}. A VALUE
 of "-" reads values from stdin, and --file F from a file: one value per line,
-blank lines skipped, a UTF-8 byte-order mark dropped. The server counts tasks
+blank lines (and in a file, lines starting with #) skipped, a UTF-8
+byte-order mark dropped. The server counts tasks
 it already has as duplicates instead of adding them. Prints how many were
 added and duplicated, and the new tasks with their hashes. With --json, the
 server's answer; over 500 values, a JSON array of its answers, one a batch.
@@ -445,8 +447,8 @@ Examples:
 
 func (c *cli) taskAdd(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr task add")
-	key := fs.String("key", "url", "the task `KEY` the values are for, e.g. url or keyword")
-	file := fs.String("file", "", "read values from file `F`, one a line")
+	key := fs.StringP("key", "k", "url", "the task `KEY` the values are for, e.g. url or keyword")
+	file := fs.StringP("file", "f", "", "read values from file `F`, one a line")
 	rest, code, done := c.parseCommand(fs, args, addUsage, 1, -1)
 	if done {
 		return code
@@ -466,7 +468,7 @@ func (c *cli) taskAdd(ctx context.Context, args []string) int {
 			return c.usageError(c.cmd, `"-" (stdin) given twice`)
 		}
 		stdinRead = true
-		vs, err := readValues(c.stdin)
+		vs, err := readValues(c.stdin, false)
 		if err != nil {
 			return c.errorLine(exitFail, "file", "reading stdin: "+plainError(err), 0, "")
 		}
@@ -478,7 +480,7 @@ func (c *cli) taskAdd(ctx context.Context, args []string) int {
 			msg, _ := c.describe(err)
 			return c.errorLine(exitFail, "file", msg, 0, "")
 		}
-		vs, err := readValues(f)
+		vs, err := readValues(f, true)
 		f.Close()
 		if err != nil {
 			return c.errorLine(exitFail, "file", fmt.Sprintf("reading %s: %s", *file, plainError(err)), 0, "")
@@ -534,7 +536,7 @@ const maxValueLine = 1 << 20
 
 // readValues reads one value per line, trimmed, skipping blank lines; a UTF-8 byte-order
 // mark at the start (which editors on Windows write) is not part of the first value.
-func readValues(r io.Reader) ([]string, error) {
+func readValues(r io.Reader, comments bool) ([]string, error) {
 	var values []string
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxValueLine)
@@ -545,7 +547,7 @@ func readValues(r io.Reader) ([]string, error) {
 			line = strings.TrimPrefix(line, "\ufeff")
 			first = false
 		}
-		if v := strings.TrimSpace(line); v != "" {
+		if v := strings.TrimSpace(line); v != "" && !(comments && strings.HasPrefix(v, "#")) {
 			values = append(values, v)
 		}
 	}
@@ -559,14 +561,16 @@ func readValues(r io.Reader) ([]string, error) {
 
 const rmUsage = `Usage: lobstr task rm HASH
 
-Delete a task, permanently (Delete Task).
+Delete a task, permanently (Delete Task). Asks first on a terminal; elsewhere
+refuses without --force.
 
 Example:
-  lobstr task rm c5e29d2aba8b77cdc56391e7405302de
+  lobstr task rm c5e29d2aba8b77cdc56391e7405302de --force
 `
 
 func (c *cli) taskRemove(ctx context.Context, args []string) int {
 	fs := c.flagSet("lobstr task rm")
+	force := fs.BoolP("force", "f", false, "delete without asking")
 	rest, code, done := c.parseCommand(fs, args, rmUsage, 1, 1)
 	if done {
 		return code
@@ -576,6 +580,9 @@ func (c *cli) taskRemove(ctx context.Context, args []string) int {
 	}
 	cl, code, done := c.client()
 	if done {
+		return code
+	}
+	if code, done := c.confirm(*force, "delete task "+rest[0], fmt.Sprintf("Delete task %s and its results?", rest[0])); done {
 		return code
 	}
 	cctx, raw := capture(ctx)

@@ -90,7 +90,7 @@ func TestUnauthorized(t *testing.T) {
 	for _, args := range [][]string{
 		{"task", "show", seedTask},
 		{"task", "ls", seedSquid},
-		{"--json", "task", "rm", seedTask},
+		{"--json", "task", "rm", seedTask, "--force"},
 	} {
 		r := invocation{env: envFor(url, bad)}.run(t, args...)
 		if r.code != 1 || r.stdout != "" {
@@ -357,8 +357,12 @@ func TestRemove(t *testing.T) {
 	url, token := newServer(t)
 	inv := invocation{env: envFor(url, token)}
 	r := inv.run(t, "task", "rm", seedTask)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "without --force") {
+		t.Errorf("rm without --force off a terminal: exit %d %q", r.code, r.stderr)
+	}
+	r = inv.run(t, "task", "rm", seedTask, "-f")
 	golden(t, "rm", r)
-	r = inv.run(t, "task", "rm", seedTask)
+	r = inv.run(t, "task", "rm", seedTask, "--force")
 	if r.code != 1 {
 		t.Errorf("second rm: exit %d; want 1", r.code)
 	}
@@ -367,7 +371,7 @@ func TestRemove(t *testing.T) {
 
 func TestRemoveJSON(t *testing.T) {
 	url, token := newServer(t)
-	r := invocation{env: envFor(url, token)}.run(t, "--json", "task", "rm", seedTask)
+	r := invocation{env: envFor(url, token)}.run(t, "--json", "task", "rm", seedTask, "--force")
 	if r.code != 0 || !jsonEqual(t, []byte(r.stdout), fixture(t, "delete-task.200.json")) {
 		t.Errorf("exit %d, %q", r.code, r.stdout)
 	}
