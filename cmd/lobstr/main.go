@@ -347,6 +347,7 @@ Your account and this machine:
   config set-alias NAME SQUID  let @NAME stand for a squid
 Tools:
   mock                       serve a fake lobstr API on a port
+  mcp                        lobstr for AI agents: an MCP server
   completion SHELL           a completion script: bash, zsh, fish, powershell
   version                    print the version
   help [COMMAND]             print the usage of a command
