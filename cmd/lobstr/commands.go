@@ -260,6 +260,11 @@ func (c *cli) completeArgs(ctx context.Context, cmd string) cobra.CompletionFunc
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
 			return append(squidAliases(toComplete), c.squidNames(ctx, args, toComplete)...), cobra.ShellCompDirectiveNoFileComp
+		case "run":
+			if positional > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return c.runIDs(ctx, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		}
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -275,6 +280,61 @@ var argKinds = map[string]string{
 	"run ls": "squid", "results get": "squid", "delivery email": "squid",
 	"delivery googlesheet": "squid", "delivery s3": "squid", "delivery sftp": "squid",
 	"delivery webhook": "squid",
+	"run show": "run", "run stats": "run", "run tasks": "run", "run watch": "run", "run abort": "run",
+	"run download": "run...",
+}
+
+// completionSquids and completionRuns bound what a run id's completion asks for: the runs
+// of the squids that ran last, a page each, within the completion's few seconds.
+const completionSquids, completionRuns = 5, 20
+
+// runIDs are the ids of recent runs (List Runs of the squids that ran last, from the first
+// page of List Squids) that start with prefix, each described by its squid, status and
+// start; none when no token or server answers within a few seconds.
+func (c *cli) runIDs(ctx context.Context, args []string, prefix string) []cobra.Completion {
+	parse(c.flagSet("lobstr"), args, true)
+	stderr := c.stderr
+	c.stderr = io.Discard
+	defer func() { c.stderr = stderr }()
+	cl, _, done := c.client()
+	if done {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	page, err := cl.Squids.List(ctx, api.ListSquidsOptions{Limit: api.MaxPageSize})
+	if err != nil {
+		return nil
+	}
+	squids := slices.Clone(page.Data)
+	// The squids that ran last first; those that never ran last.
+	slices.SortStableFunc(squids, func(a, b api.Squid) int {
+		return strings.Compare(lastRunText(b), lastRunText(a))
+	})
+	var out []cobra.Completion
+	for i, sq := range squids {
+		if i == completionSquids || lastRunText(sq) == "" {
+			break
+		}
+		runs, err := cl.Runs.List(ctx, api.ListRunsOptions{Squid: sq.Id, Limit: completionRuns})
+		if err != nil {
+			break
+		}
+		for _, r := range runs.Data {
+			if strings.HasPrefix(r.Id, prefix) {
+				out = append(out, cobra.CompletionWithDesc(r.Id, clean(truncate(sq.Name, 30))+", "+r.Status+", "+r.CreatedAt.String()))
+			}
+		}
+	}
+	return out
+}
+
+// lastRunText is when a squid last ran, as the API wrote it ("" before its first run).
+func lastRunText(sq api.Squid) string {
+	if sq.LastRunAt == nil {
+		return ""
+	}
+	return sq.LastRunAt.String()
 }
 
 // squidNames are the ids of the squids (List Squids, first page) whose id or name starts

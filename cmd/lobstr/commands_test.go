@@ -337,3 +337,39 @@ func TestSquidCompletion(t *testing.T) {
 		t.Errorf("__complete without a server: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestRunCompletion checks that a RUN is completed from the runs of the squids that ran
+// last, by a prefix of its id, and that a prefix of no run offers none.
+func TestRunCompletion(t *testing.T) {
+	srv := apitest.NewServer(t, apitest.WithToken(testToken))
+	inv := invocation{env: envFor(srv.URL, srv.Token)}
+	sq := inv.run(t, "squid", "create", apitest.SeedCrawlerSlug, "--name", "Runs To Complete")
+	squid := regexp.MustCompile(`[0-9a-f]{32}`).FindString(sq.stdout)
+	if sq.code != 0 || squid == "" {
+		t.Fatalf("squid create: %+v", sq)
+	}
+	if r := inv.run(t, "task", "add", squid, "https://www.google.com/maps/search/pizza/@40.7,-74,14z"); r.code != 0 {
+		t.Fatalf("task add: %+v", r)
+	}
+	if r := inv.run(t, "squid", "update", squid, "--param", "max_results=5"); r.code != 0 {
+		t.Fatalf("squid update: %+v", r)
+	}
+	st := inv.run(t, "run", "start", squid)
+	run := regexp.MustCompile(`[0-9a-f]{32}`).FindString(st.stdout + st.stderr)
+	if st.code != 0 || run == "" {
+		t.Fatalf("run start: %+v", st)
+	}
+	for _, cmd := range []string{"show", "stats", "tasks", "watch", "abort", "download"} {
+		r := inv.run(t, "__complete", "run", cmd, run[:5])
+		if r.code != 0 || !strings.Contains(r.stdout, run+"\tRuns To Complete, ") {
+			t.Errorf("__complete run %s %q: %d %q", cmd, run[:5], r.code, r.stdout)
+		}
+	}
+	if r := inv.run(t, "__complete", "run", "show", "zzz"); r.code != 0 || regexp.MustCompile(`[0-9a-f]{32}`).MatchString(r.stdout) {
+		t.Errorf("__complete run show zzz: %d %q", r.code, r.stdout)
+	}
+	r := invocation{env: envFor("http://127.0.0.1:1/v1", testToken)}.run(t, "__complete", "run", "show", "a")
+	if r.code != 0 || strings.Contains(r.stdout, "error") || strings.Contains(r.stderr, "connection refused") {
+		t.Errorf("__complete without a server: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
