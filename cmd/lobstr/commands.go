@@ -280,7 +280,7 @@ var argKinds = map[string]string{
 	"run ls": "squid", "results get": "squid", "delivery email": "squid",
 	"delivery googlesheet": "squid", "delivery s3": "squid", "delivery sftp": "squid",
 	"delivery webhook": "squid",
-	"run show": "run", "run stats": "run", "run tasks": "run", "run watch": "run", "run abort": "run",
+	"run show":         "run", "run stats": "run", "run tasks": "run", "run watch": "run", "run abort": "run",
 	"run download": "run...",
 }
 
