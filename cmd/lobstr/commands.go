@@ -279,9 +279,8 @@ var argKinds = map[string]string{
 	"task ls": "squid", "task add": "squid...", "task upload": "squid", "run start": "squid",
 	"run ls": "squid", "results get": "squid", "delivery email": "squid",
 	"delivery googlesheet": "squid", "delivery s3": "squid", "delivery sftp": "squid",
-	"delivery webhook": "squid",
-	"run show":         "run", "run stats": "run", "run tasks": "run", "run watch": "run", "run abort": "run",
-	"run download": "run...",
+	"delivery webhook": "squid", "run show": "run", "run stats": "run", "run tasks": "run",
+	"run watch": "run", "run abort": "run", "run download": "run...",
 }
 
 // completionSquids and completionRuns bound what a run id's completion asks for: the runs
