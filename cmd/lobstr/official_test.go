@@ -52,6 +52,8 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 			"UPLOAD_ID", apitest.SeedUploadID, "ACCOUNT", apitest.SeedAccount).Replace(s)
 	}
 	count := 0
+	lastRun := ""  // the run the last run start started
+	lastSync := "" // the sync the last accounts sync started
 	for _, tc := range []struct {
 		line  string // as the README writes it (placeholders filled in by fill)
 		args  []string
@@ -77,6 +79,8 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 		{"lobstr task show FULL_TASK_HASH", []string{"task", "show", "FULL_TASK_HASH"}, "", false},
 		{"lobstr task upload SQUID tasks.csv", []string{"task", "upload", "SQUID", "tasks.csv"}, "", false},
 		{"lobstr task upload-status UPLOAD_ID", []string{"task", "upload-status", "UPLOAD_ID"}, "", false},
+		{"lobstr run start @maps", []string{"run", "start", "@maps"}, "", false},
+		{"lobstr run abort RUN_HASH", []string{"run", "abort", "LAST_RUN"}, "", false},
 		{"lobstr run start SQUID --wait", []string{"run", "start", "SQUID", "--wait", "--interval", "100ms"}, "", false},
 		{"lobstr run start SQUID --download results.csv", []string{"run", "start", "SQUID", "--download", "started.csv", "--interval", "100ms"}, "started.csv", false},
 		{"lobstr run ls SQUID", []string{"run", "ls", "SQUID"}, "", false},
@@ -99,12 +103,15 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 		{`lobstr go google-maps-leads-scraper url1 --name "My Leads" --empty`, []string{"go", "google-maps-leads-scraper", "https://www.google.com/maps/search/s2", "--name", "My Leads", "--empty", "-o", "my_leads.csv", "--interval", "100ms"}, "my_leads.csv", false},
 		{"lobstr go google-maps-leads-scraper url1 --delete", []string{"go", "google-maps-leads-scraper", "https://www.google.com/maps/search/t", "--delete", "-o", "deleted.csv", "--interval", "100ms"}, "deleted.csv", false},
 		{"lobstr go google-maps-leads-scraper url1 --no-download", []string{"go", "google-maps-leads-scraper", "https://www.google.com/maps/search/v", "--no-download"}, "", false},
+		{"lobstr go google-maps-leads-scraper --file urls.txt --no-download", []string{"go", "google-maps-leads-scraper", "--file", "urls.txt", "--no-download"}, "", false},
 		{"lobstr delivery email SQUID --email you@example.com", []string{"delivery", "email", "SQUID", "--email", "you@example.com"}, "", false},
 		{`lobstr delivery googlesheet SQUID --url "https://docs.google.com/..."`, []string{"delivery", "googlesheet", "SQUID", "--url", "https://docs.google.com/spreadsheets/d/x"}, "", false},
 		{"lobstr delivery s3 SQUID --bucket my-bucket --target-path scrapes/", []string{"delivery", "s3", "SQUID", "--bucket", "my-bucket", "--target-path", "scrapes/"}, "", false},
 		{"lobstr delivery sftp SQUID --host ftp.example.com --username user --password pass", []string{"delivery", "sftp", "SQUID", "--host", "ftp.example.com", "--username", "user", "--password", "pass", "--directory", "/"}, "", false},
 		{`lobstr delivery webhook SQUID --url "https://your-server.com/hook"`, []string{"delivery", "webhook", "SQUID", "--url", "https://your-server.com/hook"}, "", false},
 		{"lobstr delivery test-email --email you@example.com", []string{"delivery", "test-email", "--email", "you@example.com"}, "", false},
+		{"lobstr accounts sync facebook-sync -c c_user=... -c xs=...", []string{"accounts", "sync", "facebook-sync", "-c", "c_user=100001", "-c", "xs=abc"}, "", false},
+		{"lobstr accounts sync-status SYNC_ID", []string{"accounts", "sync-status", "LAST_SYNC"}, "", false},
 		{"lobstr accounts ls", []string{"accounts", "ls"}, "", false},
 		{"lobstr accounts types", []string{"accounts", "types"}, "", false},
 		{"lobstr accounts show ACCOUNT", []string{"accounts", "show", "ACCOUNT"}, "", false},
@@ -115,7 +122,7 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 	} {
 		args := make([]string, len(tc.args))
 		for i, a := range tc.args {
-			args[i] = fill(a)
+			args[i] = strings.NewReplacer("LAST_RUN", lastRun, "LAST_SYNC", lastSync).Replace(fill(a))
 		}
 		var r result
 		if tc.yesTT {
@@ -126,6 +133,15 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 		if r.code != 0 {
 			t.Errorf("%s: exit %d\n%s", tc.line, r.code, r.stderr)
 			continue
+		}
+		if args[0] == "accounts" && args[1] == "sync" {
+			lastSync = hex32.FindString(r.stdout + r.stderr)
+		}
+		if args[0] == "run" && args[1] == "start" {
+			lastRun = hex32.FindString(r.stdout + r.stderr)
+		}
+		if args[0] == "run" && args[1] == "abort" && !strings.Contains(r.stdout+r.stderr, "abort") {
+			t.Errorf("%s: no word of the abort:\n%s%s", tc.line, r.stdout, r.stderr)
 		}
 		if tc.file != "" {
 			if b, err := os.ReadFile(tc.file); err != nil || len(b) == 0 {
