@@ -143,7 +143,7 @@ demo:
 		'https://www.google.com/maps/search/cafe/@48.8566,2.3522,14z' \
 		'https://www.google.com/maps/search/bakery/@43.2965,5.3698,14z' \
 		--name pizza-cafe-bakery -o bin/leads.csv --json >bin/go.json || exit 1; \
-	echo "== bin/leads.csv: $$(($$(wc -l < bin/leads.csv) - 1)) rows; the first 3:" >&2; head -n 4 bin/leads.csv; \
+	echo "== bin/leads.csv: $$(($$(wc -l < bin/leads.csv) - 1)) rows; the first 3, cut at 160 columns (87 columns a row):" >&2; head -n 4 bin/leads.csv | cut -c1-160; \
 	run=$$(tr ',' '\n' < bin/go.json | sed -n 's/^[[:space:]{]*"id": *"\([0-9a-f]\{32\}\)".*/\1/p' | head -n 1); \
 	lobstr results get --run "$$run" -o bin/leads.json || exit 1; \
-	echo "== bin/leads.json: the same run's rows as JSON; the first 3:" >&2; head -n 4 bin/leads.json
+	echo "== bin/leads.json: the same run's rows as JSON; the first 3, cut at 160 columns:" >&2; head -n 4 bin/leads.json | cut -c1-160
