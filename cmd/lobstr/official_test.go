@@ -110,6 +110,7 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 		{"lobstr delivery sftp SQUID --host ftp.example.com --username user --password pass", []string{"delivery", "sftp", "SQUID", "--host", "ftp.example.com", "--username", "user", "--password", "pass", "--directory", "/"}, "", false},
 		{`lobstr delivery webhook SQUID --url "https://your-server.com/hook"`, []string{"delivery", "webhook", "SQUID", "--url", "https://your-server.com/hook"}, "", false},
 		{"lobstr delivery test-email --email you@example.com", []string{"delivery", "test-email", "--email", "you@example.com"}, "", false},
+		{"lobstr delivery test-s3 --bucket my-bucket", []string{"delivery", "test-s3", "--bucket", "my-bucket"}, "", false},
 		{"lobstr accounts sync facebook-sync -c c_user=... -c xs=...", []string{"accounts", "sync", "facebook-sync", "-c", "c_user=100001", "-c", "xs=abc"}, "", false},
 		{"lobstr accounts sync-status SYNC_ID", []string{"accounts", "sync-status", "LAST_SYNC"}, "", false},
 		{"lobstr accounts ls", []string{"accounts", "ls"}, "", false},
