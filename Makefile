@@ -63,12 +63,12 @@ BENCH_COUNT ?= 10
 bench:
 	@mkdir -p bin
 	$(GO) test -c -o bin/api.bench.test ./api
-	$(GO) test -c -o bin/lobstr.bench.test ./cmd/lobstr
+	$(GO) test -c -o bin/lobstr.bench.test ./internal/cli
 	@: > bin/bench-client.txt; : > bin/bench-mock.txt; \
 	for i in $$(seq $(BENCH_COUNT)); do \
 		echo "== round $$i of $(BENCH_COUNT)" >&2; \
 		(cd api && ../bin/api.bench.test -test.run='^$$' -test.bench='^BenchmarkGetTask(HandWritten)?$$' -test.benchmem) >> bin/bench-client.txt || exit 1; \
-		(cd cmd/lobstr && ../../bin/lobstr.bench.test -test.run='^$$' -test.bench='^BenchmarkMockGetTask$$' -test.benchmem) >> bin/bench-mock.txt || exit 1; \
+		(cd internal/cli && ../../bin/lobstr.bench.test -test.run='^$$' -test.bench='^BenchmarkMockGetTask$$' -test.benchmem) >> bin/bench-mock.txt || exit 1; \
 	done
 	@echo '== Tasks.Get through the client against the floor (net/http + encoding/json by hand); target: at most 1.10x the time, 10 allocations more'
 	@$(BENCHSTAT) -col '.name@(GetTaskHandWritten GetTask)' bin/bench-client.txt
