@@ -79,6 +79,11 @@ func TestScreensInTmux(t *testing.T) {
 	}
 	socket := "lobstr-test-" + strconv.Itoa(os.Getpid())
 	t.Cleanup(func() { _ = exec.Command(tm, "-L", socket, "kill-server").Run() })
+	// A session that lasts the whole test: tmux's server exits with its last session, and a
+	// new session asked for while it exits fails ("server exited unexpectedly").
+	if out, err := exec.Command(tm, "-L", socket, "new-session", "-d", "-s", "keep", "sleep 3600").CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v\n%s", err, out)
+	}
 	for _, width := range []int{50, 80} {
 		for i, args := range commands {
 			name := fmt.Sprintf("w%d-%d", width, i)
