@@ -73,7 +73,7 @@ func TestDocsInBrowser(t *testing.T) {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(browserProfile(t)),
 		chromedp.WindowSize(1280, 1600),
 	)
 	defer cancelAlloc()
@@ -231,4 +231,25 @@ func TestDocsInBrowser(t *testing.T) {
 		t.Errorf("the mock saw a violation:\n%s", mock.log())
 	}
 	t.Logf("%d operations listed; Try it out of Get Task %s answered %s; %v in all", len(got), apitest.SeedTaskHash, strings.TrimSpace(status), time.Since(start).Round(time.Millisecond))
+}
+
+// browserProfile is an empty folder for chromium's profile, removed after the test. Chromium's
+// helper processes may still write into it while the browser exits, so its removal is
+// retried for a few seconds rather than failing the test as t.TempDir's cleanup does.
+func browserProfile(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "lobstr-browser-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("chromium's profile %s could not be removed", dir)
+	})
+	return dir
 }
