@@ -68,7 +68,9 @@
 //
 // # User, crawlers, squids, runs and results
 //
-//   - Get User Profile and Get Balance answer the documented bodies, whatever the token.
+//   - Get User Profile and Get Balance answer the documented bodies, whatever the token;
+//     the balance's consumed grows by the credits of the runs started on the fake, as Get
+//     Run Credits counts them.
 //   - The crawlers are those of lobstr's documented catalogue (package catalog), the Google
 //     Maps Leads Scraper (SeedCrawlerID, SeedCrawlerSlug) among them. List Crawlers pages
 //     them like List Tasks (50 a page by default), each with its account type when it needs

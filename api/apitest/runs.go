@@ -415,6 +415,22 @@ func (r *runRecord) runTaskView(i int) map[string]any {
 	return m
 }
 
+// creditsSpent adds up the credits of the runs started on f (seeded runs are part of the
+// documented balance already) as they stand at now: what Get Run Credits says of each.
+func (f *Fake) creditsSpent(now time.Time) float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	spent := 0.0
+	for _, r := range f.runs {
+		if r.seeded != nil {
+			continue
+		}
+		r.advance(now, false)
+		spent += r.creditsView()["total_credits"].(float64)
+	}
+	return spent
+}
+
 // creditsView is the run as Get Run Credits shows it.
 func (r *runRecord) creditsView() map[string]any {
 	rows := r.rowsDone()

@@ -2,8 +2,11 @@ package apitest
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/lobstr-go/lobstr/gen"
 )
@@ -13,9 +16,21 @@ func (s *server) GetMe(ctx context.Context, _ gen.GetMeRequestObject) (gen.GetMe
 	return answer(ctx, http.StatusOK, fixture("docs/user-me.200.json")), nil
 }
 
-// GetBalance answers the documented balance, whatever the token.
+// GetBalance answers the documented balance, whatever the token, with the credits of the
+// runs started on this fake added to consumed (lobstr updates the balance as runs collect):
+// a fresh fake answers the documented body as it is.
 func (s *server) GetBalance(ctx context.Context, _ gen.GetBalanceRequestObject) (gen.GetBalanceResponseObject, error) {
-	return answer(ctx, http.StatusOK, fixture("docs/get-balance.200.json")), nil
+	spent := s.f.creditsSpent(time.Now())
+	if spent == 0 {
+		return answer(ctx, http.StatusOK, fixture("docs/get-balance.200.json")), nil
+	}
+	var body map[string]any
+	if err := json.Unmarshal(fixture("docs/get-balance.200.json"), &body); err != nil {
+		return nil, err
+	}
+	consumed, _ := body["consumed"].(float64)
+	body["consumed"] = math.Round((consumed+spent)*10000) / 10000
+	return answer(ctx, http.StatusOK, body), nil
 }
 
 // ListCrawlers pages through the catalogue.
