@@ -123,6 +123,10 @@ type Function struct {
 	Credits float64 `json:"credits,omitempty"`
 	// Description is the docs' description.
 	Description string `json:"description"`
+	// Deprecated lists older names of the function that lobstr still accepts under
+	// params.functions, deprecated in favour of Name (Google Maps' collect_contacts for
+	// extract_emails_from_website, say). New code sends Name.
+	Deprecated []string `json:"deprecated_names,omitempty"`
 }
 
 // Column is one column of a crawler's result rows.
@@ -227,6 +231,20 @@ func (c *Crawler) Function(name string) *Function {
 		}
 	}
 	return nil
+}
+
+// FunctionNamed returns the function that name designates, by its name or by one of its
+// deprecated names (deprecated then says which), or nil.
+func (c *Crawler) FunctionNamed(name string) (f *Function, deprecated bool) {
+	if f := c.Function(name); f != nil {
+		return f, false
+	}
+	for i := range c.Functions {
+		if slices.Contains(c.Functions[i].Deprecated, name) {
+			return &c.Functions[i], true
+		}
+	}
+	return nil, false
 }
 
 // Column returns the result column of a name, or nil.

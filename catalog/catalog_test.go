@@ -218,6 +218,22 @@ func TestInputsAreTyped(t *testing.T) {
 				t.Errorf("%s: %s is both a param and a function", c.Slug, f.Name)
 			}
 		}
+		// A deprecated name designates one function only, and is no function's or
+		// param's name of its own.
+		for _, f := range c.Functions {
+			for _, old := range f.Deprecated {
+				if old == "" || seen[old] || c.Param(old) != nil {
+					t.Errorf("%s: the deprecated name %q of %s is empty, repeated or taken", c.Slug, old, f.Name)
+				}
+				seen[old] = true
+				if got, dep := c.FunctionNamed(old); got == nil || got.Name != f.Name || !dep {
+					t.Errorf("%s: FunctionNamed(%q) = %v, %v; want %s, deprecated", c.Slug, old, got, dep, f.Name)
+				}
+			}
+			if got, dep := c.FunctionNamed(f.Name); got == nil || got.Name != f.Name || dep {
+				t.Errorf("%s: FunctionNamed(%q) = %v, %v; want it, not deprecated", c.Slug, f.Name, got, dep)
+			}
+		}
 		grouped := 0
 		for _, k := range c.TaskKeys {
 			if k.Group != "" {

@@ -242,7 +242,8 @@ func typeProblem(typ string, v any) string {
 // checkParams checks Update Squid's params against the crawler's squid settings and
 // functions. A setting's value must be of its documented JSON type, or null (lobstr's
 // default); with allowed values, it must be one of them (each element, for an array).
-// functions must be an object of the crawler's functions, each true or false.
+// functions must be an object of the crawler's functions, each true or false; a
+// function's deprecated name, which the docs say lobstr still accepts, passes.
 //
 // A key the crawler does not document is refused: lobstr's docs say nothing of what the
 // API does with one, and a misspelt setting (max_result) silently ignored is worse for a
@@ -268,7 +269,7 @@ func (c *crawler) checkParams(p map[string]any) (param, problem string) {
 			}
 			slices.Sort(names)
 			for _, fn := range names {
-				if _, known := c.funcs[fn]; !known {
+				if _, known := c.funcs[c.functionName(fn)]; !known {
 					return "params.functions." + fn, fmt.Sprintf("%q is not a function of the crawler %s; its functions are: %s.", fn, c.name, c.functionNames())
 				}
 				if _, ok := fm[fn].(bool); !ok {
@@ -317,6 +318,16 @@ func (c *crawler) paramNames() string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
+}
+
+// functionName is the function that name designates: name itself, or the function whose
+// deprecated name it is (lobstr still accepts Google Maps' collect_contacts for
+// extract_emails_from_website, say).
+func (c *crawler) functionName(name string) string {
+	if f, deprecated := c.cat.FunctionNamed(name); deprecated {
+		return f.Name
+	}
+	return name
 }
 
 // functionNames lists the crawler's functions, for messages.

@@ -299,7 +299,8 @@ func (s *server) GetSquid(ctx context.Context, req gen.GetSquidRequestObject) (g
 }
 
 // UpdateSquid changes the settings sent, and only those; params are checked against the
-// crawler's and merged key by key (functions too), and count as saved from then on.
+// crawler's and merged key by key (functions too, a deprecated function name under the
+// function's name), and count as saved from then on.
 func (s *server) UpdateSquid(ctx context.Context, req gen.UpdateSquidRequestObject) (gen.UpdateSquidResponseObject, error) {
 	bad := func(msg, param string) (gen.UpdateSquidResponseObject, error) {
 		return gen.UpdateSquid400JSONResponse{BadRequestJSONResponse: badRequestBody(ctx, errorObject(msg, "validation_error", param))}, nil
@@ -390,7 +391,21 @@ func (s *server) UpdateSquid(ctx context.Context, req gen.UpdateSquidRequestObje
 				if fns == nil {
 					fns = map[string]any{}
 				}
-				maps.Copy(fns, v.(map[string]any))
+				// A deprecated name counts as the function's name; should a body send both,
+				// the name wins.
+				sent := v.(map[string]any)
+				for fn, on := range sent {
+					if name := sq.crawler.functionName(fn); name != fn {
+						if _, both := sent[name]; !both {
+							fns[name] = on
+						}
+					}
+				}
+				for fn, on := range sent {
+					if sq.crawler.functionName(fn) == fn {
+						fns[fn] = on
+					}
+				}
 				merged["functions"] = fns
 				continue
 			}

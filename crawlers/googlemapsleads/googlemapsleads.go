@@ -207,14 +207,17 @@ type Functions struct {
 	// Visit business website to extract email, Facebook, Instagram, and additional phone.
 	// Extra price: 10 credits a row.
 	// On by default: nil leaves it on; false switches it off.
+	// Formerly collect_contacts: lobstr still accepts the old name; this field sends the new one.
 	ExtractEmailsFromWebsite *bool `json:"extract_emails_from_website,omitempty"`
 
 	// Collect all image URLs from the Google Place page.
 	// Extra price: 10 credits a row.
+	// Formerly images: lobstr still accepts the old name; this field sends the new one.
 	FetchBusinessImages *bool `json:"fetch_business_images,omitempty"`
 
 	// Collect additional metadata like plus_code, poi, health, and last_opening_hours_updated_at.
 	// Extra price: 10 credits a row.
+	// Formerly details: lobstr still accepts the old name; this field sends the new one.
 	CollectBusinessDetails *bool `json:"collect_business_details,omitempty"`
 }
 

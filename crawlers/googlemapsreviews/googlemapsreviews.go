@@ -149,6 +149,7 @@ func (s *Settings) UnmarshalJSON(b []byte) error {
 type Functions struct {
 	// Collect shortened review links (1 credit per review).
 	// Extra price: 1 credits a row.
+	// Formerly short_link: lobstr still accepts the old name; this field sends the new one.
 	GetShortReviewLink *bool `json:"get_short_review_link,omitempty"`
 }
 

@@ -124,6 +124,7 @@ type Functions struct {
 	// Extract phone numbers from listings (6 credits per listing).
 	// Extra price: 6 credits a row.
 	// On by default: nil leaves it on; false switches it off.
+	// Formerly phone: lobstr still accepts the old name; this field sends the new one.
 	GetPhoneNumbers *bool `json:"get_phone_numbers,omitempty"`
 }
 

@@ -129,6 +129,7 @@ type Functions struct {
 	// Enable email enrichment using lobstr.io's service (9 credits per profile where an email is
 	// found).
 	// Extra price: 9 credits a row.
+	// Formerly email: lobstr still accepts the old name; this field sends the new one.
 	EmailEnrichment *bool `json:"email_enrichment,omitempty"`
 
 	// Enable mobile phone enrichment (300 credits per profile where a mobile number is found).

@@ -105,6 +105,7 @@ type Functions struct {
 	// Visit each listing's detail page to fetch full description, coordinates (lat/lng), and extra
 	// attributes (4 credits per listing).
 	// Extra price: 4 credits a row.
+	// Formerly annonce_details: lobstr still accepts the old name; this field sends the new one.
 	GetAnnonceDetails *bool `json:"get_annonce_details,omitempty"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -70,6 +71,10 @@ curl -X POST "https://api.lobstr.io/v1/tasks" -d '{"squid": "S", "tasks": [{"key
 | --- | --- | --- | --- |
 | **get_phones** | boolean | true | Phone numbers (3 credits per shop) |
 
+<Note>
+  **Backward compatibility:** The old function names ` + "`phones`" + ` is still accepted but deprecated.
+</Note>
+
 ## Squid Settings
 
 | Setting | Type | Description |
@@ -131,6 +136,12 @@ curl -X POST "https://api.lobstr.io/v1/squids/X" -d '{"name": "n", "params": {"m
 <ParamField body="params.functions.translate" type="boolean">
   Translate (2 credits per comment).
 </ParamField>
+
+<Note>
+  The old function name ` + "`tr`" + ` is still accepted but deprecated. Migrate to ` + "`translate`" + `.
+  The old function names ` + "`a`, `b`" + ` are still accepted but deprecated.
+  The old function name ` + "`max_comments`" + ` is still accepted but deprecated. Migrate to ` + "`max_comments`" + `.
+</Note>
 `,
 	"examples/video-comments-scraper/get-results.mdx": `<ResponseField name="text" type="text">Comment. Example: ` + "`Nice`" + `</ResponseField>
 `,
@@ -224,6 +235,25 @@ func TestImportSynthetic(t *testing.T) {
 	}
 	if f := video.Function("translate"); f == nil || f.Default || f.Credits != 2 {
 		t.Errorf("translate %+v", f)
+	}
+	// Deprecated function names: in the table's order, or as the note's "Migrate to" says;
+	// a count that does not match, or a name that is not a function's, is noted, not guessed.
+	if f := shop.Function("get_phones"); f == nil || !slices.Equal(f.Deprecated, []string{"phones"}) {
+		t.Errorf("get_phones: deprecated names %+v", f)
+	}
+	if f, dep := shop.FunctionNamed("phones"); f == nil || f.Name != "get_phones" || !dep {
+		t.Errorf("FunctionNamed(phones) = %+v, %v", f, dep)
+	}
+	if f := video.Function("translate"); f == nil || !slices.Equal(f.Deprecated, []string{"tr"}) {
+		t.Errorf("translate: deprecated names %+v", f)
+	}
+	for _, want := range []string{
+		"video-comments-scraper: 2 deprecated function names (a, b) for 1 functions; not matched",
+		"video-comments-scraper: the deprecated name max_comments is of max_comments, which is not a function; not matched",
+	} {
+		if !slices.Contains(res.notes, want) {
+			t.Errorf("no note %q in %q", want, res.notes)
+		}
 	}
 
 	// Columns.

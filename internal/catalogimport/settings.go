@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/lobstr-go/lobstr/catalog"
@@ -115,6 +117,7 @@ func (im *importer) settings(c *catalog.Crawler, p *page, infos []crawlerInfo) {
 		c.Params = append(c.Params, in)
 	}
 
+	im.deprecatedFunctions(c, p)
 	im.availableLists(c, p)
 
 	// The docs' Update Squid bodies: kept as examples; their params give examples, and win
@@ -402,6 +405,58 @@ func (im *importer) fromEndpoints(c *catalog.Crawler, sources map[string]bool) {
 				col.Example = b
 				im.res.stats.columnsNoExample--
 			}
+		}
+	}
+}
+
+// deprecatedRe finds a note of older function names still accepted: "The old function
+// names `collect_contacts`, `images`, and `details` are still accepted but deprecated."
+var deprecatedRe = regexp.MustCompile("(?i)old function names? ((?:`[a-z0-9_]+`(?:,? (?:and )?)?)+) (?:is|are) still accepted")
+
+// migrateRe finds the new name in "Migrate to `email_enrichment`."; quotedNameRe a name
+// in backquotes.
+var (
+	migrateRe    = regexp.MustCompile("(?i)migrate to `([a-z0-9_]+)`")
+	quotedNameRe = regexp.MustCompile("`([a-z0-9_]+)`")
+)
+
+// deprecatedFunctions reads the settings page's note of deprecated function names. The
+// note names them in the order of the functions' table, so the i-th old name belongs to
+// the i-th function; a note whose count differs from the functions' is reported, not
+// guessed at.
+func (im *importer) deprecatedFunctions(c *catalog.Crawler, p *page) {
+	for _, l := range p.prose {
+		m := deprecatedRe.FindStringSubmatch(l.text)
+		if m == nil {
+			continue
+		}
+		var old []string
+		for _, q := range quotedNameRe.FindAllStringSubmatch(m[1], -1) {
+			old = append(old, q[1])
+		}
+		if to := migrateRe.FindStringSubmatch(l.text); to != nil && len(old) == 1 {
+			// "The old function name `short_link` is still accepted but deprecated.
+			// Migrate to `get_short_review_link`."
+			f := c.Function(to[1])
+			switch {
+			case f == nil:
+				im.note("%s: the deprecated name %s is of %s, which is not a function; not matched", c.Slug, old[0], to[1])
+			case slices.Contains(f.Deprecated, old[0]):
+			default:
+				f.Deprecated = append(f.Deprecated, old[0])
+			}
+			continue
+		}
+		if len(old) != len(c.Functions) {
+			im.note("%s: %d deprecated function names (%s) for %d functions; not matched", c.Slug, len(old), strings.Join(old, ", "), len(c.Functions))
+			continue
+		}
+		for i, name := range old {
+			if f, _ := c.FunctionNamed(name); f != nil {
+				im.note("%s: the deprecated function name %s is already a name of %s; dropped", c.Slug, name, f.Name)
+				continue
+			}
+			c.Functions[i].Deprecated = append(c.Functions[i].Deprecated, name)
 		}
 	}
 }

@@ -103,6 +103,9 @@ func plan(c *catalog.Crawler) (*pkg, error) {
 		if fu.Default {
 			doc = append(doc, "On by default: nil leaves it on; false switches it off.")
 		}
+		if len(fu.Deprecated) > 0 {
+			doc = append(doc, fmt.Sprintf("Formerly %s: lobstr still accepts the old name; this field sends the new one.", strings.Join(fu.Deprecated, ", ")))
+		}
 		p.funcs = append(p.funcs, &field{goName: fn.fieldName(fu.Name), key: fu.Name, typ: "*bool",
 			kind: catalog.TypeBoolean, ptr: true, doc: doc})
 	}
