@@ -12,13 +12,14 @@ DEMO_PORT   ?= 18080
 # `lobstr task wait`; the demo skips the wait when it is empty.
 DEMO_WAIT_TASK ?= de000000000000000000000000000001
 
-.PHONY: help generate check lint test bench bench-all fuzz demo release-check docs-assets
+.PHONY: help generate check lint test test-loaded bench bench-all fuzz demo release-check docs-assets
 
 help:
 	@echo 'make generate  regenerate gen/ from openapi/openapi.yaml (go generate ./...)'
 	@echo 'make check     regenerate and fail on drift in gen/, gofmt, go vet, staticcheck'
 	@echo 'make lint      lint openapi/openapi.yaml with Redocly and Spectral (through npx; fails on warnings)'
 	@echo 'make test      go test -race ./...'
+	@echo 'make test-loaded  go test -race -count=LOAD_COUNT ($(LOAD_COUNT)) LOAD_PKGS under stress-ng CPU load (issue 23)'
 	@echo 'make bench     Tasks.Get and lobstr mock against their floors, BENCH_COUNT ($(BENCH_COUNT)) rounds, with benchstat and the ratios'
 	@echo 'make bench-all every benchmark, with allocations'
 	@echo 'make fuzz      every fuzz target for FUZZTIME (default $(FUZZTIME)) each'
@@ -52,6 +53,20 @@ lint:
 
 test:
 	$(GO) test -race ./...
+
+# The suite on a machine loaded on purpose (issue 23): stress-ng keeps LOAD_WORKERS CPU
+# workers busy LOAD_PERCENT of the time while `go test -race -count=LOAD_COUNT` runs
+# LOAD_PKGS. A test that depends on timing fails here first.
+LOAD_COUNT   ?= 5
+LOAD_WORKERS ?= 2
+LOAD_PERCENT ?= 50
+LOAD_PKGS    ?= ./...
+
+test-loaded:
+	@command -v stress-ng >/dev/null || { echo 'test-loaded needs stress-ng (Debian: apt-get install stress-ng)'; exit 1; }
+	@stress-ng --cpu $(LOAD_WORKERS) --cpu-load $(LOAD_PERCENT) --quiet & load=$$!; \
+	$(GO) test -race -count=$(LOAD_COUNT) $(LOAD_PKGS); status=$$?; \
+	kill $$load; wait $$load 2>/dev/null; exit $$status
 
 # The two costs issue 22 watches, each against its floor measured in the same run, rounds
 # interleaved (one round of each benchmark after the other, BENCH_COUNT rounds) so that a
