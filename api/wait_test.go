@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/lobstr-go/lobstr/api"
@@ -154,10 +155,16 @@ func TestWaitSurvivesOutage(t *testing.T) {
 }
 
 // A wait polls through 5xx and 429 answers (more than the client's own retries), and ends at
-// once on an answer no retry can fix.
+// once on an answer no retry can fix. It runs in a synctest bubble (see handlerTransport):
+// the 429's Retry-After, the polls' intervals and the contexts' deadlines are on the
+// bubble's clock, so "at once" is what the client decided, whatever the machine's load.
 func TestWaitPollsThroughServerErrors(t *testing.T) {
-	srv := apitest.NewServer(t)
-	c, err := api.NewClient(api.WithBaseURL(srv.URL), api.WithToken(srv.Token), api.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
+	synctest.Test(t, waitPollsThroughServerErrors)
+}
+
+func waitPollsThroughServerErrors(t *testing.T) {
+	srv, baseURL, token, rt := bubbleFake(t)
+	c, err := api.NewClient(api.WithBaseURL(baseURL), api.WithToken(token), api.WithHTTPClient(&http.Client{Transport: rt}), api.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
