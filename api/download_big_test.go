@@ -90,7 +90,7 @@ func TestDownloadTwoHundredMegabytes(t *testing.T) {
 		return io.Copy(io.Discard, res.Body)
 	}
 	download := func() (int64, error) {
-		pointAt(srv, apitest.SeedRunHash, link)
+		pointAt(srv.Fake, apitest.SeedRunHash, link)
 		return c.Runs.Download(context.Background(), apitest.SeedRunHash, io.Discard)
 	}
 	// One Download (the warm-up of the heap's measure) and one plain copy, timed for the log
@@ -158,7 +158,7 @@ func BenchmarkDownload(b *testing.B) {
 	link := newBigFileHost(b, 32<<20)
 	b.SetBytes(32 << 20)
 	for b.Loop() {
-		pointAt(srv, apitest.SeedRunHash, link)
+		pointAt(srv.Fake, apitest.SeedRunHash, link)
 		if n, err := c.Runs.Download(context.Background(), apitest.SeedRunHash, io.Discard); err != nil || n != 32<<20 {
 			b.Fatal(n, err)
 		}

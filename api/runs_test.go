@@ -407,7 +407,7 @@ func TestDownloadShortBody(t *testing.T) {
 		w.Write(bytes.Repeat([]byte("x"), 500))
 	}))
 	defer short.Close()
-	pointAt(srv, apitest.SeedRunHash, short.URL+"/f.csv?sig=abc")
+	pointAt(srv.Fake, apitest.SeedRunHash, short.URL+"/f.csv?sig=abc")
 	n, err = c.Runs.Download(ctx, apitest.SeedRunHash, &buf)
 	if !errors.Is(err, api.ErrIncompleteDownload) || n != 500 {
 		t.Fatalf("short body: %d bytes, %v", n, err)
@@ -415,21 +415,36 @@ func TestDownloadShortBody(t *testing.T) {
 }
 
 // pointAt makes the next Download Run of run answer link.
-func pointAt(srv *apitest.Server, run, link string) {
+func pointAt(srv *apitest.Fake, run, link string) {
 	srv.Script("GET", "/v1/runs/"+run+"/download", apitest.Fault{Status: 200, Body: []byte(`{"s3": "` + link + `"}`)})
 }
 
 // A redirect of the file host is followed without any Authorization header; a stalled stream
-// is cut after the stall timeout, not at a total time limit.
+// is cut after the stall timeout, not at a total time limit. It runs in a synctest bubble,
+// the fake and the file host in the process (streamTransport): the slow stream's gaps of
+// 50ms and the stall's 300ms are on the bubble's clock, so a loaded machine can neither make
+// the slow stream look stalled nor delay the cut.
 func TestDownloadRedirectAndStall(t *testing.T) {
-	srv, c := fakeClient(t, nil, api.WithTimeout(300*time.Millisecond))
+	synctest.Test(t, downloadRedirectAndStall)
+}
+
+func downloadRedirectAndStall(t *testing.T) {
+	srv, baseURL, token, _ := bubbleFake(t)
+	const hopHost = "hop.test"
+	var hopURL = "http://" + hopHost
+	hosts := streamTransport{"127.0.0.1": srv} // baseURL's host; the fake's file links too
+	c, err := api.NewClient(api.WithBaseURL(baseURL), api.WithToken(token), api.WithHTTPClient(&http.Client{Transport: hosts}),
+		api.WithoutPacing(), api.WithTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := t.Context()
 	link, err := c.Runs.DownloadURL(ctx, apitest.SeedRunHash)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sawAuth sync.Map
-	hop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hosts[hopHost] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sawAuth.Store(r.URL.Path, r.Header.Get("Authorization"))
 		switch r.URL.Path {
 		case "/redirect":
@@ -450,18 +465,17 @@ func TestDownloadRedirectAndStall(t *testing.T) {
 			case <-time.After(5 * time.Second):
 			}
 		}
-	}))
-	defer hop.Close()
-	pointAt(srv, apitest.SeedRunHash, hop.URL+"/redirect")
+	})
+	pointAt(srv, apitest.SeedRunHash, hopURL+"/redirect")
 	var buf bytes.Buffer
 	if _, err := c.Runs.Download(ctx, apitest.SeedRunHash, &buf); err != nil || !bytes.HasPrefix(buf.Bytes(), []byte("id,")) {
 		t.Fatalf("through a redirect: %v", err)
 	}
-	pointAt(srv, apitest.SeedRunHash, hop.URL+"/slow")
+	pointAt(srv, apitest.SeedRunHash, hopURL+"/slow")
 	if n, err := c.Runs.Download(ctx, apitest.SeedRunHash, &buf); err != nil || n != 2000 {
 		t.Fatalf("a slow but steady stream: %d, %v", n, err)
 	}
-	pointAt(srv, apitest.SeedRunHash, hop.URL+"/stall")
+	pointAt(srv, apitest.SeedRunHash, hopURL+"/stall")
 	start := time.Now()
 	n, err := c.Runs.Download(ctx, apitest.SeedRunHash, &buf)
 	if err == nil || !strings.Contains(err.Error(), "no bytes for 300ms") || n != 8 || time.Since(start) > 4*time.Second {
