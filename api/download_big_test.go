@@ -59,8 +59,10 @@ func newBigFileHost(t testing.TB, size int64) string {
 }
 
 // Download of a 200 MB export, in a process of its own: the heap grows by less than 2 MiB
-// while it streams, and its throughput is within reach of a plain net/http io.Copy of the
-// same URL, measured in the same run (best of 3 each, alternated).
+// while it streams. Its throughput and a plain net/http io.Copy's of the same URL are
+// logged, one run of each, the Download being the warm-up of the heap's measure (it was a
+// warm-up of each then the best of 3 each: 1.2 GB more to copy for numbers only logged;
+// the benchmarks below compare them).
 func TestDownloadTwoHundredMegabytes(t *testing.T) {
 	if os.Getenv("LOBSTR_HEAP_CHILD") != "1" {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestDownloadTwoHundredMegabytes$", "-test.v")
@@ -88,15 +90,21 @@ func TestDownloadTwoHundredMegabytes(t *testing.T) {
 		return io.Copy(io.Discard, res.Body)
 	}
 	download := func() (int64, error) {
-		pointAt(srv, apitest.SeedRunHash, link)
+		pointAt(srv.Fake, apitest.SeedRunHash, link)
 		return c.Runs.Download(context.Background(), apitest.SeedRunHash, io.Discard)
 	}
-	// A warm-up of each, then the heap: measured during one Download, the GC eager.
-	for _, f := range []func() (int64, error){copyPlain, download} {
+	// One Download (the warm-up of the heap's measure) and one plain copy, timed for the log
+	// only: the throughput is never asserted (on a shared machine a timed bound flakes);
+	// BenchmarkDownload and BenchmarkPlainCopy measure it with -count and benchstat.
+	timed := func(f func() (int64, error)) time.Duration {
+		start := time.Now()
 		if n, err := f(); err != nil || n != bigExportSize {
-			t.Fatalf("warm-up: %d bytes, %v", n, err)
+			t.Fatalf("%d bytes, %v", n, err)
 		}
+		return time.Since(start)
 	}
+	tOurs, tPlain := timed(download), timed(copyPlain)
+	// Then the heap: measured during one Download, the GC eager.
 	growth := func() int64 {
 		defer debug.SetGCPercent(debug.SetGCPercent(10))
 		runtime.GC()
@@ -128,37 +136,15 @@ func TestDownloadTwoHundredMegabytes(t *testing.T) {
 		return int64(peak.Load()) - int64(before.HeapAlloc)
 	}()
 
-	best := func(f func() (int64, error)) time.Duration {
-		var b time.Duration
-		start := time.Now()
-		if n, err := f(); err != nil || n != bigExportSize {
-			t.Fatalf("%d bytes, %v", n, err)
-		}
-		b = time.Since(start)
-		return b
-	}
-	var tPlain, tOurs time.Duration
-	for i := range 3 {
-		p, o := best(copyPlain), best(download)
-		if i == 0 || p < tPlain {
-			tPlain = p
-		}
-		if i == 0 || o < tOurs {
-			tOurs = o
-		}
-	}
 	mbps := func(d time.Duration) float64 { return float64(bigExportSize) / (1 << 20) / d.Seconds() }
-	ratio := tPlain.Seconds() / tOurs.Seconds()
-	t.Logf("200 MiB download: peak heap growth %.2f MiB; Runs.Download %.0f MiB/s, plain io.Copy %.0f MiB/s: %.2fx (best of 3 each)",
-		float64(growth)/(1<<20), mbps(tOurs), mbps(tPlain), ratio)
+	t.Logf("200 MiB download: peak heap growth %.2f MiB; Runs.Download %.0f MiB/s, plain io.Copy %.0f MiB/s: %.2fx (one of each)",
+		float64(growth)/(1<<20), mbps(tOurs), mbps(tPlain), tPlain.Seconds()/tOurs.Seconds())
 	if fs := srv.FileRequests(); fs.WithAuthorization != 0 {
 		t.Fatalf("file host: %+v", fs)
 	}
 	if growth >= 2<<20 {
 		t.Fatalf("the heap grew by %d bytes during a 200 MiB download; want under 2 MiB", growth)
 	}
-	// The throughput ratio is logged, never asserted: on a shared machine a timed bound
-	// flakes. BenchmarkDownload and BenchmarkPlainCopy measure it with -count and benchstat.
 }
 
 // BenchmarkDownload and BenchmarkPlainCopy fetch the same 32 MiB file, through Runs.Download
@@ -172,7 +158,7 @@ func BenchmarkDownload(b *testing.B) {
 	link := newBigFileHost(b, 32<<20)
 	b.SetBytes(32 << 20)
 	for b.Loop() {
-		pointAt(srv, apitest.SeedRunHash, link)
+		pointAt(srv.Fake, apitest.SeedRunHash, link)
 		if n, err := c.Runs.Download(context.Background(), apitest.SeedRunHash, io.Discard); err != nil || n != 32<<20 {
 			b.Fatal(n, err)
 		}

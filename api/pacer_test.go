@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -71,7 +71,16 @@ func acquireAsync(ctx context.Context, f *family, maxWait time.Duration) <-chan 
 	return ch
 }
 
+// A family probes with one request until an answer tells the budget, then spends it at once
+// and queues the rest for the window's reset. The pacer tests run in a synctest bubble: the
+// pacer's timers and time.Now are the bubble's clock, which moves only when every goroutine
+// waits, so each "at once" and "at the reset" is what the pacer decided, exactly, on a
+// loaded machine as on an idle one.
 func TestPacerProbesThenFollowsTheWindow(t *testing.T) {
+	synctest.Test(t, pacerProbesThenFollowsTheWindow)
+}
+
+func pacerProbesThenFollowsTheWindow(t *testing.T) {
 	ctx := t.Context()
 	f := testFamily(90, time.Minute) // the configured pace: one every 680ms
 	first, err := f.acquire(ctx, time.Minute, nil)
@@ -136,7 +145,10 @@ func TestPacerProbesThenFollowsTheWindow(t *testing.T) {
 	}
 }
 
-func TestPacerSpacesWithoutHeaders(t *testing.T) {
+// Without rate headers, a family spaces its requests at the configured pace (in a bubble).
+func TestPacerSpacesWithoutHeaders(t *testing.T) { synctest.Test(t, pacerSpacesWithoutHeaders) }
+
+func pacerSpacesWithoutHeaders(t *testing.T) {
 	f := testFamily(10, time.Second) // one every 102ms
 	start := time.Now()
 	for range 4 {
@@ -151,7 +163,11 @@ func TestPacerSpacesWithoutHeaders(t *testing.T) {
 	}
 }
 
-func TestPacerHolds(t *testing.T) {
+// A 429's Retry-After holds a family: past the caller's wait it is returned at once, a short
+// one is waited out, an absurd one holds nothing (in a bubble).
+func TestPacerHolds(t *testing.T) { synctest.Test(t, pacerHolds) }
+
+func pacerHolds(t *testing.T) {
 	ctx := t.Context()
 	limited := func(ra time.Duration) Outcome {
 		return Outcome{Sent: true, Answered: true, Limited: &Error{StatusCode: 429, Message: "slow", RetryAfter: ra}}
@@ -219,8 +235,10 @@ func TestPacerHolds(t *testing.T) {
 }
 
 // The reset a server sends is believed only within a few windows (never past an hour), and
-// the wait for a believed reset is bounded by the client's maximum wait.
-func TestPacerResetBounds(t *testing.T) {
+// the wait for a believed reset is bounded by the client's maximum wait (in a bubble).
+func TestPacerResetBounds(t *testing.T) { synctest.Test(t, pacerResetBounds) }
+
+func pacerResetBounds(t *testing.T) {
 	ctx := t.Context()
 	now := time.Now()
 	for name, reset := range map[string]time.Time{
@@ -278,6 +296,10 @@ func TestPacerResetBounds(t *testing.T) {
 
 // A client whose server sends a reset implausibly far ahead, or a reset it will not wait
 // for, or an absurd Retry-After, answers within its maximum wait.
+//
+// Each case runs in a synctest bubble, its server in the process (inprocTransport): the
+// pacer's and the backoff's waits are on the bubble's clock, so "within the maximum wait"
+// measures what the client decided to wait, not how busy the machine was.
 func TestFarFutureResetAndAbsurdRetryAfter(t *testing.T) {
 	const maxWait = 2 * time.Second
 	within := func(t *testing.T, what string, fn func() error) error {
@@ -302,52 +324,63 @@ func TestFarFutureResetAndAbsurdRetryAfter(t *testing.T) {
 		"three minutes (believed)": func() string { return strconv.FormatInt(time.Now().Add(3*time.Minute).Unix(), 10) },
 	} {
 		t.Run("reset "+name, func(t *testing.T) {
-			var n atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				n.Add(1)
-				w.Header().Set("X-RateLimit-Limit", "90")
-				w.Header().Set("X-RateLimit-Remaining", "0")
-				w.Header().Set("X-RateLimit-Reset", reset())
-				w.Write(fixture(t, "get-task.200.json"))
-			}))
-			defer srv.Close()
-			c, _ := NewClient(WithToken("t"), WithBaseURL(srv.URL+"/v1"), WithMaxRetryWait(maxWait))
-			for i := range 3 {
-				err := within(t, "Tasks.Get", func() error { _, err := c.Tasks.Get(t.Context(), seedHash); return err })
-				switch {
-				case i == 0 && err != nil:
-					t.Fatal(err)
-				case strings.HasPrefix(name, "three") && i > 0:
-					if err == nil || !strings.Contains(err.Error(), "WithMaxRetryWait") {
-						t.Fatalf("call %d: %v; want refused at once: the reset is beyond the maximum wait", i, err)
+			synctest.Test(t, func(t *testing.T) {
+				var n atomic.Int32
+				srv := inprocTransport{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					n.Add(1)
+					w.Header().Set("X-RateLimit-Limit", "90")
+					w.Header().Set("X-RateLimit-Remaining", "0")
+					w.Header().Set("X-RateLimit-Reset", reset())
+					w.Write(fixture(t, "get-task.200.json"))
+				})}
+				c, _ := NewClient(WithToken("t"), WithBaseURL(bubbleBase), WithHTTPClient(&http.Client{Transport: srv}), WithMaxRetryWait(maxWait))
+				for i := range 3 {
+					err := within(t, "Tasks.Get", func() error { _, err := c.Tasks.Get(t.Context(), seedHash); return err })
+					switch {
+					case i == 0 && err != nil:
+						t.Fatal(err)
+					case strings.HasPrefix(name, "three") && i > 0:
+						if err == nil || !strings.Contains(err.Error(), "WithMaxRetryWait") {
+							t.Fatalf("call %d: %v; want refused at once: the reset is beyond the maximum wait", i, err)
+						}
+					case err != nil:
+						t.Fatalf("call %d: %v; want the reset not believed", i, err)
 					}
-				case err != nil:
-					t.Fatalf("call %d: %v; want the reset not believed", i, err)
 				}
-			}
+				if got, want := n.Load(), int32(3); strings.HasPrefix(name, "three") {
+					want = 1
+					if got != want {
+						t.Fatalf("%d requests; want %d: the calls past the first were refused before sending", got, want)
+					}
+				} else if got != want {
+					t.Fatalf("%d requests; want %d", got, want)
+				}
+			})
 		})
 	}
 	for _, ra := range []string{"Inf", "1e12", "+Inf", "86401"} {
 		t.Run("Retry-After "+ra, func(t *testing.T) {
-			limited := status(429, string(fixture(t, "error.ratelimit.429.json")), "Retry-After", ra)
-			s, c := newScripted(t, limited, status(200, string(fixture(t, "get-task.200.json"))))
-			c2, _ := NewClient(WithToken("tok"), WithBaseURL(c.base), WithMaxRetryWait(maxWait), WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond))
-			// Not believed: retried with the ordinary backoff.
-			if err := within(t, "Tasks.Get", func() error { _, err := c2.Tasks.Get(t.Context(), seedHash); return err }); err != nil || s.n.Load() != 2 {
-				t.Fatalf("after Retry-After %s: %v with %d requests; want success on the retry", ra, err, s.n.Load())
-			}
-			// A server that keeps saying it: the 429 comes back (RetryAfter 0), and the client is
-			// not locked: each call asks the server again.
-			s.steps = []http.HandlerFunc{limited}
-			s.n.Store(0)
-			c3, _ := NewClient(WithToken("tok"), WithBaseURL(c.base), WithMaxRetryWait(maxWait), WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), WithMaxRetries(0))
-			for i := range 3 {
-				err := within(t, "Tasks.Get", func() error { _, err := c3.Tasks.Get(t.Context(), seedHash); return err })
-				var e *Error
-				if !errors.As(err, &e) || e.StatusCode != 429 || e.RetryAfter != 0 || s.n.Load() != int32(i+1) {
-					t.Fatalf("call %d: %v after %d requests; want a 429 from the server, RetryAfter 0", i, err, s.n.Load())
+			synctest.Test(t, func(t *testing.T) {
+				limited := status(429, string(fixture(t, "error.ratelimit.429.json")), "Retry-After", ra)
+				s, c, rt := newScriptedBubble(t, limited, status(200, string(fixture(t, "get-task.200.json"))))
+				c2, _ := NewClient(WithToken("tok"), WithBaseURL(c.base), WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetryWait(maxWait), WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond))
+				// Not believed: retried with the ordinary backoff.
+				if err := within(t, "Tasks.Get", func() error { _, err := c2.Tasks.Get(t.Context(), seedHash); return err }); err != nil || s.n.Load() != 2 {
+					t.Fatalf("after Retry-After %s: %v with %d requests; want success on the retry", ra, err, s.n.Load())
 				}
-			}
+				// A server that keeps saying it: the 429 comes back (RetryAfter 0), and the client is
+				// not locked: each call asks the server again.
+				s.steps = []http.HandlerFunc{limited}
+				s.n.Store(0)
+				c3, _ := NewClient(WithToken("tok"), WithBaseURL(c.base), WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetryWait(maxWait), WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond), WithMaxRetries(0))
+				for i := range 3 {
+					err := within(t, "Tasks.Get", func() error { _, err := c3.Tasks.Get(t.Context(), seedHash); return err })
+					var e *Error
+					if !errors.As(err, &e) || e.StatusCode != 429 || e.RetryAfter != 0 || s.n.Load() != int32(i+1) {
+						t.Fatalf("call %d: %v after %d requests; want a 429 from the server, RetryAfter 0", i, err, s.n.Load())
+					}
+				}
+			})
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -99,8 +100,15 @@ func TestRetryGivesUpAfterMax(t *testing.T) {
 	}
 }
 
+// A Retry-After longer than the client waits returns the 429 at once. This test and the
+// three below run in a synctest bubble, their server in the process (newScriptedBubble):
+// the waits they measure are the client's, on the bubble's clock, not the machine's load.
 func TestRetryAfterTooLongReturnsAtOnce(t *testing.T) {
-	s, c := newScripted(t, status(429, string(fixture(t, "error.ratelimit.429.json")), "Retry-After", "3600"))
+	synctest.Test(t, retryAfterTooLongReturnsAtOnce)
+}
+
+func retryAfterTooLongReturnsAtOnce(t *testing.T) {
+	s, c, _ := newScriptedBubble(t, status(429, string(fixture(t, "error.ratelimit.429.json")), "Retry-After", "3600"))
 	start := time.Now()
 	_, err := c.Tasks.Get(t.Context(), seedHash)
 	var e *Error
@@ -112,8 +120,11 @@ func TestRetryAfterTooLongReturnsAtOnce(t *testing.T) {
 	}
 }
 
-func TestRetryAfterHonoured(t *testing.T) {
-	s, c := newScripted(t, status(429, `{"detail":"slow down"}`, "Retry-After", "1"), status(200, string(fixture(t, "get-task.200.json"))))
+// A 429 with Retry-After 1 is retried after a second (in a bubble).
+func TestRetryAfterHonoured(t *testing.T) { synctest.Test(t, retryAfterHonoured) }
+
+func retryAfterHonoured(t *testing.T) {
+	s, c, _ := newScriptedBubble(t, status(429, `{"detail":"slow down"}`, "Retry-After", "1"), status(200, string(fixture(t, "get-task.200.json"))))
 	start := time.Now()
 	if _, err := c.Tasks.Get(t.Context(), seedHash); err != nil {
 		t.Fatal(err)
@@ -123,8 +134,11 @@ func TestRetryAfterHonoured(t *testing.T) {
 	}
 }
 
-func TestRetryAfterBeyondDeadline(t *testing.T) {
-	_, c := newScripted(t, status(503, `{"detail":"maintenance"}`, "Retry-After", "30"))
+// A Retry-After past the context's deadline returns the 503 at once (in a bubble).
+func TestRetryAfterBeyondDeadline(t *testing.T) { synctest.Test(t, retryAfterBeyondDeadline) }
+
+func retryAfterBeyondDeadline(t *testing.T) {
+	_, c, _ := newScriptedBubble(t, status(503, `{"detail":"maintenance"}`, "Retry-After", "30"))
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -200,8 +214,11 @@ func TestTruncatedBodyIsRetriedThenError(t *testing.T) {
 	}
 }
 
-func TestContextCancelStopsRetries(t *testing.T) {
-	s, c := newScripted(t, status(500, ""))
+// Cancelling the context ends an hour's backoff (in a bubble).
+func TestContextCancelStopsRetries(t *testing.T) { synctest.Test(t, contextCancelStopsRetries) }
+
+func contextCancelStopsRetries(t *testing.T) {
+	s, c, _ := newScriptedBubble(t, status(500, ""))
 	c.retry.base, c.retry.cap = time.Hour, time.Hour
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()

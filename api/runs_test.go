@@ -407,7 +407,7 @@ func TestDownloadShortBody(t *testing.T) {
 		w.Write(bytes.Repeat([]byte("x"), 500))
 	}))
 	defer short.Close()
-	pointAt(srv, apitest.SeedRunHash, short.URL+"/f.csv?sig=abc")
+	pointAt(srv.Fake, apitest.SeedRunHash, short.URL+"/f.csv?sig=abc")
 	n, err = c.Runs.Download(ctx, apitest.SeedRunHash, &buf)
 	if !errors.Is(err, api.ErrIncompleteDownload) || n != 500 {
 		t.Fatalf("short body: %d bytes, %v", n, err)
@@ -415,21 +415,36 @@ func TestDownloadShortBody(t *testing.T) {
 }
 
 // pointAt makes the next Download Run of run answer link.
-func pointAt(srv *apitest.Server, run, link string) {
+func pointAt(srv *apitest.Fake, run, link string) {
 	srv.Script("GET", "/v1/runs/"+run+"/download", apitest.Fault{Status: 200, Body: []byte(`{"s3": "` + link + `"}`)})
 }
 
 // A redirect of the file host is followed without any Authorization header; a stalled stream
-// is cut after the stall timeout, not at a total time limit.
+// is cut after the stall timeout, not at a total time limit. It runs in a synctest bubble,
+// the fake and the file host in the process (streamTransport): the slow stream's gaps of
+// 50ms and the stall's 300ms are on the bubble's clock, so a loaded machine can neither make
+// the slow stream look stalled nor delay the cut.
 func TestDownloadRedirectAndStall(t *testing.T) {
-	srv, c := fakeClient(t, nil, api.WithTimeout(300*time.Millisecond))
+	synctest.Test(t, downloadRedirectAndStall)
+}
+
+func downloadRedirectAndStall(t *testing.T) {
+	srv, baseURL, token, _ := bubbleFake(t)
+	const hopHost = "hop.test"
+	var hopURL = "http://" + hopHost
+	hosts := streamTransport{"127.0.0.1": srv} // baseURL's host; the fake's file links too
+	c, err := api.NewClient(api.WithBaseURL(baseURL), api.WithToken(token), api.WithHTTPClient(&http.Client{Transport: hosts}),
+		api.WithoutPacing(), api.WithTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := t.Context()
 	link, err := c.Runs.DownloadURL(ctx, apitest.SeedRunHash)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sawAuth sync.Map
-	hop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hosts[hopHost] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sawAuth.Store(r.URL.Path, r.Header.Get("Authorization"))
 		switch r.URL.Path {
 		case "/redirect":
@@ -450,18 +465,17 @@ func TestDownloadRedirectAndStall(t *testing.T) {
 			case <-time.After(5 * time.Second):
 			}
 		}
-	}))
-	defer hop.Close()
-	pointAt(srv, apitest.SeedRunHash, hop.URL+"/redirect")
+	})
+	pointAt(srv, apitest.SeedRunHash, hopURL+"/redirect")
 	var buf bytes.Buffer
 	if _, err := c.Runs.Download(ctx, apitest.SeedRunHash, &buf); err != nil || !bytes.HasPrefix(buf.Bytes(), []byte("id,")) {
 		t.Fatalf("through a redirect: %v", err)
 	}
-	pointAt(srv, apitest.SeedRunHash, hop.URL+"/slow")
+	pointAt(srv, apitest.SeedRunHash, hopURL+"/slow")
 	if n, err := c.Runs.Download(ctx, apitest.SeedRunHash, &buf); err != nil || n != 2000 {
 		t.Fatalf("a slow but steady stream: %d, %v", n, err)
 	}
-	pointAt(srv, apitest.SeedRunHash, hop.URL+"/stall")
+	pointAt(srv, apitest.SeedRunHash, hopURL+"/stall")
 	start := time.Now()
 	n, err := c.Runs.Download(ctx, apitest.SeedRunHash, &buf)
 	if err == nil || !strings.Contains(err.Error(), "no bytes for 300ms") || n != 8 || time.Since(start) > 4*time.Second {
@@ -521,9 +535,11 @@ func TestDownloadFormats(t *testing.T) {
 }
 
 // Results.All over 10,000 rows: exactly 100 requests, each with limit and page_size 100, and
-// every row once, in order.
+// every row once, in order. The fake does not check its answers and the client's requests
+// against the document here (WithValidation(false)): under -race that was most of the
+// test's time, and the same requests and pages are checked in TestRunFlowTwentyFiveTasks.
 func TestResultsAllTenThousand(t *testing.T) {
-	srv, c := fakeClient(t, []apitest.Option{apitest.WithRunLifecycle(apitest.RunLifecycle{Polls: 1, Rows: 10000})})
+	srv, c := fakeClient(t, []apitest.Option{apitest.WithValidation(false), apitest.WithRunLifecycle(apitest.RunLifecycle{Polls: 1, Rows: 10000})})
 	squid := newRunSquid(t, c, "ten-thousand", 20)
 	run, err := c.Runs.Start(t.Context(), squid)
 	if err != nil {
@@ -554,8 +570,10 @@ func TestResultsAllTenThousand(t *testing.T) {
 }
 
 // Under the fake's enforced 2 requests a second for /v1/results, Results.All gets no 429 and
-// uses at least 95% of what the whole windows of its walk allowed. 2,000 rows: 20 requests,
-// about 10 s of the bubble's clock.
+// uses at least 95% of what the whole windows of its walk allowed. 200 rows, 10 a page: 20
+// requests, about 10 s of the bubble's clock. (It was 2,000 rows, 100 a page: the same 20
+// requests, ten times the JSON to make, check and decode under -race, for nothing the
+// pacing depends on.)
 //
 // It runs in a synctest bubble (see handlerTransport): the fake's windows and the client's
 // pacer follow the bubble's clock, so the count of each window is the pacer's doing alone.
@@ -566,7 +584,7 @@ func TestResultsAllUnderFamilyLimit(t *testing.T) {
 }
 
 func resultsAllUnderFamilyLimit(t *testing.T) {
-	srv, baseURL, token, rt := bubbleFake(t, apitest.WithRunLifecycle(apitest.RunLifecycle{Polls: 1, Rows: 2000}))
+	srv, baseURL, token, rt := bubbleFake(t, apitest.WithRunLifecycle(apitest.RunLifecycle{Polls: 1, Rows: 200}))
 	counter := &statusCounter{next: rt, n: map[int]int{}}
 	c, err := api.NewClient(api.WithBaseURL(baseURL), api.WithToken(token), api.WithHTTPClient(&http.Client{Transport: counter}))
 	if err != nil {
@@ -583,7 +601,7 @@ func resultsAllUnderFamilyLimit(t *testing.T) {
 	srv.EnforceFamilyRateLimit(apitest.FamilyResults, 2, time.Second)
 	start := time.Now()
 	rows := 0
-	for _, err := range c.Results.All(t.Context(), api.ResultsOptions{Run: run.Id}) {
+	for _, err := range c.Results.All(t.Context(), api.ResultsOptions{Run: run.Id, Limit: 10}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -615,8 +633,8 @@ func resultsAllUnderFamilyLimit(t *testing.T) {
 	t.Logf("Results.All of %d rows under 2/s: %d requests in %v, %d answered 429; in the %d whole windows of 1s between the first and the last: %d of the %d allowed (%.1f%%); %.2f requests/s overall",
 		rows, len(times), elapsed.Round(time.Millisecond), tooMany, windows, made, allowed, 100*float64(made)/float64(max(allowed, 1)),
 		float64(len(times)-1)/times[len(times)-1].Sub(times[0]).Seconds())
-	if rows != 2000 || len(times) != 20 || tooMany != 0 {
-		t.Fatalf("%d rows in %d requests, %d answered 429; want 2000 in 20, none 429", rows, len(times), tooMany)
+	if rows != 200 || len(times) != 20 || tooMany != 0 {
+		t.Fatalf("%d rows in %d requests, %d answered 429; want 200 in 20, none 429", rows, len(times), tooMany)
 	}
 	if windows < 5 || made > allowed || float64(made) < 0.95*float64(allowed) {
 		t.Fatalf("%d requests in %d whole windows: want at least 95%% of the %d allowed", made, windows, allowed)

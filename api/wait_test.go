@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/lobstr-go/lobstr/api"
@@ -95,65 +96,75 @@ func (p *switchProxy) up() {
 	p.t.Errorf("listening again on %s: %v", p.addr, err)
 }
 
-// A wait that sees the server down for 5s (connections refused) finishes normally once it
-// is back: the polls go on through the outage instead of ending with the network's error.
+// A wait that sees the server down (connections refused) finishes normally once it is back:
+// the polls go on through the outage instead of ending with the network's error. The outage
+// is driven by the wait's own events, not a wall-clock time: the server goes down after the
+// third poll and comes back only once the client has reported 2*DefaultMaxRetries+1 retries
+// after network errors, that is once at least two whole polls (each with its retries) have
+// failed and the wait has polled again. (It was down for 5 s of the wall clock.)
 func TestWaitSurvivesOutage(t *testing.T) {
 	srv := apitest.NewServer(t)
 	u, _ := url.Parse(srv.URL)
 	proxy := newSwitchProxy(t, u.Host)
-	var retries atomic.Int64
+	const retriesDown = 2*api.DefaultMaxRetries + 1
+	var retries, retriesWhileDown atomic.Int64
+	var isDown, wasDown, cameBack atomic.Bool
 	c, err := api.NewClient(api.WithBaseURL("http://"+proxy.addr+"/v1"), api.WithToken(srv.Token),
 		api.WithRetryBackoff(10*time.Millisecond, 100*time.Millisecond),
 		api.OnWait(func(family string, d time.Duration, why string) {
-			if why == "retry after network error" {
-				retries.Add(1)
+			if why != "retry after network error" {
+				return
+			}
+			retries.Add(1)
+			if isDown.Load() && retriesWhileDown.Add(1) == retriesDown {
+				// The retry about to be made goes to the server back up.
+				proxy.up()
+				isDown.Store(false)
+				cameBack.Store(true)
 			}
 		}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.SetLifecycle(apitest.SeedTaskHash, apitest.Lifecycle{Polls: 12, Results: 7})
-	var polls atomic.Int64
-	var downAt time.Time
-	upAt := make(chan time.Time, 1)
-	var once sync.Once
+	var polls, pollsAfterUp atomic.Int64
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	task, err := c.Tasks.Wait(ctx, apitest.SeedTaskHash, api.WithPollInterval(50*time.Millisecond), api.WithMaxPollInterval(300*time.Millisecond),
+	task, err := c.Tasks.Wait(ctx, apitest.SeedTaskHash, api.WithPollInterval(5*time.Millisecond), api.WithMaxPollInterval(20*time.Millisecond),
 		api.OnTaskProgress(func(*api.Task) {
+			if cameBack.Load() {
+				pollsAfterUp.Add(1)
+			}
 			if polls.Add(1) == 3 {
-				once.Do(func() {
-					proxy.down()
-					downAt = time.Now()
-					time.AfterFunc(5*time.Second, func() { proxy.up(); upAt <- time.Now() })
-				})
+				proxy.down()
+				isDown.Store(true)
+				wasDown.Store(true)
 			}
 		}))
 	if err != nil {
-		t.Fatalf("Tasks.Wait across a 5s outage: %v", err)
+		t.Fatalf("Tasks.Wait across an outage: %v", err)
 	}
 	if !task.Status.IsDone || task.Status.TotalResults != 7 {
 		t.Fatalf("task status %+v; want done with 7 results", task.Status)
 	}
-	var up time.Time
-	select {
-	case up = <-upAt:
-	default:
+	if !wasDown.Load() || !cameBack.Load() || retriesWhileDown.Load() < retriesDown || pollsAfterUp.Load() == 0 {
+		t.Fatalf("the outage did not happen during the wait (down %v, back %v, %d retries after network errors while down, %d polls after)",
+			wasDown.Load(), cameBack.Load(), retriesWhileDown.Load(), pollsAfterUp.Load())
 	}
-	if downAt.IsZero() || up.IsZero() || time.Since(downAt) < 5*time.Second {
-		t.Fatalf("the outage did not happen during the wait (down %v, up %v)", downAt, up)
-	}
-	if retries.Load() == 0 {
-		t.Fatal("no retry after a network error was reported during the outage")
-	}
-	t.Logf("%d polls; %d retries after network errors reported; done %v after the server came back", polls.Load(), retries.Load(), time.Since(up).Round(time.Millisecond))
+	t.Logf("%d polls, %d after the server came back; %d retries after network errors reported, %d while it was down", polls.Load(), pollsAfterUp.Load(), retries.Load(), retriesWhileDown.Load())
 }
 
 // A wait polls through 5xx and 429 answers (more than the client's own retries), and ends at
-// once on an answer no retry can fix.
+// once on an answer no retry can fix. It runs in a synctest bubble (see handlerTransport):
+// the 429's Retry-After, the polls' intervals and the contexts' deadlines are on the
+// bubble's clock, so "at once" is what the client decided, whatever the machine's load.
 func TestWaitPollsThroughServerErrors(t *testing.T) {
-	srv := apitest.NewServer(t)
-	c, err := api.NewClient(api.WithBaseURL(srv.URL), api.WithToken(srv.Token), api.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
+	synctest.Test(t, waitPollsThroughServerErrors)
+}
+
+func waitPollsThroughServerErrors(t *testing.T) {
+	srv, baseURL, token, rt := bubbleFake(t)
+	c, err := api.NewClient(api.WithBaseURL(baseURL), api.WithToken(token), api.WithHTTPClient(&http.Client{Transport: rt}), api.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
