@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/lobstr-go/lobstr/internal/redact"
 )
 
 // parseConfigToken reads `token` from table [auth] of the official CLI's TOML config file.
@@ -116,7 +118,7 @@ const redactedText = "[redacted]"
 // minRedactLen is the length under which a token is not redacted: replacing every
 // occurrence of one to three characters would garble every message, and a token that short
 // is no secret.
-const minRedactLen = 4
+const minRedactLen = redact.MinLen
 
 // secret returns the token of the credential ("" when it is too short to redact).
 func (c *credential) secret() string {
@@ -138,7 +140,7 @@ func (c *credential) redactBytes(b []byte) []byte {
 	if r == nil {
 		return b
 	}
-	return r.redact(b)
+	return r.Bytes(b)
 }
 
 // redactor returns the redactor of the token, made on first use; nil when the token is too
@@ -177,7 +179,7 @@ func (c *credential) redactString(s string) string {
 	if r == nil {
 		return s
 	}
-	if b := r.redact([]byte(s)); string(b) != s {
+	if b := r.Bytes([]byte(s)); string(b) != s {
 		return string(b)
 	}
 	return s

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -77,12 +76,6 @@ func redactSecrets(err error, secrets []string) error {
 		return &redactedError{msg: redact(msg), err: err}
 	}
 	return err
-}
-
-// jsonEscape is s as it stands inside a JSON string written by encoding/json.
-func jsonEscape(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b[1 : len(b)-1])
 }
 
 // cookieValues lists the values of cookies, for redactSecrets.

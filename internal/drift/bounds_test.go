@@ -25,9 +25,15 @@ import (
 // startProxy serves a Proxy of upstream on loopback; rec may be nil.
 func startProxy(t *testing.T, upstream http.Handler, rec *Recorder, report func(Violation)) (proxyURL string, p *Proxy) {
 	t.Helper()
+	return startProxyWithin(t, upstream, defaultBounds, rec, report)
+}
+
+// startProxyWithin is startProxy with a Proxy that holds answers within b.
+func startProxyWithin(t *testing.T, upstream http.Handler, b bounds, rec *Recorder, report func(Violation)) (proxyURL string, p *Proxy) {
+	t.Helper()
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
-	p, err := New(Config{Upstream: up.URL + upstreamAt, Report: report, Recorder: rec})
+	p, err := newProxy(Config{Upstream: up.URL + upstreamAt, Report: report, Recorder: rec}, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +157,7 @@ func TestRecordRedactsEveryFormOfTheToken(t *testing.T) {
 	}
 }
 
-// 400 answers with 50 unknown properties each, all different: the violations are grouped
+// Answers with 50 unknown properties each, all different: the violations are grouped
 // and capped, the stderr lines (reports) too, and the fixtures capped per operation and
 // status, with counts of what was dropped.
 func TestNoisyUpstreamIsCapped(t *testing.T) {
@@ -176,7 +182,13 @@ func TestNoisyUpstreamIsCapped(t *testing.T) {
 	}
 	var reports atomic.Int64
 	base, p := startProxy(t, upstream, rec, func(Violation) { reports.Add(1) })
-	const answers = 400
+	// Past every cap: twice the fixtures an operation and status keep, and more distinct
+	// violations than a Monitor keeps in all, so that only the grouping keeps them to one
+	// group's worth.
+	const answers = 2 * MaxFixturesPerStatus
+	if answers*50 <= MaxViolations || answers*50 <= 2*MaxPerGroup {
+		t.Fatalf("%d answers do not pass the caps", answers)
+	}
 	for range answers {
 		if status, _ := getThrough(t, base, "/v1/tasks/"+seedHash); status != http.StatusOK {
 			t.Fatalf("status %d", status)
@@ -302,17 +314,80 @@ func bigTask(t *testing.T, w http.ResponseWriter, size int, chunked bool) {
 	io.WriteString(w, tail)
 }
 
-// 12 concurrent answers of 60 MiB, every other one chunked (of unknown length): the proxy
-// checks them one by one, and its heap stays near one answer's worth. The test stops
-// (fails) as soon as the heap passes 1 GiB.
+// testBounds are defaultBounds scaled down 16 times: a bound the race detector checks
+// answers up to in seconds (64 MiB answers take minutes).
+var testBounds = bounds{body: defaultBounds.body / 16, probe: defaultBounds.probe / 16, probing: defaultBounds.probing / 16}
+
+// A Proxy made by New holds answers of up to 64 MiB, 64 MiB of them at once, and reads
+// the first 1 MiB of an answer of unknown length under a budget of 16 MiB: the bounds
+// the tests below check scaled down.
+func TestDefaultBounds(t *testing.T) {
+	p, err := New(Config{Upstream: "http://127.0.0.1:1" + upstreamAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (bounds{body: 64 << 20, probe: 1 << 20, probing: 16 << 20}); p.bounds != want {
+		t.Errorf("bounds %+v, want %+v", p.bounds, want)
+	}
+	if got := cap(p.checking.units) * budgetUnit; got != 64<<20 {
+		t.Errorf("the checking budget is %d bytes, want 64 MiB", got)
+	}
+	if got := cap(p.probing.units) * budgetUnit; got != 16<<20 {
+		t.Errorf("the probing budget is %d bytes, want 16 MiB", got)
+	}
+	for name, b := range map[string]bounds{"default": defaultBounds, "test": testBounds} {
+		if b.body%budgetUnit != 0 || b.probe%budgetUnit != 0 || b.probing%budgetUnit != 0 || b.probe > int64(b.probing) || int64(b.probing) > b.body {
+			t.Errorf("%s bounds %+v: not whole units, or a probe over its budget", name, b)
+		}
+	}
+}
+
+// An answer of the bound's size goes through whole; one a byte longer is refused (502),
+// with a Content-Length or chunked (past the probe).
+func TestAnswerOverTheBoundIsRefused(t *testing.T) {
+	small := bounds{body: 4 * budgetUnit, probe: budgetUnit, probing: 2 * budgetUnit}
+	var size atomic.Int64
+	var chunked atomic.Bool
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { bigTask(t, w, int(size.Load()), chunked.Load()) })
+	base, p := startProxyWithin(t, upstream, small, nil, nil)
+	for _, c := range []bool{false, true} {
+		chunked.Store(c)
+		size.Store(small.body)
+		if status, b := getThrough(t, base, "/v1/tasks/"+seedHash); status != http.StatusOK || int64(len(b)) != small.body {
+			t.Errorf("chunked %v: an answer of %d bytes: status %d, %d bytes", c, small.body, status, len(b))
+		}
+		size.Store(small.body + 1)
+		if status, b := getThrough(t, base, "/v1/tasks/"+seedHash); status != http.StatusBadGateway || !strings.Contains(string(b), "larger than") {
+			t.Errorf("chunked %v: an answer of %d bytes: status %d (%.200s), want 502", c, small.body+1, status, b)
+		}
+	}
+	if len(p.Violations()) != 0 {
+		t.Errorf("violations: %v", p.Violations())
+	}
+	// Every budget was given back.
+	if n, m := len(p.checking.units), len(p.probing.units); n != 0 || m != 0 {
+		t.Errorf("%d checking and %d probing units still held", n, m)
+	}
+}
+
+// 12 concurrent answers of 15/16 of the bound (under testBounds, 3.75 MiB of 4 MiB, as
+// 60 of 64 MiB under the default), every other one chunked (of unknown length): the proxy
+// checks them one by one, and its heap grows by less than 16 bounds' worth, where buffering
+// every answer at once, as before the budgets, takes over 30 (the answers alone are 11).
+// Checked one by one, the peak is 6 to 10 bounds: the answer held, the decoding of it, and
+// the garbage the collector has yet to reclaim, more of it when the machine is loaded. The
+// test stops (fails) as soon as the heap grows past 32 bounds.
 func TestLargeAnswersAreCheckedWithinABound(t *testing.T) {
 	if !inChild(t) {
 		return
 	}
-	const answers, size = 12, 60 << 20
+	b := testBounds
+	const answers = 12
+	size := int(b.body / 16 * 15)
+	limit, stopAt := uint64(16*b.body), uint64(32*b.body)
 	var n atomic.Int64
 	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { bigTask(t, w, size, n.Add(1)%2 == 0) })
-	base, p := startProxy(t, upstream, nil, nil)
+	base, p := startProxyWithin(t, upstream, b, nil, nil)
 
 	runtime.GC()
 	var ms runtime.MemStats
@@ -328,8 +403,8 @@ func TestLargeAnswersAreCheckedWithinABound(t *testing.T) {
 			if g := ms.HeapAlloc - min(ms.HeapAlloc, start); g > peak.Load() {
 				peak.Store(g)
 			}
-			if ms.HeapAlloc > start+1<<30 {
-				fmt.Printf("bounds_test.go: the heap grew past 1 GiB (%d answers of %d MiB): stopped\n", answers, size>>20)
+			if ms.HeapAlloc > start+stopAt {
+				fmt.Printf("bounds_test.go: the heap grew past %d MiB (%d answers of %.2f MiB): stopped\n", stopAt>>20, answers, float64(size)/(1<<20))
 				os.Exit(1)
 			}
 			select {
@@ -358,15 +433,15 @@ func TestLargeAnswersAreCheckedWithinABound(t *testing.T) {
 	close(stop)
 	sampler.Wait()
 	for i, n := range got {
-		if n != size {
+		if n != int64(size) {
 			t.Errorf("answer %d: %d bytes, want %d", i, n, size)
 		}
 	}
 	runtime.ReadMemStats(&ms)
-	t.Logf("%d concurrent answers of %d MiB: peak heap growth %.1f MiB, heap obtained from the OS %.1f MiB, peak RSS %.0f MiB, %d violations",
-		answers, size>>20, float64(peak.Load())/(1<<20), float64(ms.HeapSys)/(1<<20), peakRSS(), len(p.Violations()))
-	if peak.Load() > 512<<20 {
-		t.Errorf("peak heap growth %.1f MiB, want under 512 MiB", float64(peak.Load())/(1<<20))
+	t.Logf("%d concurrent answers of %.2f MiB, bound %d MiB: peak heap growth %.1f MiB, heap obtained from the OS %.1f MiB, peak RSS %.0f MiB, %d violations",
+		answers, float64(size)/(1<<20), b.body>>20, float64(peak.Load())/(1<<20), float64(ms.HeapSys)/(1<<20), peakRSS(), len(p.Violations()))
+	if peak.Load() > limit {
+		t.Errorf("peak heap growth %.1f MiB, want under %d MiB (16 bounds)", float64(peak.Load())/(1<<20), limit>>20)
 	}
 	if len(p.Violations()) != 0 {
 		t.Errorf("violations: %v", p.Violations())

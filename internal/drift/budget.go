@@ -20,6 +20,17 @@ const (
 	maxProbing = 16 << 20
 )
 
+// bounds are the limits of the answers a Proxy holds to check them: defaultBounds, or in a
+// test the same scaled down.
+type bounds struct {
+	body    int64 // the largest answer checked, and the checking budget (maxResponseBody)
+	probe   int64 // what is read first of an answer of unknown length (probeSize)
+	probing int   // the budget of those first reads (maxProbing)
+}
+
+// defaultBounds are the bounds of a Proxy made by New.
+var defaultBounds = bounds{body: maxChecking, probe: probeSize, probing: maxProbing}
+
 // budgetUnit is the grain of a budget: an answer takes its size in units, rounded up.
 const budgetUnit = 64 << 10
 
@@ -80,9 +91,10 @@ func (g *givingBody) Close() error {
 }
 
 // readBounded reads an answer's body whole, at most limit bytes (one more tells it is
-// longer), under the budgets: size when known (ContentLength, else -1). It returns the
-// body, the budget it holds and its units, to give back once the body is forwarded.
-func readBounded(ctx context.Context, body io.Reader, size, limit int64, checking, probing *budget) ([]byte, *budget, int, error) {
+// longer), under the budgets: size when known (ContentLength, else -1); of unknown size,
+// probe bytes first. It returns the body, the budget it holds and its units, to give back
+// once the body is forwarded.
+func readBounded(ctx context.Context, body io.Reader, size, limit, probe int64, checking, probing *budget) ([]byte, *budget, int, error) {
 	if size >= 0 {
 		units, err := checking.take(ctx, min(size, limit))
 		if err != nil {
@@ -96,16 +108,16 @@ func readBounded(ctx context.Context, body io.Reader, size, limit int64, checkin
 		}
 		return buf.Bytes(), checking, units, nil
 	}
-	punits, err := probing.take(ctx, probeSize)
+	punits, err := probing.take(ctx, probe)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	first, err := io.ReadAll(io.LimitReader(body, probeSize+1))
+	first, err := io.ReadAll(io.LimitReader(body, probe+1))
 	if err != nil {
 		probing.give(punits)
 		return nil, nil, 0, err
 	}
-	if len(first) <= probeSize {
+	if int64(len(first)) <= probe {
 		return first, probing, punits, nil
 	}
 	units, err := checking.take(ctx, limit)

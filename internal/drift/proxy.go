@@ -58,12 +58,18 @@ type Proxy struct {
 	rp        *httputil.ReverseProxy
 	recorder  *Recorder
 	columns   *columnWatch
-	checking  *budget // the answers held to be checked (maxChecking)
-	probing   *budget // the first bytes of answers of unknown length (maxProbing)
+	bounds    bounds
+	checking  *budget // the answers held to be checked (bounds.body)
+	probing   *budget // the first bytes of answers of unknown length (bounds.probing)
 }
 
 // New returns a Proxy for cfg.
 func New(cfg Config) (*Proxy, error) {
+	return newProxy(cfg, defaultBounds)
+}
+
+// newProxy returns a Proxy for cfg that holds answers within b.
+func newProxy(cfg Config, b bounds) (*Proxy, error) {
 	base, err := parseUpstream(cfg.Upstream)
 	if err != nil {
 		return nil, err
@@ -82,7 +88,7 @@ func New(cfg Config) (*Proxy, error) {
 			prefix = strings.TrimSuffix(u.Path, "/")
 		}
 	}
-	p := &Proxy{monitor: NewMonitor(cfg.Report), validator: v, base: base, prefix: prefix, recorder: cfg.Recorder, checking: newBudget(maxChecking), probing: newBudget(maxProbing),
+	p := &Proxy{monitor: NewMonitor(cfg.Report), validator: v, base: base, prefix: prefix, recorder: cfg.Recorder, bounds: b, checking: newBudget(int(b.body)), probing: newBudget(b.probing),
 		columns: newColumnWatch(operation(doc, "listResults"), upstreamLookup(base, cfg.Transport))}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
@@ -249,14 +255,14 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	}
 	// The answer is held whole to be checked: it takes its size from a budget first
 	// (budget.go), and gives it back once forwarded.
-	body, held, units, err := readBounded(resp.Request.Context(), resp.Body, resp.ContentLength, maxResponseBody, p.checking, p.probing)
+	body, held, units, err := readBounded(resp.Request.Context(), resp.Body, resp.ContentLength, p.bounds.body, p.bounds.probe, p.checking, p.probing)
 	resp.Body.Close()
 	if err != nil {
 		return fmt.Errorf("reading the upstream's answer: %w", err)
 	}
-	if len(body) > maxResponseBody {
+	if int64(len(body)) > p.bounds.body {
 		held.give(units)
-		return fmt.Errorf("the upstream's answer is larger than %d bytes", maxResponseBody)
+		return fmt.Errorf("the upstream's answer is larger than %d bytes", p.bounds.body)
 	}
 	resp.Body = &givingBody{Reader: bytes.NewReader(body), b: held, units: units}
 	resp.ContentLength = int64(len(body))
