@@ -148,6 +148,7 @@ func (m *mockProcess) stop(t *testing.T) {
 }
 
 func TestMockProcess(t *testing.T) {
+	t.Parallel()
 	bin := buildCLI(t)
 	m := startMock(t, bin)
 	const key = "YOUR_API_KEY"
@@ -254,6 +255,7 @@ func TestMockDemoWait(t *testing.T) {
 }
 
 func TestMockTokenAndSIGTERM(t *testing.T) {
+	t.Parallel()
 	m := startMock(t, buildCLI(t), "--token", "s3cret-token", "--no-validate")
 	if status, _ := rawGet(t, m.url+"/tasks/"+seedTask, "other"); status != 401 {
 		t.Errorf("another token: %d; want 401", status)
@@ -282,6 +284,7 @@ func TestMockTokenAndSIGTERM(t *testing.T) {
 }
 
 func TestMockAddrInUse(t *testing.T) {
+	t.Parallel()
 	m := startMock(t, buildCLI(t))
 	// Without --token, the banner's export line works as it is.
 	mm := regexp.MustCompile(`(?m)^  export LOBSTR_BASE_URL=(\S+) LOBSTR_TOKEN=(\S+)$`).FindStringSubmatch(m.log())
@@ -300,6 +303,7 @@ func TestMockAddrInUse(t *testing.T) {
 
 // TestMockInProcess runs the mock through run, as main does, and stops it with its context.
 func TestMockInProcess(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -354,6 +358,7 @@ func without(t *testing.T, b []byte, keys ...string) []byte {
 // TestMockTroubleFlags checks the parsing of --rate-limit and --fail-rate, and that a mock
 // started with them enforces the limit.
 func TestMockTroubleFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in     string
 		n      int
