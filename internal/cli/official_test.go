@@ -27,7 +27,7 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 	// for the next minute (up to 60 s, most of this test's time), which says nothing of the
 	// invocations. A window of readmeBudget a minute, which they never fill (checked at the
 	// end), keeps them from waiting; the waits themselves are TestWaitNotice's and package
-	// api's. /v1/results keeps its documented 2 a second: a wait of under a second.
+	// api's. /v1/results keeps its own documented window, 2 a second.
 	const readmeBudget = 2000
 	srv.EnforceRateLimit(readmeBudget, time.Minute)
 	dir := t.TempDir()
