@@ -381,10 +381,15 @@ func TestMockTroubleFlags(t *testing.T) {
 			t.Errorf("parseShare(%q): no error", in)
 		}
 	}
-	for _, args := range [][]string{{"mock", "--rate-limit", "ten"}, {"mock", "--fail-rate", "2"}, {"mock", "--latency", "-1s"}} {
+	for _, args := range [][]string{{"mock", "--rate-limit", "ten"}, {"mock", "--fail-rate", "2"}, {"mock", "--latency", "-1s"}, {"mock", "--demo-polls", "-1"}} {
 		if r := (invocation{}).run(t, args...); r.code != exitUsage || strings.Count(r.stderr, "\n") != 1 {
 			t.Errorf("%q: exit %d, %q", args, r.code, r.stderr)
 		}
+	}
+
+	// --demo-polls is the tests' (TestMockDemoWait): hidden from the usage.
+	if r := (invocation{}).run(t, "mock", "--help"); r.code != 0 || !strings.Contains(r.stdout, "--rate-limit") || strings.Contains(r.stdout, "demo-polls") {
+		t.Errorf("mock --help: exit %d, %q", r.code, r.stdout)
 	}
 
 	m := startMock(t, buildCLI(t), "--quiet", "--rate-limit", "3/1h", "--latency", "10ms", "--fail-rate", "0", "--seed", "1")
