@@ -20,6 +20,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
+// TestMain runs the tests, then removes the lobstr binary buildCLI built for them.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	removeBuiltCLI()
+	os.Exit(code)
+}
+
 // result is what one run of the command line did.
 type result struct {
 	code           int

@@ -61,6 +61,7 @@ type mockOptions struct {
 	seed       uint64
 	proxy      string // upstream base URL: forward instead of faking
 	record     string // directory for the proxy's fixtures
+	demoPolls  int    // hidden, for tests: the demo tasks end at this Get Task instead of in time
 }
 
 // parseRate reads --rate-limit N/DURATION: 90/1m, 10/2s.
@@ -106,6 +107,11 @@ func (o *mockOptions) flags(fs *flag.FlagSet) {
 	fs.Uint64Var(&o.seed, "seed", 0, "seed `N` of --fail-rate, to repeat a run (default: random)")
 	fs.StringVar(&o.proxy, "proxy", "", "forward to the API at `URL` and report drift")
 	fs.StringVar(&o.record, "record", "", "with --proxy: save answers as fixtures in `DIR`")
+	// Hidden: the tests' way to watch a demo task's whole life without waiting seconds of
+	// real time for it (a lifecycle of polls, apitest.Lifecycle.Polls, is the same however
+	// loaded the machine).
+	fs.IntVar(&o.demoPolls, "demo-polls", 0, "the demo tasks end at their `N`th Get Task, not after a time")
+	_ = fs.MarkHidden("demo-polls")
 }
 
 const mockUsage = `Usage: lobstr mock [--addr 127.0.0.1:8080] [--token T] [--rate-limit N/D]
@@ -162,6 +168,8 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 		return c.usageError("mock", "--duration must not be negative")
 	case o.latency < 0:
 		return c.usageError("mock", "--latency must not be negative")
+	case o.demoPolls < 0:
+		return c.usageError("mock", "--demo-polls must not be negative")
 	}
 	if o.rateLimit != "" {
 		if limit, window, err = parseRate(o.rateLimit); err != nil {
@@ -207,7 +215,7 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 	}
 	fake.SetLatency(o.latency)
 	fake.SetFailRate(share, o.seed)
-	h := seedDemo(fake)
+	h := seedDemo(fake, o.demoPolls)
 	if o.record != "" && o.proxy == "" {
 		return c.usageError("mock", "--record needs --proxy")
 	}
@@ -234,6 +242,10 @@ func (c *cli) mock(ctx context.Context, args []string) int {
 	fmt.Fprintf(errw, "lobstr mock: seeded squid %s (tasks of the List Tasks example), task %s, upload %s\n",
 		apitest.SeedSquid, apitest.SeedTaskHash, apitest.SeedUploadID)
 	for _, d := range demoTasks {
+		if o.demoPolls > 0 {
+			fmt.Fprintf(errw, "lobstr mock: demo task %s in squid %s %s at its Get Task %d\n", d.hash, demoSquid, strings.Fields(d.note)[0], o.demoPolls)
+			continue
+		}
 		fmt.Fprintf(errw, "lobstr mock: demo task %s in squid %s %s after its first Get Task\n", d.hash, demoSquid, d.note)
 	}
 	if o.noValidate {
@@ -281,7 +293,11 @@ func printMockUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, mockUsage)
 	fmt.Fprintln(w, "\nFlags:")
 	var all []*flag.Flag
-	fs.VisitAll(func(f *flag.Flag) { all = append(all, f) })
+	fs.VisitAll(func(f *flag.Flag) {
+		if !f.Hidden {
+			all = append(all, f)
+		}
+	})
 	printFlags(w, all)
 }
 
@@ -313,8 +329,9 @@ func displayAddr(a net.Addr) string {
 }
 
 // seedDemo adds the demo tasks to fake, pending, and returns a handler that starts each
-// one's lifecycle at its first Get Task.
-func seedDemo(fake *apitest.Fake) http.Handler {
+// one's lifecycle at its first Get Task. With polls above 0, each ends at that Get Task
+// (counting from the first), not after its time.
+func seedDemo(fake *apitest.Fake, polls int) http.Handler {
 	created := demoTimestamp(time.Now())
 	start := map[string]apitest.Lifecycle{}
 	fake.AddSquid(demoSquid)
@@ -328,7 +345,11 @@ func seedDemo(fake *apitest.Fake) http.Handler {
 			Params:    models.Params{"url": d.url},
 			Status:    models.TaskStatus{Status: models.Pending, Errors: json.RawMessage("null")},
 		})
-		start[d.hash] = d.life
+		life := d.life
+		if polls > 0 {
+			life.Polls, life.Duration = polls, 0
+		}
+		start[d.hash] = life
 	}
 	var mu sync.Mutex
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,19 +37,49 @@ func (m *mockProcess) log() string {
 	return m.stderr.String()
 }
 
-// buildCLI builds the command into a temporary directory.
+// builtCLI is the lobstr binary the tests run as a process, built once per run of the test
+// binary (buildCLI) into a directory TestMain removes.
+var builtCLI struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// buildCLI returns the lobstr command built into a temporary directory: built by the first
+// test that asks for it, then shared by all (a build is a few seconds of a loaded machine).
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command:", err)
 	}
-	bin := filepath.Join(t.TempDir(), "lobstr")
-	out, err := exec.Command(gobin, "build", "-o", bin, "github.com/lobstr-go/lobstr/cmd/lobstr").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	builtCLI.once.Do(func() {
+		dir, err := os.MkdirTemp("", "lobstr-cli-test-")
+		if err != nil {
+			builtCLI.err = err
+			return
+		}
+		builtCLI.dir = dir
+		bin := filepath.Join(dir, "lobstr")
+		out, err := exec.Command(gobin, "build", "-o", bin, "github.com/lobstr-go/lobstr/cmd/lobstr").CombinedOutput()
+		if err != nil {
+			builtCLI.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		builtCLI.path = bin
+	})
+	if builtCLI.err != nil {
+		t.Fatal(builtCLI.err)
 	}
-	return bin
+	return builtCLI.path
+}
+
+// removeBuiltCLI removes the directory of the binary buildCLI built, if it built one.
+func removeBuiltCLI() {
+	if builtCLI.dir != "" {
+		os.RemoveAll(builtCLI.dir)
+	}
 }
 
 var listening = regexp.MustCompile(`^lobstr mock listening on (http://\S+/v1)$`)
@@ -117,6 +148,7 @@ func (m *mockProcess) stop(t *testing.T) {
 }
 
 func TestMockProcess(t *testing.T) {
+	t.Parallel()
 	bin := buildCLI(t)
 	m := startMock(t, bin)
 	const key = "YOUR_API_KEY"
@@ -186,13 +218,18 @@ func TestMockProcess(t *testing.T) {
 	}
 }
 
-// TestMockDemoWait waits for the demo task the way `make demo` does.
+// TestMockDemoWait waits for the demo task the way `make demo` does, but for the time: the
+// mock's hidden --demo-polls moves the demo tasks along Get Task calls rather than seconds
+// (8 of them for the quick one), so that its whole life is seen, pending, running and
+// completed, at the pace of the polls, however loaded the machine.
 func TestMockDemoWait(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes 8 seconds")
+	t.Parallel()
+	const polls = 5
+	m := startMock(t, buildCLI(t), "--quiet", "--token", "demo", "--demo-polls", strconv.Itoa(polls))
+	if want := "demo task " + demoTask + " in squid " + demoSquid + " completes at its Get Task " + strconv.Itoa(polls) + "\n"; !strings.Contains(m.log(), want) {
+		t.Errorf("the startup log does not say %q:\n%s", want, m.log())
 	}
-	m := startMock(t, buildCLI(t), "--quiet", "--token", "demo")
-	r := invocation{env: envFor(m.url, "demo")}.run(t, "task", "wait", demoTask)
+	r := invocation{env: envFor(m.url, "demo")}.run(t, "task", "wait", demoTask, "--interval", "100ms")
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -218,6 +255,7 @@ func TestMockDemoWait(t *testing.T) {
 }
 
 func TestMockTokenAndSIGTERM(t *testing.T) {
+	t.Parallel()
 	m := startMock(t, buildCLI(t), "--token", "s3cret-token", "--no-validate")
 	if status, _ := rawGet(t, m.url+"/tasks/"+seedTask, "other"); status != 401 {
 		t.Errorf("another token: %d; want 401", status)
@@ -246,6 +284,7 @@ func TestMockTokenAndSIGTERM(t *testing.T) {
 }
 
 func TestMockAddrInUse(t *testing.T) {
+	t.Parallel()
 	m := startMock(t, buildCLI(t))
 	// Without --token, the banner's export line works as it is.
 	mm := regexp.MustCompile(`(?m)^  export LOBSTR_BASE_URL=(\S+) LOBSTR_TOKEN=(\S+)$`).FindStringSubmatch(m.log())
@@ -264,6 +303,7 @@ func TestMockAddrInUse(t *testing.T) {
 
 // TestMockInProcess runs the mock through run, as main does, and stops it with its context.
 func TestMockInProcess(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -318,6 +358,7 @@ func without(t *testing.T, b []byte, keys ...string) []byte {
 // TestMockTroubleFlags checks the parsing of --rate-limit and --fail-rate, and that a mock
 // started with them enforces the limit.
 func TestMockTroubleFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in     string
 		n      int
@@ -340,10 +381,15 @@ func TestMockTroubleFlags(t *testing.T) {
 			t.Errorf("parseShare(%q): no error", in)
 		}
 	}
-	for _, args := range [][]string{{"mock", "--rate-limit", "ten"}, {"mock", "--fail-rate", "2"}, {"mock", "--latency", "-1s"}} {
+	for _, args := range [][]string{{"mock", "--rate-limit", "ten"}, {"mock", "--fail-rate", "2"}, {"mock", "--latency", "-1s"}, {"mock", "--demo-polls", "-1"}} {
 		if r := (invocation{}).run(t, args...); r.code != exitUsage || strings.Count(r.stderr, "\n") != 1 {
 			t.Errorf("%q: exit %d, %q", args, r.code, r.stderr)
 		}
+	}
+
+	// --demo-polls is the tests' (TestMockDemoWait): hidden from the usage.
+	if r := (invocation{}).run(t, "mock", "--help"); r.code != 0 || !strings.Contains(r.stdout, "--rate-limit") || strings.Contains(r.stdout, "demo-polls") {
+		t.Errorf("mock --help: exit %d, %q", r.code, r.stdout)
 	}
 
 	m := startMock(t, buildCLI(t), "--quiet", "--rate-limit", "3/1h", "--latency", "10ms", "--fail-rate", "0", "--seed", "1")

@@ -22,11 +22,17 @@ import (
 // --force elsewhere (issue 19, item 5): they run here with a terminal that answers yes.
 func TestOfficialReadmeInvocations(t *testing.T) {
 	srv := apitest.NewServer(t, apitest.WithToken(testToken), apitest.WithRunLifecycle(apitest.RunLifecycle{Polls: 1}))
+	// The invocations make some 150 requests in a row, more than the shared window's
+	// documented 90 a minute: against that window the client, following the headers, waited
+	// for the next minute (up to 60 s, most of this test's time), which says nothing of the
+	// invocations. A window of readmeBudget a minute, which they never fill (checked at the
+	// end), keeps them from waiting; the waits themselves are TestWaitNotice's and package
+	// api's. /v1/results keeps its own documented window, 2 a second.
+	const readmeBudget = 2000
+	srv.EnforceRateLimit(readmeBudget, time.Minute)
 	dir := t.TempDir()
 	t.Chdir(dir)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	// The fake's rate limits make some commands wait for the next window: a context long
-	// enough for that, under -race on a loaded machine too.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	inv := invocation{env: envFor(srv.URL, srv.Token), ctx: ctx}
@@ -152,5 +158,8 @@ func TestOfficialReadmeInvocations(t *testing.T) {
 		}
 		count++
 	}
-	t.Logf("%d official invocations ran with the same effect", count)
+	t.Logf("%d official invocations ran with the same effect, in %d requests", count, srv.Requests(""))
+	if n := srv.Requests(""); n >= readmeBudget {
+		t.Errorf("the invocations made %d requests: the window of %d a minute may have made them wait", n, readmeBudget)
+	}
 }

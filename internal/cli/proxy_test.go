@@ -22,6 +22,7 @@ func TestMockProxyReportsDrift(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs lobstr mock")
 	}
+	t.Parallel()
 	const token = "proxy-test-token-9f8e7d"
 	var sent []byte
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -37,6 +37,9 @@ func tmux(t *testing.T) string {
 // lobstr go must show its run (a short id) and reach done.
 func TestScreensInTmux(t *testing.T) {
 	tm := tmux(t)
+	// In parallel with the other tests: it mostly waits for tmux, and its commands get their
+	// environment from the script, not from the test's.
+	t.Parallel()
 	bin := buildCLI(t)
 	srv := apitest.NewServer(t, apitest.WithToken(testToken), apitest.WithRunLifecycle(apitest.RunLifecycle{Polls: 2}))
 	inv := invocation{env: envFor(srv.URL, srv.Token)}
