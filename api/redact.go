@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -82,6 +83,10 @@ func (r *Redactor) String(s string) string {
 	}
 	return s
 }
+
+// Format prints the Redactor without its secret, for every verb and flag: fmt would print
+// its fields otherwise, the secret among them.
+func (r Redactor) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.Redactor("+redactedText+")") }
 
 // Redact returns b with every form of each secret replaced by mark, as a Redactor of each
 // does; a secret shorter than MinRedactLen is left alone. It returns b itself when b holds

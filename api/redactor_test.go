@@ -147,6 +147,23 @@ func TestRedactSeveralSecrets(t *testing.T) {
 	}
 }
 
+// Printing a Redactor, with any verb, shows no form of its secret.
+func TestRedactorPrintsNoSecret(t *testing.T) {
+	r := NewRedactor(redactorToken, redactorMark)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+		for _, v := range []any{r, *r, []*Redactor{r}, struct{ R Redactor }{*r}} {
+			got := fmt.Sprintf(verb, v)
+			if RedactString(got, redactorMark, redactorToken) != got || !strings.Contains(got, "api.Redactor([redacted])") {
+				t.Errorf("Sprintf(%s, %T) = %q", verb, v, got)
+			}
+		}
+	}
+	var nilR *Redactor
+	if got := fmt.Sprint(nilR); got != "<nil>" {
+		t.Errorf("Sprint of a nil Redactor = %q", got)
+	}
+}
+
 // FuzzRedactor: no redacted text holds the secret or any form of it (redacting it again
 // changes nothing); a text the redaction changes shows the mark; the Redactor and
 // RedactString agree, whatever the mark.
