@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/lobstr-go/lobstr/internal/redact"
 )
 
 // parseConfigToken reads `token` from table [auth] of the official CLI's TOML config file.
@@ -115,10 +113,9 @@ func checkToken(token string) error {
 // redactedText replaces the token in what the client returns or prints.
 const redactedText = "[redacted]"
 
-// minRedactLen is the length under which a token is not redacted: replacing every
-// occurrence of one to three characters would garble every message, and a token that short
-// is no secret.
-const minRedactLen = redact.MinLen
+// minRedactLen is MinRedactLen, the length under which a token is not redacted, under the
+// name the client's code uses.
+const minRedactLen = MinRedactLen
 
 // secret returns the token of the credential ("" when it is too short to redact).
 func (c *credential) secret() string {
@@ -136,11 +133,7 @@ func (c *credential) secret() string {
 // (see redactForms), replaced by [redacted]: a server that echoes the token gives it back to
 // no one. b itself is returned (no copy) when it holds none.
 func (c *credential) redactBytes(b []byte) []byte {
-	r := c.redactor()
-	if r == nil {
-		return b
-	}
-	return r.Bytes(b)
+	return c.redactor().Bytes(b) // a nil Redactor (no token to redact) returns b
 }
 
 // redactor returns the redactor of the token, made on first use; nil when the token is too
@@ -175,14 +168,7 @@ func (c *credential) trimPartialSecret(b []byte) []byte {
 // redactString returns s with every occurrence of the token, in every form, replaced by
 // [redacted].
 func (c *credential) redactString(s string) string {
-	r := c.redactor()
-	if r == nil {
-		return s
-	}
-	if b := r.Bytes([]byte(s)); string(b) != s {
-		return string(b)
-	}
-	return s
+	return c.redactor().String(s) // a nil Redactor (no token to redact) returns s
 }
 
 // redactError makes err safe to return: an *Error in it has the token replaced in every

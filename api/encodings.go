@@ -1,29 +1,28 @@
 package api
 
-import "github.com/lobstr-go/lobstr/internal/redact"
-
 // The client redacts a secret (the token, cookie values, delivery secrets) from what it
 // returns in every form a server's echo of it can take: as sent, JSON-escaped (once, twice,
-// with \u escapes mixed in), in base64 (alone or inside a longer text), URL-encoded. Package
-// internal/redact finds them; the client replaces each by [redacted].
+// with \u escapes mixed in), in base64 (alone or inside a longer text), URL-encoded. A
+// Redactor (redact.go) finds them; the client replaces each by [redacted].
 
-// secretRedactor redacts one secret (see newSecretRedactor).
-type secretRedactor = redact.Redactor
+// secretRedactor is the Redactor of one secret, under the name the client's code uses (see
+// newSecretRedactor).
+type secretRedactor = Redactor
 
 // newSecretRedactor returns the redactor of secret, which replaces it by [redacted]; its
 // forms are computed once, for a secret redacted on every call (the token). It is nil when
-// secret is under minRedactLen.
+// secret is under MinRedactLen.
 func newSecretRedactor(secret string) *secretRedactor {
-	return redact.New(secret, redactedText)
+	return NewRedactor(secret, redactedText)
 }
 
 // redactForms returns b with every form of each secret replaced by [redacted]. A secret
-// under minRedactLen is left alone. b itself is returned when it holds none.
+// under MinRedactLen is left alone. b itself is returned when it holds none.
 func redactForms(b []byte, secrets ...string) []byte {
-	return redact.Bytes(b, redactedText, secrets...)
+	return Redact(b, redactedText, secrets...)
 }
 
 // redactFormsString is redactForms for a string.
 func redactFormsString(s string, secrets ...string) string {
-	return redact.String(s, redactedText, secrets...)
+	return RedactString(s, redactedText, secrets...)
 }

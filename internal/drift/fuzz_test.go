@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lobstr-go/lobstr/internal/redact"
+	"github.com/lobstr-go/lobstr/api"
 	"github.com/lobstr-go/lobstr/openapi"
 )
 
@@ -62,7 +62,7 @@ func FuzzScrub(f *testing.F) {
 	f.Add("tok/en+Zq8-long", `Basic dXNlcjp0b2svZW4rWnE4LWxvbmc=; eHl0b2svZW4rWnE4LWxvbmc`)
 	f.Add("ab😀cd", `"ab\ud83d\ude00cd" "ab\\ud83d\\ude00cd" "ab%F0%9F%98%80cd"`)
 	f.Fuzz(func(t *testing.T, tok, text string) {
-		if len(tok) < redact.MinLen || strings.ContainsAny(tok, " \t\r\n") {
+		if len(tok) < api.MinRedactLen || strings.ContainsAny(tok, " \t\r\n") {
 			return
 		}
 		secrets := secretsOf("Token " + tok)

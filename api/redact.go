@@ -1,30 +1,34 @@
-// Package redact removes a secret (an API token, a cookie's value) from a text in every form
-// a server's echo of it can take: as is, JSON-escaped (once, twice, with \u escapes mixed in),
-// in base64 (standard and URL alphabets, with and without padding, alone or inside a longer
-// text), URL-encoded, or query-escaped. Each occurrence is replaced by a mark the caller
-// chooses.
-//
-// It is shared by the client (package api) and the drift proxy (internal/drift), and imports
-// the standard library only: importing the client must stay light.
-package redact
+package api
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
-// MinLen is the length in bytes under which a secret is not redacted: replacing every
+// The client redacts a secret (the token, cookie values, delivery secrets) from what it
+// returns in every form a server's echo of it can take; the same redaction is exported, for
+// a caller who wants a secret out of its own logs too (see Redactor), and for the drift
+// proxy (internal/drift).
+
+// MinRedactLen is the length in bytes under which a secret is not redacted: replacing every
 // occurrence of one to three characters would garble every text, and a token that short is
 // no secret.
-const MinLen = 4
+const MinRedactLen = 4
 
-// Redactor redacts one secret, whose literal forms it computes once: for a secret redacted
-// on every call (the token). Its methods are safe for concurrent use; a nil *Redactor
-// redacts nothing.
+// Redactor removes one secret (an API token, a cookie's value, a password) from a text, in
+// every form a server's echo of it, or a log line, can take: as is, JSON-escaped (once,
+// twice, with \u escapes mixed in), in base64 (standard and URL alphabets, with and without
+// padding, alone or inside a longer text such as a Basic Authorization header), URL-encoded,
+// or query-escaped. Each occurrence is replaced by a mark the caller chooses.
+//
+// It computes the secret's literal forms once, in NewRedactor: make one per secret and keep
+// it, for a secret redacted often (the token of a client, in every log line). Its methods
+// are safe for concurrent use; a nil *Redactor redacts nothing.
 type Redactor struct {
 	secret string
 	mark   []byte
@@ -32,10 +36,11 @@ type Redactor struct {
 	space  bool     // the secret holds a space, which query escaping spells '+'
 }
 
-// New returns the Redactor of secret, which replaces each of its occurrences by mark; nil
-// when secret is shorter than MinLen.
-func New(secret, mark string) *Redactor {
-	if len(secret) < MinLen {
+// NewRedactor returns the Redactor of secret, which replaces each of its occurrences by mark
+// (for example "[redacted]"). It returns nil, which redacts nothing, when secret is shorter
+// than MinRedactLen.
+func NewRedactor(secret, mark string) *Redactor {
+	if len(secret) < MinRedactLen {
 		return nil
 	}
 	r := &Redactor{secret: secret, mark: []byte(mark), space: strings.ContainsRune(secret, ' ')}
@@ -79,18 +84,24 @@ func (r *Redactor) String(s string) string {
 	return s
 }
 
-// Bytes returns b with every form of each secret replaced by mark, as a Redactor of each
-// does; a secret shorter than MinLen is left alone. It returns b itself when b holds none.
-func Bytes(b []byte, mark string, secrets ...string) []byte {
+// Format prints the Redactor without its secret, for every verb and flag: fmt would print
+// its fields otherwise, the secret among them.
+func (r Redactor) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.Redactor("+redactedText+")") }
+
+// Redact returns b with every form of each secret replaced by mark, as a Redactor of each
+// does; a secret shorter than MinRedactLen is left alone. It returns b itself when b holds
+// none, and never changes b's bytes. For a secret redacted often, a Redactor computes its
+// forms once instead of on every call.
+func Redact(b []byte, mark string, secrets ...string) []byte {
 	for _, s := range secrets {
-		b = New(s, mark).Bytes(b)
+		b = NewRedactor(s, mark).Bytes(b)
 	}
 	return b
 }
 
-// String is Bytes for a string: s itself when it holds no form of any secret.
-func String(s, mark string, secrets ...string) string {
-	b := Bytes([]byte(s), mark, secrets...)
+// RedactString is Redact for a string: s itself when it holds no form of any secret.
+func RedactString(s, mark string, secrets ...string) string {
+	b := Redact([]byte(s), mark, secrets...)
 	if string(b) == s {
 		return s
 	}
