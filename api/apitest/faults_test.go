@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/lobstr-go/lobstr/gen/models"
@@ -132,51 +133,67 @@ func TestDrop(t *testing.T) {
 	}
 }
 
+// TestLatency runs in a synctest bubble, through the fake's handler: the latency is waited
+// on the bubble's clock, which moves only while every goroutine waits, so the time each
+// request took is exact, however busy the machine.
 func TestLatency(t *testing.T) {
-	srv := NewServer(t)
-	srv.SetLatency(100 * time.Millisecond)
-	start := time.Now()
-	get(t, srv, "/v1/tasks/"+SeedTaskHash)
-	get(t, srv, "/v1/tasks?squid="+SeedSquid)
-	if d := time.Since(start); d < 200*time.Millisecond {
-		t.Errorf("two requests took %v with 100ms of latency each", d)
-	}
-	srv.SetLatency(0)
-	start = time.Now()
-	get(t, srv, "/v1/tasks/"+SeedTaskHash)
-	if d := time.Since(start); d >= 100*time.Millisecond {
-		t.Errorf("a request took %v with the latency off", d)
-	}
+	New() // the package's lazily built state (the document, the catalogue), outside the bubble
+	synctest.Test(t, func(t *testing.T) {
+		f := New(WithViolationHandler(func(v Violation) { t.Errorf("apitest: %v", v) }))
+		f.SetLatency(100 * time.Millisecond)
+		start := time.Now()
+		direct(t, f, "GET", "/v1/tasks/"+SeedTaskHash)
+		direct(t, f, "GET", "/v1/tasks?squid="+SeedSquid)
+		if d := time.Since(start); d != 200*time.Millisecond {
+			t.Errorf("two requests took %v with 100ms of latency each, want 200ms", d)
+		}
+		f.SetLatency(0)
+		start = time.Now()
+		direct(t, f, "GET", "/v1/tasks/"+SeedTaskHash)
+		if d := time.Since(start); d != 0 {
+			t.Errorf("a request took %v with the latency off, want no time", d)
+		}
+	})
 }
 
+// TestEnforcedRateLimit runs in a synctest bubble, through the fake's handler: the window
+// is of the bubble's clock, so the requests of the test all fall in the window it means
+// them for, however busy the machine, and waiting for the next window takes no real time.
 func TestEnforcedRateLimit(t *testing.T) {
-	srv := NewServer(t)
-	const window = 1500 * time.Millisecond
-	srv.EnforceRateLimit(3, window)
-	start := time.Now()
-	path := "/v1/tasks/" + SeedTaskHash
-	for i := range 3 {
-		got := get(t, srv, path)
-		if got.status != 200 || got.header.Get("X-RateLimit-Limit") != "3" || got.header.Get("X-RateLimit-Remaining") != strconv.Itoa(2-i) {
-			t.Fatalf("request %d: %d, limit %q remaining %q", i, got.status, got.header.Get("X-RateLimit-Limit"), got.header.Get("X-RateLimit-Remaining"))
+	New() // the package's lazily built state (the document, the catalogue), outside the bubble
+	synctest.Test(t, func(t *testing.T) {
+		f := New(WithViolationHandler(func(v Violation) { t.Errorf("apitest: %v", v) }))
+		const window = 1500 * time.Millisecond
+		f.EnforceRateLimit(3, window)
+		start := time.Now()
+		path := "/v1/tasks/" + SeedTaskHash
+		for i := range 3 {
+			got := direct(t, f, "GET", path)
+			if got.status != 200 || got.header.Get("X-RateLimit-Limit") != "3" || got.header.Get("X-RateLimit-Remaining") != strconv.Itoa(2-i) {
+				t.Fatalf("request %d: %d, limit %q remaining %q", i, got.status, got.header.Get("X-RateLimit-Limit"), got.header.Get("X-RateLimit-Remaining"))
+			}
 		}
-	}
-	got := get(t, srv, path)
-	expect(t, "over the limit", got, 429, string(sharedFixture(t, "error.ratelimit.429.json")))
-	if got.header.Get("Retry-After") != "2" || got.header.Get("X-RateLimit-Remaining") != "0" {
-		t.Errorf("429: Retry-After %q (want 2: 1.5s rounded up), remaining %q", got.header.Get("Retry-After"), got.header.Get("X-RateLimit-Remaining"))
-	}
-	reset, _ := strconv.ParseInt(got.header.Get("X-RateLimit-Reset"), 10, 64)
-	if end := start.Add(window); reset < end.Unix() || reset > end.Unix()+1 {
-		t.Errorf("X-RateLimit-Reset %d, want the window's end %v rounded up", reset, end)
-	}
-	if got := get(t, srv, "/v1/tasks?squid="+SeedSquid); got.status != 429 {
-		t.Errorf("another operation over the limit: %d", got.status)
-	}
-	time.Sleep(time.Until(start.Add(window + 50*time.Millisecond)))
-	if got := get(t, srv, path); got.status != 200 || got.header.Get("X-RateLimit-Remaining") != "2" {
-		t.Errorf("in the next window: %d, remaining %q", got.status, got.header.Get("X-RateLimit-Remaining"))
-	}
+		got := direct(t, f, "GET", path)
+		expect(t, "over the limit", got, 429, string(sharedFixture(t, "error.ratelimit.429.json")))
+		if got.header.Get("Retry-After") != "2" || got.header.Get("X-RateLimit-Remaining") != "0" {
+			t.Errorf("429: Retry-After %q (want 2: 1.5s rounded up), remaining %q", got.header.Get("Retry-After"), got.header.Get("X-RateLimit-Remaining"))
+		}
+		reset, _ := strconv.ParseInt(got.header.Get("X-RateLimit-Reset"), 10, 64)
+		if end := start.Add(window); reset != end.Add(time.Second-1).Truncate(time.Second).Unix() {
+			t.Errorf("X-RateLimit-Reset %d, want the window's end %v rounded up", reset, end)
+		}
+		if got := direct(t, f, "GET", "/v1/tasks?squid="+SeedSquid); got.status != 429 {
+			t.Errorf("another operation over the limit: %d", got.status)
+		}
+		time.Sleep(window - 1)
+		if got := direct(t, f, "GET", path); got.status != 429 {
+			t.Errorf("at the window's last instant: %d, want 429", got.status)
+		}
+		time.Sleep(1)
+		if got := direct(t, f, "GET", path); got.status != 200 || got.header.Get("X-RateLimit-Remaining") != "2" {
+			t.Errorf("in the next window: %d, remaining %q", got.status, got.header.Get("X-RateLimit-Remaining"))
+		}
+	})
 }
 
 // poll gets a task and returns its status.
