@@ -48,7 +48,9 @@ func TestScriptedStatuses(t *testing.T) {
 func TestScriptedDelay(t *testing.T) {
 	srv := NewServer(t)
 	path := "/v1/tasks/" + SeedTaskHash
-	srv.Script("GET", path, Fault{Delay: 150 * time.Millisecond}, Fault{Delay: 5 * time.Second})
+	// The second delay is long (under ReadTimeout, which would end it anyway): a fake that
+	// sat it out would hold Close far past the bound below, which no load reaches.
+	srv.Script("GET", path, Fault{Delay: 150 * time.Millisecond}, Fault{Delay: 25 * time.Second})
 
 	start := time.Now()
 	expect(t, "delayed", get(t, srv, path), 200, string(sharedFixture(t, "get-task.200.json")))
@@ -63,10 +65,10 @@ func TestScriptedDelay(t *testing.T) {
 	req.Header.Set("Authorization", "Token "+srv.Token)
 	start = time.Now()
 	if _, err := srv.Client().Do(req); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("a 5s delay with a 50ms deadline: %v", err)
+		t.Errorf("a 25s delay with a 50ms deadline: %v", err)
 	}
-	srv.Close() // waits for the handler: it must not sit out the 5s
-	if d := time.Since(start); d > 2*time.Second {
+	srv.Close() // waits for the handler: it must not sit out the 25s
+	if d := time.Since(start); d > 12*time.Second {
 		t.Errorf("the fake kept waiting %v after the client left", d)
 	}
 }
@@ -264,22 +266,43 @@ func TestLifecycleEnds(t *testing.T) {
 	}
 }
 
+// TestLifecycleByDuration runs in a synctest bubble, through the fake's handler: the
+// lifecycle's time is the bubble's clock, so each poll falls exactly where the test puts
+// it (pending until a quarter of the duration, running until its end, done from then on).
 func TestLifecycleByDuration(t *testing.T) {
-	srv := NewServer(t)
-	const d = 800 * time.Millisecond
-	start := time.Now()
-	srv.SetLifecycle(SeedTaskHash, Lifecycle{Duration: d, Results: 10})
-	if s := poll(t, srv, SeedTaskHash); s.Status != "pending" {
-		t.Errorf("at once: %s, want pending", s.Status)
-	}
-	time.Sleep(time.Until(start.Add(d / 2)))
-	if s := poll(t, srv, SeedTaskHash); s.Status != "running" || s.TotalResults >= 10 {
-		t.Errorf("halfway: %s with %d results, want running", s.Status, s.TotalResults)
-	}
-	time.Sleep(time.Until(start.Add(d + 20*time.Millisecond)))
-	if s := poll(t, srv, SeedTaskHash); s.Status != "completed" || s.TotalResults != 10 {
-		t.Errorf("after %v: %s with %d results, want completed with 10", d, s.Status, s.TotalResults)
-	}
+	New() // the package's lazily built state (the document, the catalogue), outside the bubble
+	synctest.Test(t, func(t *testing.T) {
+		f := New(WithViolationHandler(func(v Violation) { t.Errorf("apitest: %v", v) }))
+		const d = 800 * time.Millisecond
+		f.SetLifecycle(SeedTaskHash, Lifecycle{Duration: d, Results: 10})
+		pollAt := func(what string) models.TaskStatus {
+			t.Helper()
+			got := direct(t, f, "GET", "/v1/tasks/"+SeedTaskHash)
+			if got.status != 200 {
+				t.Fatalf("%s: GET task: %d %s", what, got.status, got.body)
+			}
+			return decode[models.Task](t, got).Status
+		}
+		if s := pollAt("at once"); s.Status != "pending" {
+			t.Errorf("at once: %s, want pending", s.Status)
+		}
+		time.Sleep(d/4 - 1)
+		if s := pollAt("just before a quarter"); s.Status != "pending" {
+			t.Errorf("just before a quarter: %s, want pending", s.Status)
+		}
+		time.Sleep(d/4 + 1) // halfway
+		if s := pollAt("halfway"); s.Status != "running" || s.TotalResults != 3 {
+			t.Errorf("halfway: %s with %d results, want running with 3 (a third of the way from a quarter to the end)", s.Status, s.TotalResults)
+		}
+		time.Sleep(d/2 - 1)
+		if s := pollAt("just before the end"); s.Status != "running" || s.TotalResults >= 10 {
+			t.Errorf("just before the end: %s with %d results, want running", s.Status, s.TotalResults)
+		}
+		time.Sleep(1)
+		if s := pollAt("at the end"); s.Status != "completed" || s.TotalResults != 10 {
+			t.Errorf("after %v: %s with %d results, want completed with 10", d, s.Status, s.TotalResults)
+		}
+	})
 }
 
 func TestWithLifecycle(t *testing.T) {

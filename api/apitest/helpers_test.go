@@ -81,6 +81,17 @@ func direct(t *testing.T, f *Fake, method, path string) response {
 	return response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
 }
 
+// directJSON sends a request with v as its JSON body to f's handler, without a network.
+func directJSON(t *testing.T, f *Fake, method, path string, v any) response {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := serveDirect(f, method, path, "application/json", bytes.NewReader(b), int64(len(b)))
+	return response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+}
+
 func get(t *testing.T, srv *Server, path string) response {
 	t.Helper()
 	return call(t, srv, "GET", path, nil, "")

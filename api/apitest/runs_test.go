@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/lobstr-go/lobstr/catalog"
@@ -296,24 +297,47 @@ func TestRunLifecycleToDownload(t *testing.T) {
 	startRun(t, srv, squid)
 }
 
-// TestRunOverTime moves a run with time alone (the default lifecycle of `lobstr mock`).
+// TestRunOverTime moves a run with time alone (the default lifecycle of `lobstr mock`). It
+// runs in a synctest bubble, through the fake's handler: the run's time is the bubble's
+// clock, so it is not done a nanosecond before its duration and is done at it.
 func TestRunOverTime(t *testing.T) {
-	srv := NewServer(t, WithRunLifecycle(RunLifecycle{Duration: 300 * time.Millisecond, Rows: 50}))
-	id := startRun(t, srv, newSquid(t, srv, "timed", 3))["id"].(string)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st := decode[map[string]any](t, get(t, srv, "/v1/runs/"+id))
-		if st["export_done"] == true {
-			if st["total_results"] != 50.0 {
-				t.Errorf("rows %v, want 50", st["total_results"])
+	New() // the package's lazily built state (the document, the catalogue), outside the bubble
+	synctest.Test(t, func(t *testing.T) {
+		const d = 300 * time.Millisecond
+		f := New(WithViolationHandler(func(v Violation) { t.Errorf("apitest: %v", v) }), WithRunLifecycle(RunLifecycle{Duration: d, Rows: 50}))
+		f.AddSquid("timed")
+		tasks := []map[string]any{}
+		for i := range 3 {
+			tasks = append(tasks, map[string]any{"url": "https://www.google.com/maps/search/restaurant/@43.29,5.36," + strconv.Itoa(i) + "z"})
+		}
+		if r := directJSON(t, f, "POST", "/v1/tasks", map[string]any{"squid": "timed", "tasks": tasks}); r.status != 200 {
+			t.Fatalf("add tasks: %d %s", r.status, r.body)
+		}
+		r := directJSON(t, f, "POST", "/v1/runs", map[string]any{"squid": "timed"})
+		if r.status != 200 {
+			t.Fatalf("start run: %d %s", r.status, r.body)
+		}
+		id := decode[map[string]any](t, r)["id"].(string)
+		start := time.Now()
+		polls := 0
+		for {
+			st := decode[map[string]any](t, direct(t, f, "GET", "/v1/runs/"+id))
+			polls++
+			if st["export_done"] == true {
+				if st["total_results"] != 50.0 {
+					t.Errorf("rows %v, want 50", st["total_results"])
+				}
+				break
 			}
-			return
+			if time.Since(start) >= d {
+				t.Fatalf("the run is not done after its duration %v: %v", d, st)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the run did not finish: %v", st)
+		if el := time.Since(start); el < d || el >= d+20*time.Millisecond || polls < 2 {
+			t.Errorf("the run was done after %v and %d polls, want at its duration %v and after more than one poll", el, polls, d)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	})
 }
 
 func TestRunPausesAndErrors(t *testing.T) {
