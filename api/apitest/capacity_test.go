@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 )
 
 // What the fake stores: a cap on one task (MaxTaskBytes), on all tasks (MaxStoredBytes), and
@@ -243,9 +244,11 @@ func TestStoreCapIsMaxStoredBytes(t *testing.T) {
 	}
 }
 
-// 100 concurrent List Tasks of a page of the largest tasks the fake takes: the heap stays
-// bounded, since MaxConcurrentReads of them are worked on at once. A task of 1 MiB (which
-// the fake used to take) is refused first.
+// 4×MaxConcurrentReads concurrent List Tasks of a page of the largest tasks the fake takes:
+// the heap stays bounded, since MaxConcurrentReads of them are worked on at once (which
+// TestReadGate checks by count; 4 rounds through the gate show its queue as well as 100
+// lists did, at a third of the cost). A task of 1 MiB (which the fake used to take) is
+// refused first.
 func TestListTasksBoundedUnderLoad(t *testing.T) {
 	if !inChild(t) {
 		return
@@ -260,7 +263,7 @@ func TestListTasksBoundedUnderLoad(t *testing.T) {
 	if w := postDirect(f, "/v1/tasks", addBody(t, "big", "max", maxLimit, MaxTaskBytes-64)); w.Code != http.StatusOK {
 		t.Fatalf("adding %d tasks: status %d, body %.300s", maxLimit, w.Code, w.Body)
 	}
-	const lists = 100
+	const lists = 4 * MaxConcurrentReads
 	codes := make([]int, lists)
 	sizes := make([]int, lists)
 	use := measureWith(func() {
@@ -285,6 +288,56 @@ func TestListTasksBoundedUnderLoad(t *testing.T) {
 	if vs := c.all(); len(vs) > 0 {
 		t.Errorf("violations: %v", vs[0])
 	}
+}
+
+// 3×MaxConcurrentReads concurrent GET requests: exactly MaxConcurrentReads are worked on
+// at once, the others wait their turn, and all are answered. It runs in a synctest bubble,
+// each request held in its operation until the test lets it go: once every goroutine waits,
+// the count of requests inside is what the gate let in, not what the scheduler happened to
+// run.
+func TestReadGate(t *testing.T) {
+	New() // the package's lazily built state (the document, the catalogue), outside the bubble
+	synctest.Test(t, func(t *testing.T) {
+		f := New(WithViolationHandler(func(v Violation) { t.Errorf("apitest: %v", v) }))
+		var mu sync.Mutex
+		inside, most, entered := 0, 0, 0
+		release := make(chan struct{})
+		f.respHook = func(op string, resp any) any {
+			mu.Lock()
+			inside++
+			entered++
+			most = max(most, inside)
+			mu.Unlock()
+			<-release
+			mu.Lock()
+			inside--
+			mu.Unlock()
+			return resp
+		}
+		const requests = 3 * MaxConcurrentReads
+		codes := make([]int, requests)
+		var wg sync.WaitGroup
+		for i := range requests {
+			wg.Go(func() { codes[i] = serveDirect(f, "GET", "/v1/tasks?squid="+SeedSquid, "", nil, 0).Code })
+		}
+		synctest.Wait()
+		mu.Lock()
+		in, seen := inside, entered
+		mu.Unlock()
+		if in != MaxConcurrentReads || seen != MaxConcurrentReads {
+			t.Errorf("with every request waiting: %d inside the operation (%d entered), want MaxConcurrentReads (%d)", in, seen, MaxConcurrentReads)
+		}
+		close(release)
+		wg.Wait()
+		for i, code := range codes {
+			if code != http.StatusOK {
+				t.Errorf("request %d: status %d", i, code)
+			}
+		}
+		if most != MaxConcurrentReads || entered != requests {
+			t.Errorf("at most %d requests inside at once, %d entered; want %d and %d", most, entered, MaxConcurrentReads, requests)
+		}
+	})
 }
 
 // peakRSS is the process's peak resident set (VmHWM) in MiB, for the log; 0 where
