@@ -92,13 +92,14 @@ func TestAddTasksRefusesOversizedTask(t *testing.T) {
 	}
 }
 
-// testStoreCap is the store cap of TestAddTasksStoreIsBounded's fake: three batches of the
-// client's size fit under it and the fourth does not, as fifteen fit under MaxStoredBytes
-// and the sixteenth does not, so the test proves the same bound without storing 64 MiB
+// testStoreCap is the store cap of TestAddTasksStoreIsBounded's fake: seven batches of 125
+// tasks of 8000 bytes (1 MB each) fit under it and the eighth does not, as fifteen batches
+// of the client's 500 fit under MaxStoredBytes and the sixteenth does not, so the test
+// proves the same bound without storing 64 MiB from 4 MB bodies
 // (TestStoreCapIsMaxStoredBytes checks the default cap itself).
-const testStoreCap = 16 << 20
+const testStoreCap = 8 << 20
 
-// Add Tasks with 4 MiB batches of distinct tasks: the fake stores up to its cap, then
+// Add Tasks with 1 MB batches of distinct tasks: the fake stores up to its cap, then
 // answers 413 and stores nothing more; the live heap stays near what it stores, and
 // deleting tasks gives room back. The fake's cap is lowered to testStoreCap; the test
 // stops early if the heap grows past 2.5 times the cap.
@@ -109,7 +110,7 @@ func TestAddTasksStoreIsBounded(t *testing.T) {
 	var c collector
 	f := New(WithViolationHandler(c.add))
 	f.storeCap = testStoreCap
-	const requests, batch, size = 6, 500, 8000
+	const requests, batch, size = 10, 125, 8000
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
