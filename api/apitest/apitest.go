@@ -251,6 +251,7 @@ type Fake struct {
 	files      FileStats
 	tasks      map[string]*taskRecord
 	stored     int // bytes of tasks counted against MaxStoredBytes (state.go)
+	storeCap   int // what stored may reach; 0: MaxStoredBytes (tests of this package lower it)
 	uploads    map[string]*upload
 	requests   []RecordedRequest // the last maxLogged, a ring once full
 	counts     map[string]int    // "METHOD /path" → requests

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/lobstr-go/lobstr/gen/models"
@@ -47,7 +48,9 @@ func TestScriptedStatuses(t *testing.T) {
 func TestScriptedDelay(t *testing.T) {
 	srv := NewServer(t)
 	path := "/v1/tasks/" + SeedTaskHash
-	srv.Script("GET", path, Fault{Delay: 150 * time.Millisecond}, Fault{Delay: 5 * time.Second})
+	// The second delay is long (under ReadTimeout, which would end it anyway): a fake that
+	// sat it out would hold Close far past the bound below, which no load reaches.
+	srv.Script("GET", path, Fault{Delay: 150 * time.Millisecond}, Fault{Delay: 25 * time.Second})
 
 	start := time.Now()
 	expect(t, "delayed", get(t, srv, path), 200, string(sharedFixture(t, "get-task.200.json")))
@@ -62,10 +65,10 @@ func TestScriptedDelay(t *testing.T) {
 	req.Header.Set("Authorization", "Token "+srv.Token)
 	start = time.Now()
 	if _, err := srv.Client().Do(req); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("a 5s delay with a 50ms deadline: %v", err)
+		t.Errorf("a 25s delay with a 50ms deadline: %v", err)
 	}
-	srv.Close() // waits for the handler: it must not sit out the 5s
-	if d := time.Since(start); d > 2*time.Second {
+	srv.Close() // waits for the handler: it must not sit out the 25s
+	if d := time.Since(start); d > 12*time.Second {
 		t.Errorf("the fake kept waiting %v after the client left", d)
 	}
 }
@@ -132,51 +135,67 @@ func TestDrop(t *testing.T) {
 	}
 }
 
+// TestLatency runs in a synctest bubble, through the fake's handler: the latency is waited
+// on the bubble's clock, which moves only while every goroutine waits, so the time each
+// request took is exact, however busy the machine.
 func TestLatency(t *testing.T) {
-	srv := NewServer(t)
-	srv.SetLatency(100 * time.Millisecond)
-	start := time.Now()
-	get(t, srv, "/v1/tasks/"+SeedTaskHash)
-	get(t, srv, "/v1/tasks?squid="+SeedSquid)
-	if d := time.Since(start); d < 200*time.Millisecond {
-		t.Errorf("two requests took %v with 100ms of latency each", d)
-	}
-	srv.SetLatency(0)
-	start = time.Now()
-	get(t, srv, "/v1/tasks/"+SeedTaskHash)
-	if d := time.Since(start); d >= 100*time.Millisecond {
-		t.Errorf("a request took %v with the latency off", d)
-	}
+	New() // the package's lazily built state (the document, the catalogue), outside the bubble
+	synctest.Test(t, func(t *testing.T) {
+		f := New(WithViolationHandler(func(v Violation) { t.Errorf("apitest: %v", v) }))
+		f.SetLatency(100 * time.Millisecond)
+		start := time.Now()
+		direct(t, f, "GET", "/v1/tasks/"+SeedTaskHash)
+		direct(t, f, "GET", "/v1/tasks?squid="+SeedSquid)
+		if d := time.Since(start); d != 200*time.Millisecond {
+			t.Errorf("two requests took %v with 100ms of latency each, want 200ms", d)
+		}
+		f.SetLatency(0)
+		start = time.Now()
+		direct(t, f, "GET", "/v1/tasks/"+SeedTaskHash)
+		if d := time.Since(start); d != 0 {
+			t.Errorf("a request took %v with the latency off, want no time", d)
+		}
+	})
 }
 
+// TestEnforcedRateLimit runs in a synctest bubble, through the fake's handler: the window
+// is of the bubble's clock, so the requests of the test all fall in the window it means
+// them for, however busy the machine, and waiting for the next window takes no real time.
 func TestEnforcedRateLimit(t *testing.T) {
-	srv := NewServer(t)
-	const window = 1500 * time.Millisecond
-	srv.EnforceRateLimit(3, window)
-	start := time.Now()
-	path := "/v1/tasks/" + SeedTaskHash
-	for i := range 3 {
-		got := get(t, srv, path)
-		if got.status != 200 || got.header.Get("X-RateLimit-Limit") != "3" || got.header.Get("X-RateLimit-Remaining") != strconv.Itoa(2-i) {
-			t.Fatalf("request %d: %d, limit %q remaining %q", i, got.status, got.header.Get("X-RateLimit-Limit"), got.header.Get("X-RateLimit-Remaining"))
+	New() // the package's lazily built state (the document, the catalogue), outside the bubble
+	synctest.Test(t, func(t *testing.T) {
+		f := New(WithViolationHandler(func(v Violation) { t.Errorf("apitest: %v", v) }))
+		const window = 1500 * time.Millisecond
+		f.EnforceRateLimit(3, window)
+		start := time.Now()
+		path := "/v1/tasks/" + SeedTaskHash
+		for i := range 3 {
+			got := direct(t, f, "GET", path)
+			if got.status != 200 || got.header.Get("X-RateLimit-Limit") != "3" || got.header.Get("X-RateLimit-Remaining") != strconv.Itoa(2-i) {
+				t.Fatalf("request %d: %d, limit %q remaining %q", i, got.status, got.header.Get("X-RateLimit-Limit"), got.header.Get("X-RateLimit-Remaining"))
+			}
 		}
-	}
-	got := get(t, srv, path)
-	expect(t, "over the limit", got, 429, string(sharedFixture(t, "error.ratelimit.429.json")))
-	if got.header.Get("Retry-After") != "2" || got.header.Get("X-RateLimit-Remaining") != "0" {
-		t.Errorf("429: Retry-After %q (want 2: 1.5s rounded up), remaining %q", got.header.Get("Retry-After"), got.header.Get("X-RateLimit-Remaining"))
-	}
-	reset, _ := strconv.ParseInt(got.header.Get("X-RateLimit-Reset"), 10, 64)
-	if end := start.Add(window); reset < end.Unix() || reset > end.Unix()+1 {
-		t.Errorf("X-RateLimit-Reset %d, want the window's end %v rounded up", reset, end)
-	}
-	if got := get(t, srv, "/v1/tasks?squid="+SeedSquid); got.status != 429 {
-		t.Errorf("another operation over the limit: %d", got.status)
-	}
-	time.Sleep(time.Until(start.Add(window + 50*time.Millisecond)))
-	if got := get(t, srv, path); got.status != 200 || got.header.Get("X-RateLimit-Remaining") != "2" {
-		t.Errorf("in the next window: %d, remaining %q", got.status, got.header.Get("X-RateLimit-Remaining"))
-	}
+		got := direct(t, f, "GET", path)
+		expect(t, "over the limit", got, 429, string(sharedFixture(t, "error.ratelimit.429.json")))
+		if got.header.Get("Retry-After") != "2" || got.header.Get("X-RateLimit-Remaining") != "0" {
+			t.Errorf("429: Retry-After %q (want 2: 1.5s rounded up), remaining %q", got.header.Get("Retry-After"), got.header.Get("X-RateLimit-Remaining"))
+		}
+		reset, _ := strconv.ParseInt(got.header.Get("X-RateLimit-Reset"), 10, 64)
+		if end := start.Add(window); reset != end.Add(time.Second-1).Truncate(time.Second).Unix() {
+			t.Errorf("X-RateLimit-Reset %d, want the window's end %v rounded up", reset, end)
+		}
+		if got := direct(t, f, "GET", "/v1/tasks?squid="+SeedSquid); got.status != 429 {
+			t.Errorf("another operation over the limit: %d", got.status)
+		}
+		time.Sleep(window - 1)
+		if got := direct(t, f, "GET", path); got.status != 429 {
+			t.Errorf("at the window's last instant: %d, want 429", got.status)
+		}
+		time.Sleep(time.Nanosecond) // the window's end
+		if got := direct(t, f, "GET", path); got.status != 200 || got.header.Get("X-RateLimit-Remaining") != "2" {
+			t.Errorf("in the next window: %d, remaining %q", got.status, got.header.Get("X-RateLimit-Remaining"))
+		}
+	})
 }
 
 // poll gets a task and returns its status.
@@ -247,22 +266,43 @@ func TestLifecycleEnds(t *testing.T) {
 	}
 }
 
+// TestLifecycleByDuration runs in a synctest bubble, through the fake's handler: the
+// lifecycle's time is the bubble's clock, so each poll falls exactly where the test puts
+// it (pending until a quarter of the duration, running until its end, done from then on).
 func TestLifecycleByDuration(t *testing.T) {
-	srv := NewServer(t)
-	const d = 800 * time.Millisecond
-	start := time.Now()
-	srv.SetLifecycle(SeedTaskHash, Lifecycle{Duration: d, Results: 10})
-	if s := poll(t, srv, SeedTaskHash); s.Status != "pending" {
-		t.Errorf("at once: %s, want pending", s.Status)
-	}
-	time.Sleep(time.Until(start.Add(d / 2)))
-	if s := poll(t, srv, SeedTaskHash); s.Status != "running" || s.TotalResults >= 10 {
-		t.Errorf("halfway: %s with %d results, want running", s.Status, s.TotalResults)
-	}
-	time.Sleep(time.Until(start.Add(d + 20*time.Millisecond)))
-	if s := poll(t, srv, SeedTaskHash); s.Status != "completed" || s.TotalResults != 10 {
-		t.Errorf("after %v: %s with %d results, want completed with 10", d, s.Status, s.TotalResults)
-	}
+	New() // the package's lazily built state (the document, the catalogue), outside the bubble
+	synctest.Test(t, func(t *testing.T) {
+		f := New(WithViolationHandler(func(v Violation) { t.Errorf("apitest: %v", v) }))
+		const d = 800 * time.Millisecond
+		f.SetLifecycle(SeedTaskHash, Lifecycle{Duration: d, Results: 10})
+		pollAt := func(what string) models.TaskStatus {
+			t.Helper()
+			got := direct(t, f, "GET", "/v1/tasks/"+SeedTaskHash)
+			if got.status != 200 {
+				t.Fatalf("%s: GET task: %d %s", what, got.status, got.body)
+			}
+			return decode[models.Task](t, got).Status
+		}
+		if s := pollAt("at once"); s.Status != "pending" {
+			t.Errorf("at once: %s, want pending", s.Status)
+		}
+		time.Sleep(d/4 - 1)
+		if s := pollAt("just before a quarter"); s.Status != "pending" {
+			t.Errorf("just before a quarter: %s, want pending", s.Status)
+		}
+		time.Sleep(d/4 + 1) // halfway
+		if s := pollAt("halfway"); s.Status != "running" || s.TotalResults != 3 {
+			t.Errorf("halfway: %s with %d results, want running with 3 (a third of the way from a quarter to the end)", s.Status, s.TotalResults)
+		}
+		time.Sleep(d/2 - 1)
+		if s := pollAt("just before the end"); s.Status != "running" || s.TotalResults >= 10 {
+			t.Errorf("just before the end: %s with %d results, want running", s.Status, s.TotalResults)
+		}
+		time.Sleep(time.Nanosecond) // the lifecycle's end
+		if s := pollAt("at the end"); s.Status != "completed" || s.TotalResults != 10 {
+			t.Errorf("after %v: %s with %d results, want completed with 10", d, s.Status, s.TotalResults)
+		}
+	})
 }
 
 func TestWithLifecycle(t *testing.T) {

@@ -73,6 +73,25 @@ func callAs(t *testing.T, srv *Server, auth, method, path string, body io.Reader
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
+// direct sends a request to f's handler, without a network (see serveDirect): for a test
+// in a synctest bubble, where the fake's clock is the bubble's.
+func direct(t *testing.T, f *Fake, method, path string) response {
+	t.Helper()
+	w := serveDirect(f, method, path, "", nil, 0)
+	return response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+}
+
+// directJSON sends a request with v as its JSON body to f's handler, without a network.
+func directJSON(t *testing.T, f *Fake, method, path string, v any) response {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := serveDirect(f, method, path, "application/json", bytes.NewReader(b), int64(len(b)))
+	return response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+}
+
 func get(t *testing.T, srv *Server, path string) response {
 	t.Helper()
 	return call(t, srv, "GET", path, nil, "")

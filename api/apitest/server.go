@@ -189,7 +189,7 @@ func (s *server) AddTasks(ctx context.Context, req gen.AddTasksRequestObject) (g
 		}
 	}
 	if !f.roomFor(cost) {
-		return gen.AddTasks413JSONResponse{PayloadTooLargeJSONResponse: payloadTooLarge(ctx, storeFullMessage)}, nil
+		return gen.AddTasks413JSONResponse{PayloadTooLargeJSONResponse: payloadTooLarge(ctx, f.storeFullMessage())}, nil
 	}
 	result := models.AddTasksResult{Tasks: []models.AddedTask{}}
 	for i, params := range body.Tasks {

@@ -269,10 +269,21 @@ func keyOf(key string) string {
 func storeCost(key string) int { return len(key) + TaskOverhead }
 
 // roomFor reports whether the fake can store tasks costing cost more bytes. f.mu is held.
-func (f *Fake) roomFor(cost int) bool { return cost <= MaxStoredBytes-f.stored }
+func (f *Fake) roomFor(cost int) bool { return cost <= f.maxStored()-f.stored }
 
-// storeFullMessage is the detail of the 413 answered past MaxStoredBytes.
-var storeFullMessage = "The fake stores at most " + strconv.Itoa(MaxStoredBytes) + " bytes of tasks: delete tasks or squids first."
+// maxStored is what the fake stores of tasks at most: MaxStoredBytes, unless a test of
+// this package lowered it (storeCap).
+func (f *Fake) maxStored() int {
+	if f.storeCap > 0 {
+		return f.storeCap
+	}
+	return MaxStoredBytes
+}
+
+// storeFullMessage is the detail of the 413 answered past maxStored. f.mu is held.
+func (f *Fake) storeFullMessage() string {
+	return "The fake stores at most " + strconv.Itoa(f.maxStored()) + " bytes of tasks: delete tasks or squids first."
+}
 
 // newHash returns 32 random lowercase hexadecimal characters.
 func newHash() string {
