@@ -613,28 +613,28 @@ func (b *syncBuffer) String() string {
 func TestConcurrentClients(t *testing.T) {
 	srv := NewServer(t)
 	srv.AddSquid("busy")
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 10 {
-				b, _ := json.Marshal(map[string]any{"squid": "busy", "tasks": []any{map[string]any{"url": fmt.Sprintf("https://%d/%d", w, i)}}})
-				got := call(t, srv, "POST", "/v1/tasks", bytes.NewReader(b), "application/json")
-				res := decode[models.AddTasksResult](t, got)
-				if got.status != 200 || len(res.Tasks) != 1 {
-					t.Errorf("add: %d %s", got.status, got.body)
-					return
+	// Eight clients at once, each a parallel subtest (so that call and decode may stop
+	// one with t.Fatal); the group returns when all have.
+	t.Run("clients", func(t *testing.T) {
+		for w := range 8 {
+			t.Run(fmt.Sprint("client", w), func(t *testing.T) {
+				t.Parallel()
+				for i := range 10 {
+					b, _ := json.Marshal(map[string]any{"squid": "busy", "tasks": []any{map[string]any{"url": fmt.Sprintf("https://%d/%d", w, i)}}})
+					got := call(t, srv, "POST", "/v1/tasks", bytes.NewReader(b), "application/json")
+					res := decode[models.AddTasksResult](t, got)
+					if got.status != 200 || len(res.Tasks) != 1 {
+						t.Fatalf("add: %d %s", got.status, got.body)
+					}
+					get(t, srv, "/v1/tasks/"+res.Tasks[0].Id)
+					get(t, srv, "/v1/tasks?squid=busy&limit=100")
+					if i%2 == 0 {
+						call(t, srv, "DELETE", "/v1/tasks/"+res.Tasks[0].Id, nil, "")
+					}
 				}
-				get(t, srv, "/v1/tasks/"+res.Tasks[0].Id)
-				get(t, srv, "/v1/tasks?squid=busy&limit=100")
-				if i%2 == 0 {
-					call(t, srv, "DELETE", "/v1/tasks/"+res.Tasks[0].Id, nil, "")
-				}
-			}
-		}()
-	}
-	wg.Wait()
+			})
+		}
+	})
 	if n := len(srv.Tasks("busy")); n != 40 {
 		t.Errorf("%d tasks left, want 40", n)
 	}
