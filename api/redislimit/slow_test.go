@@ -1,0 +1,70 @@
+package redislimit_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lobstr-go/lobstr/api"
+	"github.com/lobstr-go/lobstr/api/redislimit"
+	"github.com/redis/go-redis/v9"
+)
+
+// slowScripter delays the script calls that delay selects before sending them to Redis, as a
+// loaded machine delays them: the call waits in the process (scheduling, a busy connection
+// pool, the Redis server's queue) between the time.Now() it was given and Redis's TIME.
+type slowScripter struct {
+	*redis.Client
+	delay func(args []any) time.Duration
+}
+
+func (s *slowScripter) EvalSha(ctx context.Context, sha string, keys []string, args ...any) *redis.Cmd {
+	time.Sleep(s.delay(args))
+	return s.Client.EvalSha(ctx, sha, keys, args...)
+}
+
+func (s *slowScripter) Eval(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd {
+	time.Sleep(s.delay(args))
+	return s.Client.Eval(ctx, script, keys, args...)
+}
+
+// Issue 22: a window's reset, told by an answer whose Release reached Redis late (1.5s
+// after the answer, as on a loaded machine), is the server's reset on Redis's clock, not
+// 1.5s later: the next answers of that window are taken for answers of that window, their
+// requests stay counted, and the window grants its budget once. Before, the late Release
+// put the window's end 1.5s late, every later answer of the window (reset more than 500ms
+// earlier) was taken for one of an earlier window and uncounted, and a fifth request went
+// in a window of four: a 429.
+func TestLateReleaseKeepsTheWindow(t *testing.T) {
+	rs := startRedis(t)
+	const late = 1500 * time.Millisecond
+	releases := 0
+	slow := &slowScripter{Client: rs.client(), delay: func(args []any) time.Duration {
+		if len(args) <= 5 {
+			return 0 // acquire
+		}
+		releases++
+		if releases == 1 {
+			return late // the Release that tells the window
+		}
+		return 0
+	}}
+	l, err := redislimit.New(slow, redislimit.Options{Timeout: 2 * late})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	reset := time.Now().Add(time.Minute).Truncate(time.Second)
+	for i := range 4 {
+		p := mustAcquire(t, l, tasksReq(time.Minute))
+		p.Release(answered(4, 3-i, reset))
+	}
+	if _, err := l.Acquire(t.Context(), tasksReq(100*time.Millisecond)); err == nil || !strings.Contains(err.Error(), "window resets in") {
+		t.Fatalf("a fifth request in a window of 4, after a Release %v late: %v; want a refusal (the window is spent)", late, err)
+	}
+	if s := l.Stats(); s.Granted != 4 || s.Failures != 0 {
+		t.Fatalf("stats: %+v", s)
+	}
+	_ = api.FamilyTasks
+}
