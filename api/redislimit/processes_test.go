@@ -28,13 +28,13 @@ import (
 
 // The acceptance runs: several OS processes (this test binary again, in worker mode), each
 // with its own api.Client and many goroutines, one token, against a fake that enforces
-// 90 requests per 6s window with honest X-RateLimit headers.
+// 90 requests per 4s window with honest X-RateLimit headers.
 const (
 	runLimit      = 90
-	runWindow     = 6 * time.Second
+	runWindow     = 4 * time.Second // a whole number of seconds: the fake's windows are the clock's
 	runProcs      = 8
 	runGoroutines = 16
-	runWindows    = 3 // the run lasts 18s: three whole windows of the fake
+	runWindows    = 3 // the run lasts 12s: three whole windows of the fake
 	// The Redis calls' timeout in the runs: above what a Redis call takes on a machine
 	// loaded by the race detector and 8 processes (up to 700ms seen on a busy 2-core
 	// machine; the default, 100ms, is for a Redis nearby on a machine that is not
@@ -350,12 +350,13 @@ func TestProcessesSurviveARedisOutage(t *testing.T) {
 	rs := startRedis(t)
 	var killedAt, backAt time.Duration // into the run
 	res := run(t, rs.Addr(), func(start time.Time) {
-		// Down from 2s into the first window to 1.5s into the second: the second window
-		// starts while Redis is down.
+		// Down from 2s into the first window to 1s into the second: the second window
+		// starts while Redis is down, and the processes have 3s, twelve probes, to find
+		// it back before the third.
 		time.Sleep(time.Until(start.Add(2 * time.Second)))
 		rs.kill()
 		killedAt = time.Since(start)
-		time.Sleep(time.Until(start.Add(runWindow + 1500*time.Millisecond)))
+		time.Sleep(time.Until(start.Add(runWindow + time.Second)))
 		rs.start()
 		backAt = time.Since(start)
 	})
