@@ -88,63 +88,67 @@ func TestCorruptStateIsReset(t *testing.T) {
 		}},
 	}
 	// The cases run side by side, each under its own prefix (its own key) in the one Redis,
-	// each with its own fake: each waits mostly for its fake's windows.
+	// each with its own fake: each waits mostly for its fake's windows. (Not t.Parallel:
+	// -parallel, GOMAXPROCS by default, would run two at a time on a 2-core machine.)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for i, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			prefix := fmt.Sprintf("corrupt%d", i)
-			key := prefix + ":" + api.TokenKey(token) + ":" + api.FamilyTasks
-			corrupt := tc.corrupt
-			name := tc.name
-			fake := newStatusFake(t, token, limit, window)
-			logs := &logCounter{}
-			lim, err := redislimit.New(rdb, redislimit.Options{Prefix: prefix, Timeout: 2 * time.Second, Logger: slog.New(logs)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer lim.Close()
-			c, err := api.NewClient(api.WithToken(token), api.WithBaseURL(fake.URL), api.WithLimiter(lim),
-				api.WithMaxRetries(0), api.WithMaxRetryWait(3*time.Second))
-			if err != nil {
-				t.Fatal(err)
-			}
-			// A first request makes the state; then it is corrupted.
-			if _, err := c.Tasks.Get(t.Context(), apitest.SeedTaskHash); err != nil {
-				t.Fatal(err)
-			}
-			if err := corrupt(t.Context(), key); err != nil {
-				t.Fatal(err)
-			}
-			var failed []string
-			for i := range requests - 1 {
-				ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
-				_, err := c.Tasks.Get(ctx, apitest.SeedTaskHash)
-				cancel()
+		wg.Go(func() {
+			t.Run(tc.name, func(t *testing.T) {
+				prefix := fmt.Sprintf("corrupt%d", i)
+				key := prefix + ":" + api.TokenKey(token) + ":" + api.FamilyTasks
+				corrupt := tc.corrupt
+				name := tc.name
+				fake := newStatusFake(t, token, limit, window)
+				logs := &logCounter{}
+				lim, err := redislimit.New(rdb, redislimit.Options{Prefix: prefix, Timeout: 2 * time.Second, Logger: slog.New(logs)})
 				if err != nil {
-					failed = append(failed, fmt.Sprintf("request %d: %v", i+2, err))
-					if len(failed) == 3 {
-						break // enough to tell; a wait to the context's end each is slow
+					t.Fatal(err)
+				}
+				defer lim.Close()
+				c, err := api.NewClient(api.WithToken(token), api.WithBaseURL(fake.URL), api.WithLimiter(lim),
+					api.WithMaxRetries(0), api.WithMaxRetryWait(3*time.Second))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// A first request makes the state; then it is corrupted.
+				if _, err := c.Tasks.Get(t.Context(), apitest.SeedTaskHash); err != nil {
+					t.Fatal(err)
+				}
+				if err := corrupt(t.Context(), key); err != nil {
+					t.Fatal(err)
+				}
+				var failed []string
+				for i := range requests - 1 {
+					ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+					_, err := c.Tasks.Get(ctx, apitest.SeedTaskHash)
+					cancel()
+					if err != nil {
+						failed = append(failed, fmt.Sprintf("request %d: %v", i+2, err))
+						if len(failed) == 3 {
+							break // enough to tell; a wait to the context's end each is slow
+						}
 					}
 				}
-			}
-			st := lim.Stats()
-			n429 := fake.count(http.StatusTooManyRequests)
-			t.Logf("%s: %d × 429, %d × 200, %d failed, Redis failures %d, outages %d", name, n429, fake.count(http.StatusOK), len(failed), st.Failures, st.Outages)
-			if n429 != 0 || len(failed) != 0 || st.Failures != 0 || st.Outages != 0 || st.FallbackGranted != 0 {
-				t.Errorf("%d × 429, failures %v, stats %+v; want every request granted through Redis, no 429", n429, failed, st)
-			}
-			if typ := rdb.Type(t.Context(), key).Val(); typ != "hash" {
-				t.Errorf("the key holds a %s; want a hash", typ)
-			}
-			if ttl := rdb.PTTL(t.Context(), key).Val(); ttl <= 0 {
-				t.Errorf("the key's time to live: %v; want one", ttl)
-			}
-			h := rdb.HGetAll(t.Context(), key).Val()
-			for _, f := range []string{"end", "bud", "nx", "until", "lim", "win"} {
-				if v, err := strconv.ParseFloat(h[f], 64); err != nil || v != v || v > 1e14 || v < 0 {
-					t.Errorf("after the run, %s = %q", f, h[f])
+				st := lim.Stats()
+				n429 := fake.count(http.StatusTooManyRequests)
+				t.Logf("%s: %d × 429, %d × 200, %d failed, Redis failures %d, outages %d", name, n429, fake.count(http.StatusOK), len(failed), st.Failures, st.Outages)
+				if n429 != 0 || len(failed) != 0 || st.Failures != 0 || st.Outages != 0 || st.FallbackGranted != 0 {
+					t.Errorf("%d × 429, failures %v, stats %+v; want every request granted through Redis, no 429", n429, failed, st)
 				}
-			}
+				if typ := rdb.Type(t.Context(), key).Val(); typ != "hash" {
+					t.Errorf("the key holds a %s; want a hash", typ)
+				}
+				if ttl := rdb.PTTL(t.Context(), key).Val(); ttl <= 0 {
+					t.Errorf("the key's time to live: %v; want one", ttl)
+				}
+				h := rdb.HGetAll(t.Context(), key).Val()
+				for _, f := range []string{"end", "bud", "nx", "until", "lim", "win"} {
+					if v, err := strconv.ParseFloat(h[f], 64); err != nil || v != v || v > 1e14 || v < 0 {
+						t.Errorf("after the run, %s = %q", f, h[f])
+					}
+				}
+			})
 		})
 	}
 }
