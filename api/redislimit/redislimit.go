@@ -427,9 +427,11 @@ type keyState struct {
 // trip. The estimate of the quickest round trip is kept, its error growing by a
 // millisecond a second (clocks drift, or are stepped) until a quicker answer replaces it.
 //
-// A reset placed on Redis's clock as now plus the time to it, with now taken by Redis,
-// would be late by however long the call took to reach Redis: on a loaded machine, more
-// than the 500ms by which the release script tells one window's reset from another's.
+// A reset placed on Redis's clock as Redis's now plus the time to it from the process's now
+// is late by however long the call took to reach Redis: on a loaded machine, more than the
+// 500ms by which the release script tells one window's reset from another's (issue 22). The
+// release script takes the earlier of the two, each the latest the reset may be: it errs
+// by the lesser of that call's delay and the estimate's error.
 type redisClock struct {
 	mu     sync.Mutex
 	known  bool
@@ -442,7 +444,7 @@ type redisClock struct {
 // Redis's clock at redisNow (Unix ms).
 func (c *redisClock) sample(sent, received time.Time, redisNow int64) {
 	rtt := received.Sub(sent)
-	errMs := rtt.Milliseconds()/2 + 1 // + 1: TIME and UnixMilli are truncated to the ms
+	errMs := (rtt.Milliseconds()+1)/2 + 2 // + 2: TIME and UnixMilli are truncated to the ms
 	offset := redisNow - sent.Add(rtt/2).UnixMilli()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -483,21 +485,28 @@ func (p *permit) Release(o api.Outcome) {
 	if p.released.Swap(true) || p.l.downSince() != nil {
 		return
 	}
-	now := time.Now()
-	var hasRate, limit, remaining, reset, hasReset, limited, retryAfter int64
+	var hasRate, limit, remaining, hasReset, limited, retryAfter int64
+	var reset time.Time // on this machine's clock
 	if o.Rate != nil {
 		hasRate, limit, remaining = 1, int64(o.Rate.Limit), int64(o.Rate.Remaining)
 		if !o.Rate.Reset.IsZero() {
-			// The reset on this machine's clock, then on Redis's.
-			reset, hasReset = p.ks.clock.toRedis(o.Rate.Reset.Add(-o.Skew)), 1
+			reset, hasReset = o.Rate.Reset.Add(-o.Skew), 1
 		}
 	}
 	if o.Limited != nil {
 		limited, retryAfter = 1, o.Limited.RetryAfter.Milliseconds()
 	}
-	args := append(stateArgs(now, p.rate, 0)[:4], p.epoch, p.counted, b2i(o.Sent), b2i(o.Answered), hasRate, limit, remaining, reset, limited, retryAfter, hasReset)
 	_, err := p.l.call(context.Background(), func(cctx context.Context) ([]int64, error) {
 		sent := time.Now()
+		// The reset on Redis's clock, twice, each at the latest it may be (see redisClock):
+		// by the measured offset, and as the time from now (+2ms: the two clocks' readings
+		// are truncated to the ms), which the script adds to its TIME. The script takes the
+		// earlier.
+		var resetAt, resetIn int64
+		if hasReset == 1 {
+			resetAt, resetIn = p.ks.clock.toRedis(reset), reset.Sub(sent).Milliseconds()+2
+		}
+		args := append(stateArgs(sent, p.rate, 0)[:4], p.epoch, p.counted, b2i(o.Sent), b2i(o.Answered), hasRate, limit, remaining, resetAt, limited, retryAfter, hasReset, resetIn)
 		redisNow, err := releaseScript.Run(cctx, p.l.rdb, []string{p.key}, args...).Int64()
 		if err == nil {
 			p.ks.clock.sample(sent, time.Now(), redisNow)

@@ -23,9 +23,11 @@ import "github.com/redis/go-redis/v9"
 //
 // Times are Redis's clock (TIME) in Unix milliseconds: the processes' clocks need not agree.
 // Each script returns Redis's now; from it, a process measures how far Redis's clock is
-// ahead of its own (redisClock), and passes a reset on Redis's clock. (Passed as the time
-// from the process's now, a reset was placed late by the time the call took to reach Redis:
-// on a loaded machine, more than the 500ms that tell one window's reset from another's.)
+// ahead of its own (redisClock), and passes a reset on Redis's clock, and as the time from
+// its now, which the script places on its clock: it keeps the earlier. (Passed only as the
+// time from the process's now, a reset was placed late by the time the call took to reach
+// Redis: on a loaded machine, more than the 500ms that tell one window's reset from
+// another's; issue 22.)
 //
 // What the scripts read is checked first: a key that holds another type than a hash (another
 // program's value, WRONGTYPE) is deleted; a field that is not a finite number, or out of
@@ -138,14 +140,16 @@ return {0, nx - now, 3, now}
 // releaseScript takes what became of a granted request into account.
 // ARGV: the caller's now (unused), configured limit, configured window (ms), ttl (ms), the
 // permit's epoch, counted (1 when it was granted against a known window), sent, answered,
-// has rate headers, X-RateLimit-Limit, -Remaining, -Reset on Redis's clock (Unix ms, as the
-// caller measured Redis's clock), limited (1 for a 429), Retry-After (ms, 0 when absent or
-// not believed), 1 when a reset was given. Returns Redis's TIME (ms).
+// has rate headers, X-RateLimit-Limit, -Remaining, -Reset on Redis's clock (Unix ms, by the
+// offset the caller measured), limited (1 for a 429), Retry-After (ms, 0 when absent or not
+// believed), 1 when a reset was given, -Reset as the time from the caller's now (ms). Each
+// reset is the latest the server's may be on Redis's clock: the earlier of the two is the
+// nearer. Returns Redis's TIME (ms).
 var releaseScript = redis.NewScript(stateLoad + `
 local pep, counted, sent, answered = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local hasrate, rlim, rem = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
 local reset = 0
-if tonumber(ARGV[15]) == 1 then reset = math.max(tonumber(ARGV[12]), 1) end
+if tonumber(ARGV[15]) == 1 then reset = math.max(math.min(tonumber(ARGV[12]), now + tonumber(ARGV[16])), 1) end
 if rlim > 1e6 then rlim = 0 end -- not believed
 local limited, ra = tonumber(ARGV[13]), math.min(tonumber(ARGV[14]), hour)
 local inused = false
