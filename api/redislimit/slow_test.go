@@ -3,6 +3,7 @@ package redislimit_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,40 +40,45 @@ func (s *slowScripter) Eval(ctx context.Context, script string, keys []string, a
 // late).
 func TestLateReleaseKeepsTheWindow(t *testing.T) {
 	const late = 1500 * time.Millisecond
+	// The two cases wait side by side (t.Run from goroutines, as in TestCorruptStateIsReset).
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for _, tc := range []struct {
 		name    string
 		acquire bool // the first acquire is late; else the first Release
 	}{{"first Release late", false}, {"first acquire late", true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			rs := startRedis(t)
-			var acquires, releases int
-			slow := &slowScripter{Client: rs.client(), delay: func(args []any) time.Duration {
-				n := &releases
-				if len(args) <= 5 {
-					n = &acquires
+		wg.Go(func() {
+			t.Run(tc.name, func(t *testing.T) {
+				rs := startRedis(t)
+				var acquires, releases int
+				slow := &slowScripter{Client: rs.client(), delay: func(args []any) time.Duration {
+					n := &releases
+					if len(args) <= 5 {
+						n = &acquires
+					}
+					*n++
+					if *n == 1 && (n == &acquires) == tc.acquire {
+						return late
+					}
+					return 0
+				}}
+				l, err := redislimit.New(slow, redislimit.Options{Timeout: 4 * late})
+				if err != nil {
+					t.Fatal(err)
 				}
-				*n++
-				if *n == 1 && (n == &acquires) == tc.acquire {
-					return late
+				defer l.Close()
+				reset := time.Now().Add(time.Minute).Truncate(time.Second)
+				for i := range 4 {
+					p := mustAcquire(t, l, tasksReq(time.Minute))
+					p.Release(answered(4, 3-i, reset))
 				}
-				return 0
-			}}
-			l, err := redislimit.New(slow, redislimit.Options{Timeout: 4 * late})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			reset := time.Now().Add(time.Minute).Truncate(time.Second)
-			for i := range 4 {
-				p := mustAcquire(t, l, tasksReq(time.Minute))
-				p.Release(answered(4, 3-i, reset))
-			}
-			if _, err := l.Acquire(t.Context(), tasksReq(100*time.Millisecond)); err == nil || !strings.Contains(err.Error(), "window resets in") {
-				t.Fatalf("a fifth request in a window of 4, one call %v late: %v; want a refusal (the window is spent)", late, err)
-			}
-			if s := l.Stats(); s.Granted != 4 || s.Failures != 0 {
-				t.Fatalf("stats: %+v", s)
-			}
+				if _, err := l.Acquire(t.Context(), tasksReq(100*time.Millisecond)); err == nil || !strings.Contains(err.Error(), "window resets in") {
+					t.Fatalf("a fifth request in a window of 4, one call %v late: %v; want a refusal (the window is spent)", late, err)
+				}
+				if s := l.Stats(); s.Granted != 4 || s.Failures != 0 {
+					t.Fatalf("stats: %+v", s)
+				}
+			})
 		})
 	}
 }
