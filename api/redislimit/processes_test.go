@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -28,13 +29,13 @@ import (
 
 // The acceptance runs: several OS processes (this test binary again, in worker mode), each
 // with its own api.Client and many goroutines, one token, against a fake that enforces
-// 90 requests per 6s window with honest X-RateLimit headers.
+// 90 requests per 5s window with honest X-RateLimit headers.
 const (
 	runLimit      = 90
-	runWindow     = 6 * time.Second
+	runWindow     = 5 * time.Second // a whole number of seconds: the fake's windows are the clock's
 	runProcs      = 8
 	runGoroutines = 16
-	runWindows    = 3 // the run lasts 18s: three whole windows of the fake
+	runWindows    = 3 // the run lasts 15s: three whole windows of the fake
 	// The Redis calls' timeout in the runs: above what a Redis call takes on a machine
 	// loaded by the race detector and 8 processes (up to 700ms seen on a busy 2-core
 	// machine; the default, 100ms, is for a Redis nearby on a machine that is not
@@ -58,9 +59,16 @@ type workerConfig struct {
 	BaseURL    string
 	Token      string
 	RedisAddr  string // "" for in-process pacing only
-	Start, End int64  // Unix ms: when the goroutines start and stop sending
 	Goroutines int
 }
+
+// runTimes is what the parent tells the workers once every one is ready (has printed
+// workerReady): when their goroutines start and stop sending, in Unix ms.
+type runTimes struct{ Start, End int64 }
+
+// workerReady is the line a worker prints once its client is made and its Redis
+// connections are open; it then reads its runTimes on stdin.
+const workerReady = "READY"
 
 // workerReport is what a worker prints on its last line.
 type workerReport struct {
@@ -105,8 +113,14 @@ func worker(raw string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	time.Sleep(time.Until(time.UnixMilli(cfg.Start)))
-	ctx, cancel := context.WithDeadline(context.Background(), time.UnixMilli(cfg.End))
+	fmt.Println(workerReady)
+	var times runTimes
+	if err := json.NewDecoder(os.Stdin).Decode(&times); err != nil {
+		fmt.Fprintln(os.Stderr, "worker times:", err)
+		return 2
+	}
+	time.Sleep(time.Until(time.UnixMilli(times.Start)))
+	ctx, cancel := context.WithDeadline(context.Background(), time.UnixMilli(times.End))
 	defer cancel()
 	var ok, limited, failed atomic.Int64
 	var sample atomic.Value
@@ -218,26 +232,34 @@ func (r runResult) totals() (ok, limited int) {
 	return ok, limited
 }
 
-// run starts procs worker processes against a new counting fake, from the start of one of
-// the fake's windows for runWindows windows, calls during (if not nil) with the start, and
-// returns the counts. redisAddr "" runs them with in-process pacing only.
+// run starts procs worker processes against a new counting fake, waits until each is
+// ready, has them send from the start of the fake's next window for runWindows windows,
+// calls during (if not nil) with the start, and returns the counts. redisAddr "" runs them
+// with in-process pacing only.
 func run(t *testing.T, redisAddr string, during func(start time.Time)) runResult {
 	t.Helper()
 	fake := newCountingFake(t)
-	// Start on a window's edge, with time for the processes to start.
-	start := time.Now().Add(1500 * time.Millisecond).Truncate(runWindow).Add(runWindow)
-	end := start.Add(runWindows * runWindow)
-	cfg, _ := json.Marshal(workerConfig{BaseURL: fake.URL, Token: fake.Token, RedisAddr: redisAddr, Start: start.UnixMilli(), End: end.UnixMilli(), Goroutines: runGoroutines})
+	cfg, _ := json.Marshal(workerConfig{BaseURL: fake.URL, Token: fake.Token, RedisAddr: redisAddr, Goroutines: runGoroutines})
 	type proc struct {
 		cmd    *exec.Cmd
-		stdout bytes.Buffer
+		stdin  io.WriteCloser
+		stdout bytes.Buffer // all it printed, once read is closed
+		read   chan struct{}
 		stderr bytes.Buffer
 	}
 	procs := make([]*proc, runProcs)
+	ready := make(chan int, runProcs)
 	for i := range procs {
-		p := &proc{cmd: exec.Command(os.Args[0], "-test.run=^$")}
+		p := &proc{cmd: exec.Command(os.Args[0], "-test.run=^$"), read: make(chan struct{})}
 		p.cmd.Env = append(os.Environ(), workerEnv+"="+string(cfg))
-		p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+		p.cmd.Stderr = &p.stderr
+		out, err := p.cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
 		if err := p.cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -245,14 +267,45 @@ func run(t *testing.T, redisAddr string, during func(start time.Time)) runResult
 		t.Cleanup(func() {
 			if p.cmd.ProcessState == nil {
 				p.cmd.Process.Kill()
+				p.cmd.Wait()
 			}
 		})
+		go func() {
+			defer close(p.read)
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				if sc.Text() == workerReady {
+					ready <- i
+				}
+				p.stdout.WriteString(sc.Text() + "\n")
+			}
+		}()
+	}
+	// Every process ready (started, its client made, its Redis connections open: a loaded
+	// machine may take seconds), the run starts on the fake's next window's edge, at least
+	// 300ms ahead: time for the processes to read it.
+	timeout := time.After(time.Minute)
+	for range procs {
+		select {
+		case <-ready:
+		case <-timeout:
+			t.Fatal("the worker processes are not all ready after a minute")
+		}
+	}
+	start := time.Now().Add(300 * time.Millisecond).Truncate(runWindow).Add(runWindow)
+	end := start.Add(runWindows * runWindow)
+	times, _ := json.Marshal(runTimes{Start: start.UnixMilli(), End: end.UnixMilli()})
+	for _, p := range procs {
+		if _, err := p.stdin.Write(append(times, '\n')); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if during != nil {
 		during(start)
 	}
 	var res runResult
 	for i, p := range procs {
+		<-p.read // Wait closes the pipe: read all first
 		if err := p.cmd.Wait(); err != nil {
 			t.Fatalf("worker %d: %v\n%s", i, err, p.stderr.String())
 		}
@@ -351,7 +404,9 @@ func TestProcessesSurviveARedisOutage(t *testing.T) {
 	var killedAt, backAt time.Duration // into the run
 	res := run(t, rs.Addr(), func(start time.Time) {
 		// Down from 2s into the first window to 1.5s into the second: the second window
-		// starts while Redis is down.
+		// starts while Redis is down, and the processes have 3.5s (Redis's restart took up
+		// to 1.4s on a loaded machine; then a probe every 250ms) to find it back before
+		// the third.
 		time.Sleep(time.Until(start.Add(2 * time.Second)))
 		rs.kill()
 		killedAt = time.Since(start)

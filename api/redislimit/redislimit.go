@@ -99,7 +99,7 @@ type Limiter struct {
 	log      *slog.Logger
 	onWait   func(string, time.Duration, string)
 	fallback api.Limiter
-	spent    sync.Map // key → *atomic.Int64: Unix ms until which Redis said the window is spent
+	keys     sync.Map // key → *keyState
 
 	mu       sync.Mutex
 	down     bool
@@ -216,8 +216,9 @@ func (l *Limiter) Acquire(ctx context.Context, req api.LimitRequest) (api.Permit
 		}
 		// While Redis said the window is spent, the requests of this process wait here
 		// instead of asking it again and again.
-		hint, _ := l.spent.LoadOrStore(key, new(atomic.Int64))
-		if wait := time.Until(time.UnixMilli(hint.(*atomic.Int64).Load())); wait > 0 && wait <= req.MaxWait {
+		ksv, _ := l.keys.LoadOrStore(key, new(keyState))
+		ks := ksv.(*keyState)
+		if wait := time.Until(time.UnixMilli(ks.spent.Load())); wait > 0 && wait <= req.MaxWait {
 			if dl, ok := ctx.Deadline(); !ok || time.Until(dl) >= wait {
 				if !sleep(ctx, min(wait, maxPoll)) {
 					return nil, ctx.Err()
@@ -226,7 +227,12 @@ func (l *Limiter) Acquire(ctx context.Context, req api.LimitRequest) (api.Permit
 			}
 		}
 		res, err := l.call(ctx, func(cctx context.Context) ([]int64, error) {
-			return acquireScript.Run(cctx, l.rdb, []string{key}, stateArgs(time.Now(), rate, interval(rate))...).Int64Slice()
+			sent := time.Now()
+			v, err := acquireScript.Run(cctx, l.rdb, []string{key}, stateArgs(sent, rate, interval(rate))...).Int64Slice()
+			if err == nil && len(v) == 4 {
+				ks.clock.sample(sent, time.Now(), v[3])
+			}
+			return v, err
 		})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -235,17 +241,17 @@ func (l *Limiter) Acquire(ctx context.Context, req api.LimitRequest) (api.Permit
 			l.markDown(err)
 			continue
 		}
-		if len(res) != 3 {
-			l.markDown(fmt.Errorf("the acquire script answered %d values, want 3", len(res)))
+		if len(res) != 4 {
+			l.markDown(fmt.Errorf("the acquire script answered %d values, want 4", len(res)))
 			continue
 		}
 		if res[0] == 1 {
 			l.stats.granted.Add(1)
-			return &permit{l: l, key: key, rate: rate, epoch: res[1], counted: res[2]}, nil
+			return &permit{l: l, key: key, ks: ks, rate: rate, epoch: res[1], counted: res[2]}, nil
 		}
 		wait, why := time.Duration(res[1])*time.Millisecond, res[2]
 		if why == 2 {
-			hint.(*atomic.Int64).Store(time.Now().Add(wait).UnixMilli())
+			ks.spent.Store(time.Now().Add(wait).UnixMilli())
 		}
 		switch why {
 		case 1:
@@ -409,10 +415,63 @@ func (l *Limiter) probe() {
 	}
 }
 
+// keyState is what a Limiter keeps of one state in Redis (one family of one account).
+type keyState struct {
+	spent atomic.Int64 // Unix ms until which Redis said the window is spent
+	clock redisClock   // the offset of the clock of the Redis that holds it
+}
+
+// redisClock estimates how far the clock of a Redis (TIME, which the scripts return) is
+// ahead of this process's, from the scripts' answers: Redis read its clock between the
+// call's start and its answer, so the midpoint's offset errs by at most half the round
+// trip. The estimate of the quickest round trip is kept, its error growing by a
+// millisecond a second (clocks drift, or are stepped) until a quicker answer replaces it.
+//
+// A reset placed on Redis's clock as Redis's now plus the time to it from the process's now
+// is late by however long the call took to reach Redis: on a loaded machine, more than the
+// 500ms by which the release script tells one window's reset from another's (issue 22). The
+// release script takes the earlier of the two, each the latest the reset may be: it errs
+// by the lesser of that call's delay and the estimate's error.
+type redisClock struct {
+	mu     sync.Mutex
+	known  bool
+	offset int64     // ms: Redis's clock minus this process's
+	errMs  int64     // ms: the bound of the estimate's error when it was made
+	at     time.Time // when it was made
+}
+
+// sample takes the answer of a script call sent at sent, answered at received, that read
+// Redis's clock at redisNow (Unix ms).
+func (c *redisClock) sample(sent, received time.Time, redisNow int64) {
+	rtt := received.Sub(sent)
+	errMs := (rtt.Milliseconds()+1)/2 + 2 // + 2: TIME and UnixMilli are truncated to the ms
+	offset := redisNow - sent.Add(rtt/2).UnixMilli()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.known || errMs <= c.errMs+received.Sub(c.at).Milliseconds()/1000 {
+		c.known, c.offset, c.errMs, c.at = true, offset, errMs, received
+	}
+}
+
+// toRedis returns t on Redis's clock, in Unix ms, at the latest it may be: a reset placed
+// early would end a window on Redis's clock before the server ends it, and grant the next
+// window's budget to requests the server counts in this one; placed late by the error, a
+// few ms, it only holds them that long. Before any answer (never for a permit's key: its
+// acquire answered), the clocks are taken to agree.
+func (c *redisClock) toRedis(t time.Time) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.known {
+		return t.UnixMilli()
+	}
+	return t.UnixMilli() + c.offset + c.errMs + time.Since(c.at).Milliseconds()/1000
+}
+
 // permit is a request granted through Redis.
 type permit struct {
 	l        *Limiter
 	key      string
+	ks       *keyState
 	rate     api.Rate
 	epoch    int64
 	counted  int64
@@ -426,21 +485,33 @@ func (p *permit) Release(o api.Outcome) {
 	if p.released.Swap(true) || p.l.downSince() != nil {
 		return
 	}
-	now := time.Now()
-	var hasRate, limit, remaining, reset, hasReset, limited, retryAfter int64
+	var hasRate, limit, remaining, hasReset, limited, retryAfter int64
+	var reset time.Time // on this machine's clock
 	if o.Rate != nil {
 		hasRate, limit, remaining = 1, int64(o.Rate.Limit), int64(o.Rate.Remaining)
 		if !o.Rate.Reset.IsZero() {
-			// The time to the reset, which the script places on Redis's clock.
-			reset, hasReset = o.Rate.Reset.Add(-o.Skew).Sub(now).Milliseconds(), 1
+			reset, hasReset = o.Rate.Reset.Add(-o.Skew), 1
 		}
 	}
 	if o.Limited != nil {
 		limited, retryAfter = 1, o.Limited.RetryAfter.Milliseconds()
 	}
-	args := append(stateArgs(now, p.rate, 0)[:4], p.epoch, p.counted, b2i(o.Sent), b2i(o.Answered), hasRate, limit, remaining, reset, limited, retryAfter, hasReset)
 	_, err := p.l.call(context.Background(), func(cctx context.Context) ([]int64, error) {
-		return nil, releaseScript.Run(cctx, p.l.rdb, []string{p.key}, args...).Err()
+		sent := time.Now()
+		// The reset on Redis's clock, twice, each at the latest it may be (see redisClock):
+		// by the measured offset, and as the time from now (+2ms: the two clocks' readings
+		// are truncated to the ms), which the script adds to its TIME. The script takes the
+		// earlier.
+		var resetAt, resetIn int64
+		if hasReset == 1 {
+			resetAt, resetIn = p.ks.clock.toRedis(reset), reset.Sub(sent).Milliseconds()+2
+		}
+		args := append(stateArgs(sent, p.rate, 0)[:4], p.epoch, p.counted, b2i(o.Sent), b2i(o.Answered), hasRate, limit, remaining, resetAt, limited, retryAfter, hasReset, resetIn)
+		redisNow, err := releaseScript.Run(cctx, p.l.rdb, []string{p.key}, args...).Int64()
+		if err == nil {
+			p.ks.clock.sample(sent, time.Now(), redisNow)
+		}
+		return nil, err
 	})
 	if err != nil {
 		p.l.markDown(err)

@@ -22,8 +22,12 @@ import "github.com/redis/go-redis/v9"
 //	until no request before this, ms: a 429's Retry-After
 //
 // Times are Redis's clock (TIME) in Unix milliseconds: the processes' clocks need not agree.
-// A process passes a reset as the time from its own now to it, and the script places it on
-// Redis's clock.
+// Each script returns Redis's now; from it, a process measures how far Redis's clock is
+// ahead of its own (redisClock), and passes a reset on Redis's clock, and as the time from
+// its now, which the script places on its clock: it keeps the earlier. (Passed only as the
+// time from the process's now, a reset was placed late by the time the call took to reach
+// Redis: on a loaded machine, more than the 500ms that tell one window's reset from
+// another's; issue 22.)
 //
 // What the scripts read is checked first: a key that holds another type than a hash (another
 // program's value, WRONGTYPE) is deleted; a field that is not a finite number, or out of
@@ -90,11 +94,11 @@ end
 // acquireScript grants one request or says how long to wait.
 // ARGV: the caller's now (unused: Redis's TIME is the clock), configured limit, configured
 // window (ms), ttl (ms), spacing interval (ms).
-// Returns {1, epoch, counted} when granted; {0, wait ms, why} when not, why 1 for a 429's
-// hold, 2 for a spent window, 3 while probing or spacing.
+// Returns {1, epoch, counted, now} when granted; {0, wait ms, why, now} when not, why 1 for a
+// 429's hold, 2 for a spent window, 3 while probing or spacing; now is Redis's TIME (ms).
 var acquireScript = redis.NewScript(stateLoad + `
 local interval = tonumber(ARGV[5])
-if now < hold then return {0, hold - now, 1} end
+if now < hold then return {0, hold - now, 1, now} end
 if kn == 1 and now >= en then
   -- The window ended: the next one, extrapolated, when its reset is just past (the
   -- unanswered requests may count in it); else unknown again, and the next request probes.
@@ -115,10 +119,10 @@ if kn == 1 then
     used = used + 1
     pc = pc + 1
     save()
-    return {1, ep, 1}
+    return {1, ep, 1, now}
   end
   save()
-  return {0, en - now, 2}
+  return {0, en - now, 2, now}
 end
 -- Probing: one request at a time until an answer tells the window, or the configured pace
 -- should the answer be slow; without rate headers, the configured pace only.
@@ -127,23 +131,25 @@ if (pc == 0 and hl == 0) or now >= nx then
   if now > nx then nx = now end
   nx = nx + interval
   save()
-  return {1, ep, 0}
+  return {1, ep, 0, now}
 end
 save()
-return {0, nx - now, 3}
+return {0, nx - now, 3, now}
 `)
 
 // releaseScript takes what became of a granted request into account.
 // ARGV: the caller's now (unused), configured limit, configured window (ms), ttl (ms), the
 // permit's epoch, counted (1 when it was granted against a known window), sent, answered,
-// has rate headers, X-RateLimit-Limit, -Remaining, -Reset as the time from the caller's now
-// (ms), limited (1 for a 429), Retry-After (ms, 0 when absent or not believed), 1 when a
-// reset was given.
+// has rate headers, X-RateLimit-Limit, -Remaining, -Reset on Redis's clock (Unix ms, by the
+// offset the caller measured), limited (1 for a 429), Retry-After (ms, 0 when absent or not
+// believed), 1 when a reset was given, -Reset as the time from the caller's now (ms). Each
+// reset is the latest the server's may be on Redis's clock: the earlier of the two is the
+// nearer. Returns Redis's TIME (ms).
 var releaseScript = redis.NewScript(stateLoad + `
 local pep, counted, sent, answered = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local hasrate, rlim, rem = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
 local reset = 0
-if tonumber(ARGV[15]) == 1 then reset = math.max(now + tonumber(ARGV[12]), 1) end
+if tonumber(ARGV[15]) == 1 then reset = math.max(math.min(tonumber(ARGV[12]), now + tonumber(ARGV[16])), 1) end
 if rlim > 1e6 then rlim = 0 end -- not believed
 local limited, ra = tonumber(ARGV[13]), math.min(tonumber(ARGV[14]), hour)
 local inused = false
@@ -215,5 +221,5 @@ if limited == 1 then
   end
 end
 save()
-return 1
+return now
 `)
