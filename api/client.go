@@ -68,7 +68,7 @@ type credential struct {
 	values []string // the Authorization header's value, shared read-only by every request
 
 	once sync.Once
-	red  *secretRedactor // of the token, made once (see redactor); nil when too short
+	red  *Redactor // of the token, made once (see redactor); nil when too short
 }
 
 // String hides the token.

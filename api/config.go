@@ -113,17 +113,13 @@ func checkToken(token string) error {
 // redactedText replaces the token in what the client returns or prints.
 const redactedText = "[redacted]"
 
-// minRedactLen is MinRedactLen, the length under which a token is not redacted, under the
-// name the client's code uses.
-const minRedactLen = MinRedactLen
-
 // secret returns the token of the credential ("" when it is too short to redact).
 func (c *credential) secret() string {
 	if c == nil || len(c.values) == 0 {
 		return ""
 	}
 	t := strings.TrimPrefix(c.values[0], "Token ")
-	if len(t) < minRedactLen {
+	if len(t) < MinRedactLen {
 		return ""
 	}
 	return t
@@ -138,13 +134,13 @@ func (c *credential) redactBytes(b []byte) []byte {
 
 // redactor returns the redactor of the token, made on first use; nil when the token is too
 // short to redact.
-func (c *credential) redactor() *secretRedactor {
+func (c *credential) redactor() *Redactor {
 	if c == nil {
 		return nil
 	}
 	c.once.Do(func() {
 		if tok := c.secret(); tok != "" {
-			c.red = newSecretRedactor(tok)
+			c.red = NewRedactor(tok, redactedText) // its forms computed once, for every call
 		}
 	})
 	return c.red

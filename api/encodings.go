@@ -5,17 +5,6 @@ package api
 // with \u escapes mixed in), in base64 (alone or inside a longer text), URL-encoded. A
 // Redactor (redact.go) finds them; the client replaces each by [redacted].
 
-// secretRedactor is the Redactor of one secret, under the name the client's code uses (see
-// newSecretRedactor).
-type secretRedactor = Redactor
-
-// newSecretRedactor returns the redactor of secret, which replaces it by [redacted]; its
-// forms are computed once, for a secret redacted on every call (the token). It is nil when
-// secret is under MinRedactLen.
-func newSecretRedactor(secret string) *secretRedactor {
-	return NewRedactor(secret, redactedText)
-}
-
 // redactForms returns b with every form of each secret replaced by [redacted]. A secret
 // under MinRedactLen is left alone. b itself is returned when it holds none.
 func redactForms(b []byte, secrets ...string) []byte {

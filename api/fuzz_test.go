@@ -146,7 +146,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add("tok/en+Zq8-long", `Basic dXNlcjp0b2svZW4rWnE4LWxvbmc=; eHl0b2svZW4rWnE4LWxvbmc`)
 	f.Add("ab😀cd", `"ab\ud83d\ude00cd" "ab\\ud83d\\ude00cd" "ab%F0%9F%98%80cd"`)
 	f.Fuzz(func(t *testing.T, tok, text string) {
-		if checkToken(tok) != nil || len(tok) < minRedactLen {
+		if checkToken(tok) != nil || len(tok) < MinRedactLen {
 			return
 		}
 		c := &credential{values: []string{"Token " + tok}}

@@ -61,7 +61,7 @@ func redactSecrets(err error, secrets []string) error {
 	if err == nil {
 		return nil
 	}
-	secrets = slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return len(s) < minRedactLen })
+	secrets = slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return len(s) < MinRedactLen })
 	if len(secrets) == 0 {
 		return err
 	}
