@@ -125,7 +125,9 @@ type deliveryChannel struct {
 
 // deliveryRun is a channel command's work after its flags are parsed.
 type deliveryRun struct {
-	// check reads the flags: the message of a usage error, or "".
+	// pairs are the channel's --X/--no-X pairs, read first.
+	pairs []flagPair
+	// check reads the other flags: the message of a usage error, or "".
 	check func() string
 	// configure sets the squid's channel and adds what the server answered to v. hide are
 	// the secrets kept out of the output, errors included (nil: the command has none).
@@ -139,6 +141,9 @@ func (ch deliveryChannel) run(c *cli, ctx context.Context, args []string) int {
 	rest, code, done := c.parseCommand(fs, args, ch.usage, 1, 1)
 	if done {
 		return code
+	}
+	if msg := readPairs(fs, r.pairs...); msg != "" {
+		return c.usageError(c.cmd, msg)
 	}
 	if msg := r.check(); msg != "" {
 		return c.usageError(c.cmd, msg)
@@ -204,10 +209,8 @@ func emailChannel(_ *cli, fs *flag.FlagSet) deliveryRun {
 	fs.Bool("notifications", false, "an email when a run finishes (the server's default)")
 	fs.Bool("no-notifications", false, "no email when a run finishes")
 	return deliveryRun{
+		pairs: []flagPair{{"notifications", "no-notifications", &o.Notifications}},
 		check: func() string {
-			if msg := readPairs(fs, flagPair{"notifications", "no-notifications", &o.Notifications}); msg != "" {
-				return msg
-			}
 			if o.Email == "" {
 				return "--email is required"
 			}
@@ -248,10 +251,8 @@ func googleSheetChannel(_ *cli, fs *flag.FlagSet) deliveryRun {
 	fs.Bool("no-append", false, "replace the sheet with each export (the server's default)")
 	act.register(fs, "delivery")
 	return deliveryRun{
+		pairs: []flagPair{{"append", "no-append", &o.Append}, {"active", "inactive", &o.Active}},
 		check: func() string {
-			if msg := readPairs(fs, flagPair{"append", "no-append", &o.Append}, flagPair{"active", "inactive", &o.Active}); msg != "" {
-				return msg
-			}
 			if o.URL == "" {
 				return "--url is required"
 			}
@@ -295,11 +296,9 @@ func s3Channel(c *cli, fs *flag.FlagSet) deliveryRun {
 	fs.StringVar(&secretFile, "secret-key-file", "", "read the secret key from `FILE` (- for stdin)")
 	act.register(fs, "delivery")
 	return deliveryRun{
+		pairs: []flagPair{{"active", "inactive", &o.Active}},
 		check: func() string {
 			var msg string
-			if msg = readPairs(fs, flagPair{"active", "inactive", &o.Active}); msg != "" {
-				return msg
-			}
 			if secret, msg = c.secretFlag("aws-secret-key", secret, "secret-key-file", secretFile); msg != "" {
 				return msg
 			}
@@ -378,14 +377,10 @@ func sftpChannel(c *cli, fs *flag.FlagSet) deliveryRun {
 	f.register(fs)
 	act.register(fs, "delivery")
 	return deliveryRun{
+		pairs: []flagPair{{"active", "inactive", &f.o.Active}},
 		check: func() string {
-			if msg := readPairs(fs, flagPair{"active", "inactive", &f.o.Active}); msg != "" {
-				return msg
-			}
-			if msg, ok := c.sftpOptions(&f); !ok {
-				return msg
-			}
-			return ""
+			msg, _ := c.sftpOptions(&f)
+			return msg
 		},
 		configure: func(ctx context.Context, cl *api.Client, squid string, v *kvView) ([]string, error) {
 			d, err := cl.Delivery.SFTP(ctx, squid, f.o)
@@ -428,10 +423,8 @@ func webhookChannel(_ *cli, fs *flag.FlagSet) deliveryRun {
 	fs.Bool("on-error", false, "send run.error: a run crashed")
 	act.register(fs, "webhook")
 	return deliveryRun{
+		pairs: []flagPair{{"retry", "no-retry", &o.Retry}, {"active", "inactive", &o.Active}},
 		check: func() string {
-			if msg := readPairs(fs, flagPair{"retry", "no-retry", &o.Retry}, flagPair{"active", "inactive", &o.Active}); msg != "" {
-				return msg
-			}
 			set := map[string]bool{}
 			fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 			for name, dst := range map[string]**bool{"on-running": &o.OnRunning, "on-paused": &o.OnPaused, "on-done": &o.OnDone, "on-error": &o.OnError} {
