@@ -13,10 +13,10 @@ import (
 	"github.com/lobstr-go/lobstr/api"
 )
 
-var accountsCommands = map[string]subcommand{}
+var accountsCommands map[string]subcommand
 
 func init() {
-	for _, cmd := range []subcommand{
+	accountsCommands = commandTable([]subcommand{
 		{"ls", (*cli).accountsList},
 		{"show", (*cli).accountsShow},
 		{"types", (*cli).accountsTypes},
@@ -24,12 +24,7 @@ func init() {
 		{"sync-status", (*cli).accountsSyncStatus},
 		{"update", (*cli).accountsUpdate},
 		{"rm", (*cli).accountsRemove},
-	} {
-		accountsCommands[cmd.name] = cmd
-	}
-	accountsCommands["list"] = accountsCommands["ls"]
-	accountsCommands["get"] = accountsCommands["show"]
-	accountsCommands["delete"] = accountsCommands["rm"]
+	}, map[string]string{"list": "ls", "get": "show", "delete": "rm"})
 }
 
 const accountsUsage = `Usage: lobstr accounts COMMAND [ARGUMENTS] [FLAGS]
@@ -155,11 +150,8 @@ func (c *cli) accountsShow(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	cl, code, done := c.client()
+	cl, code, done := c.accountClient(ctx, &rest[0])
 	if done {
-		return code
-	}
-	if rest[0], code, done = c.resolveAccount(ctx, cl, rest[0]); done {
 		return code
 	}
 	cctx, raw := capture(ctx)
@@ -420,10 +412,7 @@ func (c *cli) accountsSyncStatus(ctx context.Context, args []string) int {
 	if msg := wf.check(); msg != "" {
 		return c.usageError(c.cmd, msg)
 	}
-	if code, done := c.checkHash("ID", rest[0]); done {
-		return code
-	}
-	cl, code, done := c.client()
+	cl, code, done := c.hashClient("ID", rest[0])
 	if done {
 		return code
 	}
@@ -517,11 +506,8 @@ func (c *cli) accountsUpdate(ctx context.Context, args []string) int {
 		}
 		limits[k] = n
 	}
-	cl, code, done := c.client()
+	cl, code, done := c.accountClient(ctx, &rest[0])
 	if done {
-		return code
-	}
-	if rest[0], code, done = c.resolveAccount(ctx, cl, rest[0]); done {
 		return code
 	}
 	cctx, raw := capture(ctx)
@@ -549,11 +535,8 @@ func (c *cli) accountsRemove(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	cl, code, done := c.client()
+	cl, code, done := c.accountClient(ctx, &rest[0])
 	if done {
-		return code
-	}
-	if rest[0], code, done = c.resolveAccount(ctx, cl, rest[0]); done {
 		return code
 	}
 	if code, done := c.confirm(force, "delete account "+rest[0], fmt.Sprintf("Delete account %s?", rest[0])); done {
@@ -588,6 +571,18 @@ func dataItems(b *bodies) []json.RawMessage {
 		}
 	}
 	return out
+}
+
+// accountClient returns the client and turns *arg, an ACCOUNT argument, into the
+// account's id (see resolveAccount).
+func (c *cli) accountClient(ctx context.Context, arg *string) (cl *api.Client, code int, done bool) {
+	if cl, code, done = c.client(); done {
+		return nil, code, true
+	}
+	if *arg, code, done = c.resolveAccount(ctx, cl, *arg); done {
+		return nil, code, true
+	}
+	return cl, 0, false
 }
 
 // resolveAccount turns an ACCOUNT argument into an account id: a whole hash as it is; else,

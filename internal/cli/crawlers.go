@@ -15,20 +15,16 @@ import (
 	"github.com/lobstr-go/lobstr/types"
 )
 
-var crawlerCommands = map[string]subcommand{}
+var crawlerCommands map[string]subcommand
 
 func init() {
-	for _, cmd := range []subcommand{
+	crawlerCommands = commandTable([]subcommand{
 		{"ls", (*cli).crawlersList},
 		{"show", (*cli).crawlersShow},
 		{"search", (*cli).crawlersSearch},
 		{"params", (*cli).crawlersParams},
 		{"attrs", (*cli).crawlersAttrs},
-	} {
-		crawlerCommands[cmd.name] = cmd
-	}
-	crawlerCommands["list"] = crawlerCommands["ls"]
-	crawlerCommands["get"] = crawlerCommands["show"]
+	}, map[string]string{"list": "ls", "get": "show"})
 }
 
 const crawlersUsage = `Usage: lobstr crawlers COMMAND [ARGUMENTS] [FLAGS]
@@ -273,27 +269,48 @@ Example:
   lobstr crawlers show google-maps-leads-scraper
 `
 
-func (c *cli) crawlersShow(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr crawlers show")
-	rest, code, done := c.parseCommand(fs, args, crawlersShowUsage, 1, 1)
+// crawlerRef is the crawler a command's CRAWLER argument named, and the client that found it.
+type crawlerRef struct {
+	cl *api.Client
+	id string
+	// slug is the crawler's slug when the list of crawlers was read to find it ("" for a
+	// full id, which is taken as it is).
+	slug string
+}
+
+// crawlerCall starts a command on one CRAWLER (show, params, attrs): it parses the flags,
+// finds the crawler and asks the API with get. done is true when the command is over: bad
+// usage, a failure, or --json, which printed the API's answer as the server sent it.
+func crawlerCall[T any](c *cli, ctx context.Context, args []string, name, usage string,
+	get func(ctx context.Context, cl *api.Client, id string) (T, error)) (ref crawlerRef, answer T, code int, done bool) {
+	fs := c.flagSet("lobstr crawlers " + name)
+	rest, code, done := c.parseCommand(fs, args, usage, 1, 1)
 	if done {
-		return code
+		return ref, answer, code, true
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
+	if ref.cl, code, done = c.client(); done {
+		return ref, answer, code, true
 	}
-	id, code, done := c.resolveCrawler(ctx, cl, rest[0])
-	if done {
-		return code
+	if ref.id, ref.slug, code, done = c.resolveCrawlerSlug(ctx, ref.cl, rest[0]); done {
+		return ref, answer, code, true
 	}
 	cctx, raw := capture(ctx)
-	cr, err := cl.Crawlers.Get(cctx, id)
+	answer, err := get(cctx, ref.cl, ref.id)
 	if err != nil {
-		return c.fail(ctx, err)
+		return ref, answer, c.fail(ctx, err), true
 	}
 	if c.json {
-		return c.printJSON(raw.last())
+		return ref, answer, c.printJSON(raw.last()), true
+	}
+	return ref, answer, exitOK, false
+}
+
+func (c *cli) crawlersShow(ctx context.Context, args []string) int {
+	_, cr, code, done := crawlerCall(c, ctx, args, "show", crawlersShowUsage, func(ctx context.Context, cl *api.Client, id string) (*api.Crawler, error) {
+		return cl.Crawlers.Get(ctx, id)
+	})
+	if done {
+		return code
 	}
 	doc := documented(cr.Id, cr.Slug)
 	var v wrapView
@@ -406,31 +423,16 @@ Example:
 `
 
 func (c *cli) crawlersParams(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr crawlers params")
-	rest, code, done := c.parseCommand(fs, args, crawlersParamsUsage, 1, 1)
+	ref, p, code, done := crawlerCall(c, ctx, args, "params", crawlersParamsUsage, func(ctx context.Context, cl *api.Client, id string) (*api.CrawlerParams, error) {
+		return cl.Crawlers.Params(ctx, id)
+	})
 	if done {
 		return code
 	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	id, slug, code, done := c.resolveCrawlerSlug(ctx, cl, rest[0])
-	if done {
-		return code
-	}
-	cctx, raw := capture(ctx)
-	p, err := cl.Crawlers.Params(cctx, id)
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
-	}
-	doc := documented(id, slug)
-	if doc == nil && slug == "" {
+	doc := documented(ref.id, ref.slug)
+	if doc == nil && ref.slug == "" {
 		// A full id the catalogue does not hold: its id may be one the docs do not show.
-		if cr, err := cl.Crawlers.Get(ctx, id); err == nil {
+		if cr, err := ref.cl.Crawlers.Get(ctx, ref.id); err == nil {
 			doc = documented(cr.Id, cr.Slug)
 		}
 	}
@@ -955,26 +957,11 @@ Example:
 `
 
 func (c *cli) crawlersAttrs(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr crawlers attrs")
-	rest, code, done := c.parseCommand(fs, args, crawlersAttrsUsage, 1, 1)
+	_, attrs, code, done := crawlerCall(c, ctx, args, "attrs", crawlersAttrsUsage, func(ctx context.Context, cl *api.Client, id string) ([]api.CrawlerAttribute, error) {
+		return cl.Crawlers.Attributes(ctx, id)
+	})
 	if done {
 		return code
-	}
-	cl, code, done := c.client()
-	if done {
-		return code
-	}
-	id, code, done := c.resolveCrawler(ctx, cl, rest[0])
-	if done {
-		return code
-	}
-	cctx, raw := capture(ctx)
-	attrs, err := cl.Crawlers.Attributes(cctx, id)
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	if c.json {
-		return c.printJSON(raw.last())
 	}
 	if len(attrs) == 0 {
 		c.notice("the crawler describes no columns")

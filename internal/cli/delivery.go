@@ -13,22 +13,15 @@ import (
 var deliveryCommands = map[string]subcommand{}
 
 func init() {
-	for _, cmd := range []subcommand{
-		{"email", (*cli).deliveryEmail},
-		{"googlesheet", (*cli).deliveryGoogleSheet},
-		{"s3", (*cli).deliveryS3},
-		{"sftp", (*cli).deliverySFTP},
-		{"webhook", (*cli).deliveryWebhook},
-		{"test", (*cli).deliveryTest},
-	} {
-		deliveryCommands[cmd.name] = cmd
-	}
-	// The official CLI's test verbs.
-	for _, route := range []string{"email", "googlesheet", "s3", "sftp", "webhook"} {
+	for _, ch := range deliveryChannels {
+		deliveryCommands[ch.name] = subcommand{ch.name, ch.run}
+		// The official CLI's test verbs.
+		route := ch.name
 		deliveryCommands["test-"+route] = subcommand{"test " + route, func(c *cli, ctx context.Context, args []string) int {
 			return c.deliveryTest(ctx, append([]string{route}, args...))
 		}}
 	}
+	deliveryCommands["test"] = subcommand{"test", (*cli).deliveryTest}
 }
 
 const deliveryUsage = `Usage: lobstr delivery COMMAND SQUID [FLAGS]
@@ -120,6 +113,85 @@ func onOff(b *bool) string {
 	return yesNo(*b)
 }
 
+// -- the channels -----------------------------------------------------------------------------
+
+// deliveryChannel is one channel's command, `lobstr delivery NAME SQUID [FLAGS]`: it sets
+// the channel of a squid (Configure Delivery) and prints what the server answered.
+type deliveryChannel struct {
+	name, usage string
+	// flags registers the channel's flags on fs and returns what runs once they are parsed.
+	flags func(c *cli, fs *flag.FlagSet) deliveryRun
+}
+
+// deliveryRun is a channel command's work after its flags are parsed.
+type deliveryRun struct {
+	// pairs are the channel's --X/--no-X pairs, read first.
+	pairs []flagPair
+	// check reads the other flags: the message of a usage error, or "".
+	check func() string
+	// configure sets the squid's channel and adds what the server answered to v. hide are
+	// the secrets kept out of the output, errors included (nil: the command has none).
+	configure func(ctx context.Context, cl *api.Client, squid string, v *kvView) (hide []string, err error)
+}
+
+// run is the command: its flags, the squid, the call, and the key/value view of the answer.
+func (ch deliveryChannel) run(c *cli, ctx context.Context, args []string) int {
+	fs := c.flagSet("lobstr delivery " + ch.name)
+	r := ch.flags(c, fs)
+	rest, code, done := c.parseCommand(fs, args, ch.usage, 1, 1)
+	if done {
+		return code
+	}
+	if msg := readPairs(fs, r.pairs...); msg != "" {
+		return c.usageError(c.cmd, msg)
+	}
+	if msg := r.check(); msg != "" {
+		return c.usageError(c.cmd, msg)
+	}
+	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
+	if done {
+		return code
+	}
+	cctx, raw := capture(ctx)
+	var v kvView
+	v.id("squid", squid)
+	hide, err := r.configure(cctx, cl, squid, &v)
+	if err != nil {
+		if hide == nil {
+			return c.fail(ctx, err)
+		}
+		return c.failSecret(ctx, err, hide...)
+	}
+	return c.configured(raw, v, hide...)
+}
+
+// flagPair is a --yes/--no-yes pair of flags and the option it sets when one is given.
+type flagPair struct {
+	yes, no string
+	dst     **bool
+}
+
+// readPairs reads pairs in order: the message of the first contradiction, or "".
+func readPairs(fs *flag.FlagSet, pairs ...flagPair) string {
+	for _, p := range pairs {
+		v, msg := pair(fs, p.yes, p.no)
+		if msg != "" {
+			return msg
+		}
+		*p.dst = v
+	}
+	return ""
+}
+
+// deliveryChannels are the channels, each a command of `lobstr delivery`.
+var deliveryChannels = []deliveryChannel{
+	{"email", deliveryEmailUsage, emailChannel},
+	{"googlesheet", deliveryGoogleSheetUsage, googleSheetChannel},
+	{"s3", deliveryS3Usage, s3Channel},
+	{"sftp", deliverySFTPUsage, sftpChannel},
+	{"webhook", deliveryWebhookUsage, webhookChannel},
+}
+
 // -- email ------------------------------------------------------------------------------------
 
 const deliveryEmailUsage = `Usage: lobstr delivery email SQUID --email ADDRESS [--notifications|--no-notifications]
@@ -131,40 +203,32 @@ Example:
   lobstr delivery email @leads --email me@example.com
 `
 
-func (c *cli) deliveryEmail(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr delivery email")
+func emailChannel(_ *cli, fs *flag.FlagSet) deliveryRun {
 	var o api.EmailOptions
 	fs.StringVar(&o.Email, "email", "", "the `ADDRESS` (required)")
 	fs.Bool("notifications", false, "an email when a run finishes (the server's default)")
 	fs.Bool("no-notifications", false, "no email when a run finishes")
-	rest, code, done := c.parseCommand(fs, args, deliveryEmailUsage, 1, 1)
-	if done {
-		return code
+	return deliveryRun{
+		pairs: []flagPair{{"notifications", "no-notifications", &o.Notifications}},
+		check: func() string {
+			if o.Email == "" {
+				return "--email is required"
+			}
+			return ""
+		},
+		configure: func(ctx context.Context, cl *api.Client, squid string, v *kvView) ([]string, error) {
+			d, err := cl.Delivery.Email(ctx, squid, o)
+			if err != nil {
+				return nil, err
+			}
+			v.add("email", d.Email)
+			v.add("notifications", yesNo(d.Notifications))
+			if at, ok := d.NotificationsActivationDate.Get(); ok {
+				v.add("since", formatTime(&at))
+			}
+			return nil, nil
+		},
 	}
-	var msg string
-	if o.Notifications, msg = pair(fs, "notifications", "no-notifications"); msg != "" {
-		return c.usageError(c.cmd, msg)
-	}
-	if o.Email == "" {
-		return c.usageError(c.cmd, "--email is required")
-	}
-	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
-	if done {
-		return code
-	}
-	cctx, raw := capture(ctx)
-	d, err := cl.Delivery.Email(cctx, squid, o)
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	var v kvView
-	v.id("squid", squid)
-	v.add("email", d.Email)
-	v.add("notifications", yesNo(d.Notifications))
-	if at, ok := d.NotificationsActivationDate.Get(); ok {
-		v.add("since", formatTime(&at))
-	}
-	return c.configured(raw, v)
 }
 
 // -- googlesheet ------------------------------------------------------------------------------
@@ -179,43 +243,32 @@ Example:
   lobstr delivery googlesheet @leads --url https://docs.google.com/spreadsheets/d/ID/edit --append
 `
 
-func (c *cli) deliveryGoogleSheet(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr delivery googlesheet")
+func googleSheetChannel(_ *cli, fs *flag.FlagSet) deliveryRun {
 	var o api.GoogleSheetOptions
 	var act activeFlags
 	fs.StringVar(&o.URL, "url", "", "the sheet's `URL` (required)")
 	fs.Bool("append", false, "append each export")
 	fs.Bool("no-append", false, "replace the sheet with each export (the server's default)")
 	act.register(fs, "delivery")
-	rest, code, done := c.parseCommand(fs, args, deliveryGoogleSheetUsage, 1, 1)
-	if done {
-		return code
+	return deliveryRun{
+		pairs: []flagPair{{"append", "no-append", &o.Append}, {"active", "inactive", &o.Active}},
+		check: func() string {
+			if o.URL == "" {
+				return "--url is required"
+			}
+			return ""
+		},
+		configure: func(ctx context.Context, cl *api.Client, squid string, v *kvView) ([]string, error) {
+			d, err := cl.Delivery.GoogleSheet(ctx, squid, o)
+			if err != nil {
+				return nil, err
+			}
+			v.add("url", d.Url)
+			v.add("append", onOff(d.Append))
+			v.add("active", onOff(d.IsActive))
+			return nil, nil
+		},
 	}
-	var msg string
-	if o.Append, msg = pair(fs, "append", "no-append"); msg != "" {
-		return c.usageError(c.cmd, msg)
-	}
-	if o.Active, msg = pair(fs, "active", "inactive"); msg != "" {
-		return c.usageError(c.cmd, msg)
-	}
-	if o.URL == "" {
-		return c.usageError(c.cmd, "--url is required")
-	}
-	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
-	if done {
-		return code
-	}
-	cctx, raw := capture(ctx)
-	d, err := cl.Delivery.GoogleSheet(cctx, squid, o)
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	var v kvView
-	v.id("squid", squid)
-	v.add("url", d.Url)
-	v.add("append", onOff(d.Append))
-	v.add("active", onOff(d.IsActive))
-	return c.configured(raw, v)
 }
 
 // -- s3 ---------------------------------------------------------------------------------------
@@ -232,8 +285,7 @@ Example:
   lobstr delivery s3 @leads --bucket my-bucket --target-path exports --aws-access-key AKIA... --secret-key-file - < key.txt
 `
 
-func (c *cli) deliveryS3(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr delivery s3")
+func s3Channel(c *cli, fs *flag.FlagSet) deliveryRun {
 	var o api.S3Options
 	var act activeFlags
 	var secret, secretFile string
@@ -243,41 +295,35 @@ func (c *cli) deliveryS3(ctx context.Context, args []string) int {
 	fs.StringVar(&secret, "aws-secret-key", "", "the secret `KEY` (visible in the process list)")
 	fs.StringVar(&secretFile, "secret-key-file", "", "read the secret key from `FILE` (- for stdin)")
 	act.register(fs, "delivery")
-	rest, code, done := c.parseCommand(fs, args, deliveryS3Usage, 1, 1)
-	if done {
-		return code
+	return deliveryRun{
+		pairs: []flagPair{{"active", "inactive", &o.Active}},
+		check: func() string {
+			var msg string
+			if secret, msg = c.secretFlag("aws-secret-key", secret, "secret-key-file", secretFile); msg != "" {
+				return msg
+			}
+			o.SecretKey = api.Secret(secret)
+			switch {
+			case o.Bucket == "" || o.TargetPath == "":
+				return "--bucket and --target-path are required"
+			case (o.AccessKey == "") != (secret == ""):
+				return "give both --aws-access-key and the secret key, or neither"
+			}
+			return ""
+		},
+		configure: func(ctx context.Context, cl *api.Client, squid string, v *kvView) ([]string, error) {
+			d, err := cl.Delivery.S3(ctx, squid, o)
+			if err != nil {
+				return []string{secret}, err
+			}
+			v.add("bucket", d.Bucket)
+			v.add("target path", d.TargetPath)
+			v.add("access key", orDash(d.AccessKey))
+			v.add("secret key", orDash(d.SecretKey.String()))
+			v.add("active", onOff(d.Active))
+			return []string{secret, string(d.SecretKey)}, nil
+		},
 	}
-	var msg string
-	if o.Active, msg = pair(fs, "active", "inactive"); msg != "" {
-		return c.usageError(c.cmd, msg)
-	}
-	if secret, msg = c.secretFlag("aws-secret-key", secret, "secret-key-file", secretFile); msg != "" {
-		return c.usageError(c.cmd, msg)
-	}
-	o.SecretKey = api.Secret(secret)
-	switch {
-	case o.Bucket == "" || o.TargetPath == "":
-		return c.usageError(c.cmd, "--bucket and --target-path are required")
-	case (o.AccessKey == "") != (secret == ""):
-		return c.usageError(c.cmd, "give both --aws-access-key and the secret key, or neither")
-	}
-	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
-	if done {
-		return code
-	}
-	cctx, raw := capture(ctx)
-	d, err := cl.Delivery.S3(cctx, squid, o)
-	if err != nil {
-		return c.failSecret(ctx, err, secret)
-	}
-	var v kvView
-	v.id("squid", squid)
-	v.add("bucket", d.Bucket)
-	v.add("target path", d.TargetPath)
-	v.add("access key", orDash(d.AccessKey))
-	v.add("secret key", orDash(d.SecretKey.String()))
-	v.add("active", onOff(d.Active))
-	return c.configured(raw, v, secret, string(d.SecretKey))
 }
 
 // -- sftp -------------------------------------------------------------------------------------
@@ -325,41 +371,31 @@ func (c *cli) sftpOptions(f *sftpFlags) (string, bool) {
 	return "", true
 }
 
-func (c *cli) deliverySFTP(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr delivery sftp")
+func sftpChannel(c *cli, fs *flag.FlagSet) deliveryRun {
 	var f sftpFlags
 	var act activeFlags
 	f.register(fs)
 	act.register(fs, "delivery")
-	rest, code, done := c.parseCommand(fs, args, deliverySFTPUsage, 1, 1)
-	if done {
-		return code
+	return deliveryRun{
+		pairs: []flagPair{{"active", "inactive", &f.o.Active}},
+		check: func() string {
+			msg, _ := c.sftpOptions(&f)
+			return msg
+		},
+		configure: func(ctx context.Context, cl *api.Client, squid string, v *kvView) ([]string, error) {
+			d, err := cl.Delivery.SFTP(ctx, squid, f.o)
+			if err != nil {
+				return []string{f.password}, err
+			}
+			v.add("host", d.Host)
+			v.add("port", strconv.Itoa(d.Port))
+			v.add("username", d.Username)
+			v.add("password", orDash(d.Password.String()))
+			v.add("directory", d.Directory)
+			v.add("active", onOff(d.Active))
+			return []string{f.password, string(d.Password)}, nil
+		},
 	}
-	var msg string
-	if f.o.Active, msg = pair(fs, "active", "inactive"); msg != "" {
-		return c.usageError(c.cmd, msg)
-	}
-	if msg, ok := c.sftpOptions(&f); !ok {
-		return c.usageError(c.cmd, msg)
-	}
-	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
-	if done {
-		return code
-	}
-	cctx, raw := capture(ctx)
-	d, err := cl.Delivery.SFTP(cctx, squid, f.o)
-	if err != nil {
-		return c.failSecret(ctx, err, f.password)
-	}
-	var v kvView
-	v.id("squid", squid)
-	v.add("host", d.Host)
-	v.add("port", strconv.Itoa(d.Port))
-	v.add("username", d.Username)
-	v.add("password", orDash(d.Password.String()))
-	v.add("directory", d.Directory)
-	v.add("active", onOff(d.Active))
-	return c.configured(raw, v, f.password, string(d.Password))
 }
 
 // -- webhook ----------------------------------------------------------------------------------
@@ -375,8 +411,7 @@ Example:
   lobstr delivery webhook @leads --url https://example.com/hook --on-running
 `
 
-func (c *cli) deliveryWebhook(ctx context.Context, args []string) int {
-	fs := c.flagSet("lobstr delivery webhook")
+func webhookChannel(_ *cli, fs *flag.FlagSet) deliveryRun {
 	var o api.WebhookOptions
 	var act activeFlags
 	fs.StringVar(&o.URL, "url", "", "the `URL` (required)")
@@ -387,46 +422,36 @@ func (c *cli) deliveryWebhook(ctx context.Context, args []string) int {
 	fs.Bool("on-done", false, "send run.done: a run finished")
 	fs.Bool("on-error", false, "send run.error: a run crashed")
 	act.register(fs, "webhook")
-	rest, code, done := c.parseCommand(fs, args, deliveryWebhookUsage, 1, 1)
-	if done {
-		return code
+	return deliveryRun{
+		pairs: []flagPair{{"retry", "no-retry", &o.Retry}, {"active", "inactive", &o.Active}},
+		check: func() string {
+			set := map[string]bool{}
+			fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+			for name, dst := range map[string]**bool{"on-running": &o.OnRunning, "on-paused": &o.OnPaused, "on-done": &o.OnDone, "on-error": &o.OnError} {
+				if set[name] {
+					v, _ := fs.GetBool(name)
+					*dst = api.Bool(v)
+				}
+			}
+			if o.URL == "" {
+				return "--url is required"
+			}
+			return ""
+		},
+		configure: func(ctx context.Context, cl *api.Client, squid string, v *kvView) ([]string, error) {
+			d, err := cl.Delivery.Webhook(ctx, squid, o)
+			if err != nil {
+				return nil, err
+			}
+			v.add("url", d.Url)
+			v.add("active", onOff(d.IsActive))
+			v.add("retry", onOff(d.Retry))
+			if e := d.Events; e != nil {
+				v.add("events", fmt.Sprintf("running %s, paused %s, done %s, error %s", onOff(e.RunRunning), onOff(e.RunPaused), onOff(e.RunDone), onOff(e.RunError)))
+			}
+			return nil, nil
+		},
 	}
-	var msg string
-	if o.Retry, msg = pair(fs, "retry", "no-retry"); msg != "" {
-		return c.usageError(c.cmd, msg)
-	}
-	if o.Active, msg = pair(fs, "active", "inactive"); msg != "" {
-		return c.usageError(c.cmd, msg)
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for name, dst := range map[string]**bool{"on-running": &o.OnRunning, "on-paused": &o.OnPaused, "on-done": &o.OnDone, "on-error": &o.OnError} {
-		if set[name] {
-			v, _ := fs.GetBool(name)
-			*dst = api.Bool(v)
-		}
-	}
-	if o.URL == "" {
-		return c.usageError(c.cmd, "--url is required")
-	}
-	cl, squid, code, done := c.clientForSquid(ctx, rest[0])
-	if done {
-		return code
-	}
-	cctx, raw := capture(ctx)
-	d, err := cl.Delivery.Webhook(cctx, squid, o)
-	if err != nil {
-		return c.fail(ctx, err)
-	}
-	var v kvView
-	v.id("squid", squid)
-	v.add("url", d.Url)
-	v.add("active", onOff(d.IsActive))
-	v.add("retry", onOff(d.Retry))
-	if e := d.Events; e != nil {
-		v.add("events", fmt.Sprintf("running %s, paused %s, done %s, error %s", onOff(e.RunRunning), onOff(e.RunPaused), onOff(e.RunDone), onOff(e.RunError)))
-	}
-	return c.configured(raw, v)
 }
 
 // -- test -------------------------------------------------------------------------------------

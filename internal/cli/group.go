@@ -71,3 +71,20 @@ func commandNames(m map[string]subcommand) string {
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
+
+// commandTable is a group's table of commands: each command by its name, and by each of
+// its aliases (alias: the name of its command), under which it runs with its own name.
+func commandTable(cmds []subcommand, aliases map[string]string) map[string]subcommand {
+	m := make(map[string]subcommand, len(cmds)+len(aliases))
+	for _, cmd := range cmds {
+		m[cmd.name] = cmd
+	}
+	for alias, name := range aliases {
+		cmd, ok := m[name]
+		if !ok {
+			panic("lobstr: alias " + alias + " of an unknown command " + name)
+		}
+		m[alias] = cmd
+	}
+	return m
+}

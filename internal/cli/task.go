@@ -17,10 +17,10 @@ import (
 	"github.com/lobstr-go/lobstr/api"
 )
 
-var taskCommands = map[string]subcommand{}
+var taskCommands map[string]subcommand
 
 func init() {
-	for _, cmd := range []subcommand{
+	taskCommands = commandTable([]subcommand{
 		{"show", (*cli).taskShow},
 		{"wait", (*cli).taskWait},
 		{"ls", (*cli).taskList},
@@ -28,13 +28,7 @@ func init() {
 		{"rm", (*cli).taskRemove},
 		{"upload", (*cli).taskUpload},
 		{"upload-status", (*cli).taskUploadStatus},
-	} {
-		taskCommands[cmd.name] = cmd
-	}
-	// The official CLI's users may type these.
-	taskCommands["list"] = taskCommands["ls"]
-	taskCommands["get"] = taskCommands["show"]
-	taskCommands["delete"] = taskCommands["rm"]
+	}, map[string]string{"list": "ls", "get": "show", "delete": "rm"}) // the official CLI's names
 }
 
 const taskUsage = `Usage: lobstr task COMMAND [ARGUMENTS] [FLAGS]
@@ -87,6 +81,15 @@ func (c *cli) parseCommand(fs *flag.FlagSet, args []string, usage string, min, m
 	return rest, exitOK, false
 }
 
+// hashClient checks a command's argument, a HASH or an ID (what), before any request is
+// sent, and returns the client to send them with.
+func (c *cli) hashClient(what, arg string) (*api.Client, int, bool) {
+	if code, done := c.checkHash(what, arg); done {
+		return nil, code, true
+	}
+	return c.client()
+}
+
 // checkHash refuses what cannot be a hash before any request is sent.
 func (c *cli) checkHash(what, s string) (int, bool) {
 	if api.ValidHash(s) {
@@ -115,10 +118,7 @@ func (c *cli) taskShow(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	if code, done := c.checkHash("HASH", rest[0]); done {
-		return code
-	}
-	cl, code, done := c.client()
+	cl, code, done := c.hashClient("HASH", rest[0])
 	if done {
 		return code
 	}
@@ -251,10 +251,7 @@ func (c *cli) taskWait(ctx context.Context, args []string) int {
 		return c.usageError(c.cmd, msg)
 	}
 	hash := rest[0]
-	if code, done := c.checkHash("HASH", hash); done {
-		return code
-	}
-	cl, code, done := c.client()
+	cl, code, done := c.hashClient("HASH", hash)
 	if done {
 		return code
 	}
@@ -575,10 +572,7 @@ func (c *cli) taskRemove(ctx context.Context, args []string) int {
 	if done {
 		return code
 	}
-	if code, done := c.checkHash("HASH", rest[0]); done {
-		return code
-	}
-	cl, code, done := c.client()
+	cl, code, done := c.hashClient("HASH", rest[0])
 	if done {
 		return code
 	}
@@ -678,10 +672,7 @@ func (c *cli) taskUploadStatus(ctx context.Context, args []string) int {
 	if msg := wf.check(); msg != "" {
 		return c.usageError(c.cmd, msg)
 	}
-	if code, done := c.checkHash("ID", rest[0]); done {
-		return code
-	}
-	cl, code, done := c.client()
+	cl, code, done := c.hashClient("ID", rest[0])
 	if done {
 		return code
 	}
