@@ -392,7 +392,9 @@ func TestMockTroubleFlags(t *testing.T) {
 		t.Errorf("mock --help: exit %d, %q", r.code, r.stdout)
 	}
 
-	m := startMock(t, buildCLI(t), "--quiet", "--rate-limit", "3/1h", "--latency", "10ms", "--fail-rate", "0", "--seed", "1")
+	// The mock's windows are aligned to the clock: four requests astride the top of an hour
+	// would pass a limit per hour. A window of 365 days has its edge once a year.
+	m := startMock(t, buildCLI(t), "--quiet", "--rate-limit", "3/8760h", "--latency", "10ms", "--fail-rate", "0", "--seed", "1")
 	codes := []int{}
 	for range 4 {
 		status, _ := rawGet(t, m.url+"/tasks/"+seedTask, "demo")
@@ -401,7 +403,7 @@ func TestMockTroubleFlags(t *testing.T) {
 	if fmt.Sprint(codes) != "[200 200 200 429]" {
 		t.Errorf("statuses %v; want three 200 then 429", codes)
 	}
-	if !strings.Contains(m.log(), "rate limit enforced: 3 requests per 1h0m0s") {
+	if !strings.Contains(m.log(), "rate limit enforced: 3 requests per 8760h0m0s") {
 		t.Errorf("log %q", m.log())
 	}
 	m.stop(t)
