@@ -7,12 +7,16 @@ import (
 	"time"
 )
 
-// inprocTransport serves requests with a handler in the same process, without a network, as
-// handlerTransport of the external tests does: for a test in a testing/synctest bubble, where
-// the client's pacer, backoff and timers read the bubble's clock, which moves only when every
-// goroutine of the bubble waits. A test there measures the client's waits, never how busy
-// the machine is.
+// inprocTransport serves requests with a handler in the same process, without a network:
+// for a test in a testing/synctest bubble, where the fake's windows and the client's pacer,
+// backoff and timers read the bubble's clock, which moves only when every goroutine of the
+// bubble waits. A test there measures the client's waits, never how busy the machine is.
+// The external tests use it too, as InProcTransport.
 type inprocTransport struct{ h http.Handler }
+
+// InProcTransport is inprocTransport for the external tests (package api_test), which
+// share this test binary: handler serves every request.
+func InProcTransport(handler http.Handler) http.RoundTripper { return inprocTransport{handler} }
 
 // RoundTrip hands req to the handler as a server would and returns what it wrote.
 func (t inprocTransport) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -456,7 +456,7 @@ func TestPacingFollowsTheServer(t *testing.T) {
 	}
 }
 
-// pacingRun runs in a synctest bubble (see handlerTransport): the fake's windows and the
+// pacingRun runs in a synctest bubble (see api.InProcTransport): the fake's windows and the
 // client's pacer follow the bubble's clock, so the count of each window is the pacer's doing
 // alone. On the wall clock, a loaded machine cost requests no pacer could have made (319 of
 // the 360 allowed, once).

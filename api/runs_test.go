@@ -592,7 +592,7 @@ func TestResultsAllTenThousand(t *testing.T) {
 // requests, ten times the JSON to make, check and decode under -race, for nothing the
 // pacing depends on.)
 //
-// It runs in a synctest bubble (see handlerTransport): the fake's windows and the client's
+// It runs in a synctest bubble (see api.InProcTransport): the fake's windows and the client's
 // pacer follow the bubble's clock, so the count of each window is the pacer's doing alone.
 // On the wall clock, a loaded machine that left the client unscheduled for a second cost
 // the walk requests no pacer could have made (77% of the allowed, once).

@@ -155,7 +155,7 @@ func TestWaitSurvivesOutage(t *testing.T) {
 }
 
 // A wait polls through 5xx and 429 answers (more than the client's own retries), and ends at
-// once on an answer no retry can fix. It runs in a synctest bubble (see handlerTransport):
+// once on an answer no retry can fix. It runs in a synctest bubble (see api.InProcTransport):
 // the 429's Retry-After, the polls' intervals and the contexts' deadlines are on the
 // bubble's clock, so "at once" is what the client decided, whatever the machine's load.
 func TestWaitPollsThroughServerErrors(t *testing.T) {
