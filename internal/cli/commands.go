@@ -291,21 +291,13 @@ const completionSquids, completionRuns = 5, 20
 // page of List Squids) that start with prefix, each described by its squid, status and
 // start; none when no token or server answers within a few seconds.
 func (c *cli) runIDs(ctx context.Context, args []string, prefix string) []cobra.Completion {
-	parse(c.flagSet("lobstr"), args, true)
-	stderr := c.stderr
-	c.stderr = io.Discard
-	defer func() { c.stderr = stderr }()
-	cl, _, done := c.client()
-	if done {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, completionTimeout)
 	defer cancel()
-	page, err := cl.Squids.List(ctx, api.ListSquidsOptions{Limit: api.MaxPageSize})
-	if err != nil {
+	cl, squids, ok, restore := c.completionSquidPage(ctx, args)
+	defer restore()
+	if !ok {
 		return nil
 	}
-	squids := slices.Clone(page.Data)
 	// The squids that ran last first; those that never ran last.
 	slices.SortStableFunc(squids, func(a, b api.Squid) int {
 		return strings.Compare(lastRunText(b), lastRunText(a))
@@ -328,6 +320,30 @@ func (c *cli) runIDs(ctx context.Context, args []string, prefix string) []cobra.
 	return out
 }
 
+// completionTimeout bounds what a completion asks of the server: it must never hang a shell.
+const completionTimeout = 3 * time.Second
+
+// completionSquidPage is the client of a completion, made from the global flags typed so
+// far (--base-url, --token), and the first page of List Squids (a copy the caller may
+// reorder); ok is false when there is no token or the server does not answer within ctx.
+// Until the caller calls restore, nothing is printed (errors and wait notices included):
+// in a shell's completion they would land in the user's prompt.
+func (c *cli) completionSquidPage(ctx context.Context, args []string) (cl *api.Client, squids []api.Squid, ok bool, restore func()) {
+	parse(c.flagSet("lobstr"), args, true)
+	stderr := c.stderr
+	c.stderr = io.Discard
+	restore = func() { c.stderr = stderr }
+	cl, _, done := c.client()
+	if done {
+		return nil, nil, false, restore
+	}
+	page, err := cl.Squids.List(ctx, api.ListSquidsOptions{Limit: api.MaxPageSize})
+	if err != nil {
+		return nil, nil, false, restore
+	}
+	return cl, slices.Clone(page.Data), true, restore
+}
+
 // lastRunText is when a squid last ran, as the API wrote it ("" before its first run).
 func lastRunText(sq api.Squid) string {
 	if sq.LastRunAt == nil {
@@ -343,24 +359,16 @@ func (c *cli) squidNames(ctx context.Context, args []string, prefix string) []co
 	if strings.HasPrefix(prefix, "@") {
 		return nil
 	}
-	// The global flags typed so far (--base-url, --token) count.
-	parse(c.flagSet("lobstr"), args, true)
-	stderr := c.stderr
-	c.stderr = io.Discard
-	defer func() { c.stderr = stderr }()
-	cl, _, done := c.client()
-	if done {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, completionTimeout)
 	defer cancel()
-	page, err := cl.Squids.List(ctx, api.ListSquidsOptions{Limit: api.MaxPageSize})
-	if err != nil {
+	_, squids, ok, restore := c.completionSquidPage(ctx, args)
+	defer restore()
+	if !ok {
 		return nil
 	}
 	var out []cobra.Completion
 	lower := strings.ToLower(prefix)
-	for _, sq := range page.Data {
+	for _, sq := range squids {
 		if strings.HasPrefix(sq.Id, prefix) || strings.HasPrefix(strings.ToLower(sq.Name), lower) {
 			out = append(out, cobra.CompletionWithDesc(sq.Id, clean(truncate(sq.Name, 40))))
 		}
