@@ -55,7 +55,7 @@ func (f *statusFake) count(status int) int {
 // caused 429s or held every process past WithMaxRetryWait. The scripts now reset such a
 // state: each case sends 12 requests to a fake allowing 4 per 2s, and sees no 429, no Redis
 // failure, every request granted, and a sane hash with a time to live left under the key.
-// (A stray 429 seen under load was a Release that reached Redis late: issue 22, see
+// (A stray 429 seen under load was a Release that reached Redis late: issue 23, see
 // TestLateReleaseKeepsTheWindow.)
 func TestCorruptStateIsReset(t *testing.T) {
 	const token = "4d2b8f6a1c3e5d7f9b0a2c4e6f8d1b3a5c7e9f0d"

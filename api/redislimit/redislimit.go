@@ -429,7 +429,7 @@ type keyState struct {
 //
 // A reset placed on Redis's clock as Redis's now plus the time to it from the process's now
 // is late by however long the call took to reach Redis: on a loaded machine, more than the
-// 500ms by which the release script tells one window's reset from another's (issue 22). The
+// 500ms by which the release script tells one window's reset from another's (issue 23). The
 // release script takes the earlier of the two, each the latest the reset may be: it errs
 // by the lesser of that call's delay and the estimate's error.
 type redisClock struct {

@@ -27,7 +27,7 @@ import "github.com/redis/go-redis/v9"
 // its now, which the script places on its clock: it keeps the earlier. (Passed only as the
 // time from the process's now, a reset was placed late by the time the call took to reach
 // Redis: on a loaded machine, more than the 500ms that tell one window's reset from
-// another's; issue 22.)
+// another's; issue 23.)
 //
 // What the scripts read is checked first: a key that holds another type than a hash (another
 // program's value, WRONGTYPE) is deleted; a field that is not a finite number, or out of
