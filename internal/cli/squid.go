@@ -16,22 +16,17 @@ import (
 	"github.com/lobstr-go/lobstr/api"
 )
 
-var squidCommands = map[string]subcommand{}
+var squidCommands map[string]subcommand
 
 func init() {
-	for _, cmd := range []subcommand{
+	squidCommands = commandTable([]subcommand{
 		{"create", (*cli).squidCreate},
 		{"ls", (*cli).squidList},
 		{"show", (*cli).squidShow},
 		{"update", (*cli).squidUpdate},
 		{"empty", (*cli).squidEmpty},
 		{"rm", (*cli).squidRemove},
-	} {
-		squidCommands[cmd.name] = cmd
-	}
-	squidCommands["list"] = squidCommands["ls"]
-	squidCommands["get"] = squidCommands["show"]
-	squidCommands["delete"] = squidCommands["rm"]
+	}, map[string]string{"list": "ls", "get": "show", "delete": "rm"})
 
 	// A squid argument may be a unique prefix of a squid id: List Squids gives the ids.
 	squidLister = func(ctx context.Context, cl *api.Client) ([]squidRef, error) {
